@@ -1,0 +1,3 @@
+from tuopin.cli import main
+
+main()

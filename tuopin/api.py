@@ -1,0 +1,71 @@
+"""The project's JSON API (django-ninja): one NinjaAPI, a router per app, OpenAPI at /api/docs.
+
+Authentication is the web session (with CSRF) or an ``Authorization: Bearer`` API token.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+from ninja.security import SessionAuth
+
+from tuopin.org.api import TokenAuth
+from tuopin.org.api import router as org_router
+
+api = NinjaAPI(
+    title="tuopin API",
+    version="1",
+    description="脱贫攻坚指挥部接口：组织机构、作战计划、周报、档案、评估、台账。",
+    auth=[SessionAuth(), TokenAuth()],
+    urls_namespace="api",
+)
+api.add_router("/org/", org_router)
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request, error: ValidationError):
+    problems = []
+    for item in error.errors:
+        location = ".".join(
+            str(part) for part in item.get("loc", ()) if part not in ("body", "payload")
+        )
+        problems.append({"field": location, "message": _chinese_reason(item)})
+    return api.create_response(
+        request, {"detail": "请求数据不合法", "errors": problems}, status=422
+    )
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, error: PermissionDenied):
+    return api.create_response(request, {"detail": str(error) or "没有权限"}, status=403)
+
+
+@api.exception_handler(Http404)
+def _not_found(request, error: Http404):
+    return api.create_response(request, {"detail": "未找到或无权查看"}, status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, error: AuthenticationError):
+    return api.create_response(request, {"detail": "请先登录或提供有效的接口令牌"}, status=401)
+
+
+def _chinese_reason(item: dict) -> str:
+    kind = item.get("type", "")
+    reasons = {
+        "missing": "缺少此字段",
+        "int_parsing": "应为整数",
+        "float_parsing": "应为数字",
+        "decimal_parsing": "应为数字",
+        "bool_parsing": "应为 true 或 false",
+        "string_type": "应为文本",
+        "date_from_datetime_parsing": "应为日期（YYYY-MM-DD）",
+        "date_parsing": "应为日期（YYYY-MM-DD）",
+        "datetime_parsing": "应为时间（ISO 8601）",
+        "json_invalid": "不是合法的 JSON",
+        "greater_than_equal": "数值过小",
+        "less_than_equal": "数值过大",
+    }
+    return reasons.get(kind, item.get("msg", "取值不合法"))

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from tuopin.org import codes
+from tuopin.org.models import OrgUnit
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(label="用户名", max_length=150)
+    password = forms.CharField(label="密码", widget=forms.PasswordInput)
+
+
+class OrgUnitForm(forms.ModelForm):
+    """Admin form: the code decides level and parent, and must extend the parent's code."""
+
+    class Meta:
+        model = OrgUnit
+        fields = ["code", "name", "parent", "is_poor_village", "longitude", "latitude", "is_active"]
+
+    def clean_code(self) -> str:
+        code = codes.normalize(self.cleaned_data["code"])
+        try:
+            codes.level_of(code)
+        except codes.InvalidCode as error:
+            raise ValidationError(str(error)) from None
+        return code
+
+    def clean(self):
+        cleaned = super().clean()
+        code, parent = cleaned.get("code"), cleaned.get("parent")
+        if code and parent and codes.parent_code(code) != parent.code:
+            raise ValidationError(
+                {
+                    "code": f"代码 {code} 必须以上级 {parent.name}（{parent.code}）的代码开头并多出一级"
+                }
+            )
+        if code and parent is None and codes.parent_code(code) and len(code) > 6:
+            expected = codes.parent_code(code)
+            found = OrgUnit.objects.filter(code=expected).first()
+            if found is None:
+                raise ValidationError({"code": f"上级代码 {expected} 不存在"})
+            cleaned["parent"] = found
+            self.instance.parent = found
+        if code:
+            self.instance.level = codes.level_of(code)
+        return cleaned

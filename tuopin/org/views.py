@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tuopin.org import throttle
+from tuopin.org.forms import LoginForm
+from tuopin.org.models import Level, OrgUnit
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("login")
+    for name in ("dashboard:home", "org:browse"):
+        try:
+            return redirect(reverse(name))
+        except NoReverseMatch:
+            continue
+    return redirect("org:browse")
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    form = LoginForm(request.POST or None)
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if request.method == "POST" and form.is_valid():
+        username = form.cleaned_data["username"]
+        address = request.META.get("REMOTE_ADDR", "")
+        if throttle.is_locked(username, address):
+            form.add_error(None, "登录失败次数过多，账号已暂时锁定，请15分钟后再试")
+        else:
+            user = authenticate(request, username=username, password=form.cleaned_data["password"])
+            if user is None:
+                throttle.record_failure(username, address)
+                form.add_error(None, "用户名或密码不正确")
+            else:
+                throttle.clear(username, address)
+                login(request, user)
+                if next_url and url_has_allowed_host_and_scheme(
+                    next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+                ):
+                    return redirect(next_url)
+                return redirect("home")
+    return render(request, "org/login.html", {"form": form, "next": next_url}, status=200)
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.info(request, "您已退出登录")
+    return redirect("login")
+
+
+@login_required
+def browse(request: HttpRequest) -> HttpResponse:
+    """Land on the top of the user's own subtree."""
+    visible = OrgUnit.objects.visible_to(request.user)
+    if request.user.scope_id:
+        top = visible.filter(pk=request.user.scope_id).first()
+    else:
+        top = visible.order_by("code").first()
+    if top is None:
+        return render(request, "org/no_scope.html", status=200)
+    return redirect("org:unit", code=top.code)
+
+
+@login_required
+def unit_page(request: HttpRequest, code: str) -> HttpResponse:
+    unit = get_object_or_404(OrgUnit.objects.visible_to(request.user), code=code)
+    village_filter = Q(level=Level.VILLAGE)
+    children = (
+        unit.children.visible_to(request.user)
+        .order_by("code")
+        .annotate(
+            child_count=Count("children", distinct=True),
+        )
+    )
+    under = OrgUnit.objects.under(unit.code).exclude(pk=unit.pk)
+    counts = under.aggregate(
+        towns=Count("pk", filter=Q(level=Level.TOWN)),
+        villages=Count("pk", filter=village_filter),
+        poor_villages=Count("pk", filter=village_filter & Q(is_poor_village=True)),
+        groups=Count("pk", filter=Q(level=Level.GROUP)),
+    )
+    child_village_counts = dict(
+        OrgUnit.objects.filter(parent__in=children, level=Level.VILLAGE)
+        .values_list("parent_id")
+        .annotate(poor=Count("pk", filter=Q(is_poor_village=True)))
+        .values_list("parent_id", "poor")
+    )
+    rows = [(child, child_village_counts.get(child.pk, 0)) for child in children]
+    breadcrumbs = [a for a in unit.ancestors() if a in OrgUnit.objects.visible_to(request.user)]
+    return render(
+        request,
+        "org/unit.html",
+        {"unit": unit, "rows": rows, "counts": counts, "breadcrumbs": breadcrumbs},
+    )

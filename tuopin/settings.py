@@ -1,0 +1,188 @@
+"""Settings for tuopin, read from environment variables through strict helpers (lib.env)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+
+from tuopin.lib import clock
+from tuopin.lib.env import SettingError, env_bool, env_datetime, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("TUOPIN_VAR_DIR", str(BASE_DIR / "var")))
+
+DEBUG = env_bool("TUOPIN_DEBUG", default=False)
+SECRET_KEY = env_str("TUOPIN_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG and env_bool("TUOPIN_PRODUCTION", default=False):
+        raise SettingError("环境变量 TUOPIN_SECRET_KEY 未设置：生产环境必须提供随机密钥")
+    SECRET_KEY = "tuopin-demo-insecure-key-change-me-in-production-0123456789abcdef"  # noqa: S105
+
+ALLOWED_HOSTS = env_list("TUOPIN_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("TUOPIN_CSRF_TRUSTED_ORIGINS", [])
+
+# Serving over HTTPS (behind the intranet's reverse proxy) turns on the secure-cookie defaults.
+HTTPS = env_bool("TUOPIN_HTTPS", default=False)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS and env_bool("TUOPIN_SSL_REDIRECT", default=True)
+SECURE_HSTS_SECONDS = env_int("TUOPIN_HSTS_SECONDS", 31536000 if HTTPS else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env_int("TUOPIN_SESSION_SECONDS", 12 * 3600, minimum=60)
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "tuopin.org",
+    "tuopin.plan",
+    "tuopin.registry",
+    "tuopin.cases",
+    "tuopin.reports",
+    "tuopin.assess",
+    "tuopin.bulletin",
+    "tuopin.dashboard",
+    "tuopin.synth",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "tuopin.urls"
+WSGI_APPLICATION = "tuopin.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "tuopin" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "tuopin.org.context.navigation",
+            ],
+        },
+    },
+]
+
+
+def _database_from_url(url: str) -> dict:
+    try:
+        config = dj_database_url.parse(url, conn_max_age=env_int("TUOPIN_DB_CONN_MAX_AGE", 60))
+    except ValueError as error:
+        raise SettingError(f"环境变量 DATABASE_URL 无法解析：{error}") from None
+    if not config.get("ENGINE"):
+        raise SettingError(f"环境变量 DATABASE_URL 的数据库类型不受支持：{url.split(':', 1)[0]}")
+    if config["ENGINE"] not in {
+        "django.db.backends.postgresql",
+        "django.db.backends.sqlite3",
+    }:
+        raise SettingError("环境变量 DATABASE_URL 只支持 postgres:// 与 sqlite:// 两种数据库")
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = _SQLITE_OPTIONS
+        config["CONN_MAX_AGE"] = 0
+    return config
+
+
+# WAL lets the web server read while the worker writes; IMMEDIATE avoids lock upgrades failing.
+_SQLITE_OPTIONS = {
+    "init_command": (
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+        "PRAGMA busy_timeout=20000; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
+    ),
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
+
+_database_url = env_str("DATABASE_URL", "")
+if _database_url:
+    DATABASES = {"default": _database_from_url(_database_url)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "tuopin.sqlite3",
+            "OPTIONS": _SQLITE_OPTIONS,
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "org.User"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+# Failed logins allowed per account and per address within the window before a lock-out.
+LOGIN_FAILURE_LIMIT = env_int("TUOPIN_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_FAILURE_WINDOW_SECONDS = env_int("TUOPIN_LOGIN_FAILURE_WINDOW", 900, minimum=1)
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文")]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "tuopin" / "static"]
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_URL = "/media/"
+WHITENOISE_USE_FINDERS = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# Uploads: documents and workbooks; large registry workbooks are streamed to disk.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+TUOPIN_UPLOAD_MAX_BYTES = env_int("TUOPIN_UPLOAD_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)
+
+# Login throttling and public rate limits count in this cache (one server process).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# E-mail for reminders (SMTP on the intranet).
+EMAIL_HOST = env_str("TUOPIN_SMTP_HOST", "127.0.0.1")
+EMAIL_PORT = env_int("TUOPIN_SMTP_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("TUOPIN_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = env_str("TUOPIN_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("TUOPIN_SMTP_TLS", default=False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env_str("TUOPIN_MAIL_FROM", "tuopin@localhost")
+
+# The one clock: TUOPIN_NOW freezes it (the demo lives inside the 2018 campaign).
+TUOPIN_NOW = env_datetime("TUOPIN_NOW")
+clock.configure(TUOPIN_NOW)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("TUOPIN_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

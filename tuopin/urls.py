@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from tuopin.api import api
+from tuopin.org import views as org_views
+
+admin.site.site_header = "tuopin 后台管理"
+admin.site.site_title = "tuopin 后台"
+admin.site.index_title = "脱贫攻坚指挥部后台"
+
+urlpatterns = [
+    path("", org_views.home, name="home"),
+    path("login/", org_views.login_view, name="login"),
+    path("logout/", org_views.logout_view, name="logout"),
+    path("org/", include("tuopin.org.urls")),
+    path("plan/", include("tuopin.plan.urls")),
+    path("reports/", include("tuopin.reports.urls")),
+    path("registry/", include("tuopin.registry.urls")),
+    path("assess/", include("tuopin.assess.urls")),
+    path("cases/", include("tuopin.cases.urls")),
+    path("bulletin/", include("tuopin.bulletin.urls")),
+    path("dashboard/", include("tuopin.dashboard.urls")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]
