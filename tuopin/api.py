@@ -5,6 +5,9 @@ Authentication is the web session (with CSRF) or an ``Authorization: Bearer`` AP
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from ninja import NinjaAPI
@@ -22,6 +25,11 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/org/", org_router)
+
+# Each domain app that has an ``api.py`` with a ``router`` is mounted at /api/<app>/.
+for _app in ("plan", "reports", "registry", "assess", "cases", "bulletin", "dashboard"):
+    if importlib.util.find_spec(f"tuopin.{_app}.api") is not None:
+        api.add_router(f"/{_app}/", importlib.import_module(f"tuopin.{_app}.api").router)
 
 
 @api.exception_handler(ValidationError)

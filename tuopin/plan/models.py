@@ -1,0 +1,182 @@
+"""A campaign as tracked: goals, phases, actions with leaders and units, dated milestones.
+
+Milestones are measured through :class:`Measurement` rows: the reporting app writes the values
+units report (signed weekly reports), the system writes computed values; status and forecast
+read only measurements, so this app never reaches up into the apps that feed it.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from tuopin.org.models import OrgUnit, Person, ResponsibleUnit
+
+
+class Campaign(models.Model):
+    title = models.CharField("标题", max_length=200)
+    issuer = models.CharField("印发单位", max_length=200, blank=True)
+    issued_on = models.DateField("印发日期", null=True, blank=True)
+    county = models.ForeignKey(
+        OrgUnit, verbose_name="所属县", on_delete=models.PROTECT, related_name="campaigns"
+    )
+    source_name = models.CharField("原文件名", max_length=200, blank=True)
+    source_text = models.TextField("原文", blank=True)
+    reporting_weekday = models.PositiveSmallIntegerField("周报截止星期（1=周一…7=周日）", default=5)
+    reporting_time = models.TimeField("周报截止时间", default="12:00")
+    reporting_sign_off = models.BooleanField("周报须主要领导签字", default=True)
+    is_active = models.BooleanField("进行中", default=True)
+    created_at = models.DateTimeField("创建时间")
+
+    class Meta:
+        verbose_name = "作战计划"
+        verbose_name_plural = "作战计划"
+        ordering = ["-issued_on", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def scope_code(self) -> str:
+        return self.county.code
+
+
+class Goal(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="goals")
+    text = models.CharField("目标", max_length=500)
+    value = models.DecimalField("目标值", max_digits=14, decimal_places=2, null=True, blank=True)
+    unit = models.CharField("单位", max_length=20, blank=True)
+    metric_key = models.CharField("度量指标", max_length=80, blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "目标任务"
+        verbose_name_plural = "目标任务"
+        ordering = ["campaign", "order"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Phase(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="phases")
+    name = models.CharField("阶段名称", max_length=100)
+    start = models.DateField("开始")
+    end = models.DateField("结束")
+    text = models.TextField("内容", blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "阶段"
+        verbose_name_plural = "阶段"
+        ordering = ["campaign", "order"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Action(models.Model):
+    """A 专项行动 with its accountable leaders and responsible units (original wording kept)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="actions")
+    number = models.PositiveSmallIntegerField("序号")
+    title = models.CharField("名称", max_length=200)
+    text = models.TextField("全文", blank=True)
+    leaders = models.ManyToManyField(
+        Person, verbose_name="责任领导", related_name="led_actions", blank=True
+    )
+    leaders_text = models.CharField("责任领导（原文）", max_length=300, blank=True)
+    units = models.ManyToManyField(
+        ResponsibleUnit, verbose_name="责任单位", related_name="actions", blank=True
+    )
+    units_text = models.CharField("责任单位（原文）", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "专项行动"
+        verbose_name_plural = "专项行动"
+        ordering = ["campaign", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "number"], name="action_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"（{self.number}）{self.title}"
+
+
+class Comparator(models.TextChoices):
+    AT_LEAST = "at_least", "至少（≥）"
+    MORE_THAN = "more_than", "以上（≥）"
+    EQUAL = "equal", "达到（=）"
+    ALL = "all", "全部（100%）"
+    AT_MOST = "at_most", "不超过（≤）"
+
+
+class Per(models.TextChoices):
+    TOTAL = "total", "合计"
+    TOWN = "town", "每镇"
+    VILLAGE = "village", "每村"
+    HOUSEHOLD = "household", "每户"
+
+
+class MetricSource(models.TextChoices):
+    REPORTED = "reported", "单位填报"
+    COMPUTED = "computed", "系统计算"
+
+
+class Milestone(models.Model):
+    """A dated commitment of an action, with a numeric target where the text gives one."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="milestones")
+    deadline = models.DateTimeField("截止时间")
+    text = models.TextField("原文条款")
+    target_value = models.DecimalField(
+        "目标值", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    target_unit = models.CharField("目标单位", max_length=20, blank=True)
+    comparator = models.CharField("比较方式", max_length=12, choices=Comparator.choices, blank=True)
+    per = models.CharField("口径", max_length=12, choices=Per.choices, default=Per.TOTAL)
+    metric_key = models.CharField("度量指标", max_length=80, blank=True)
+    metric_source = models.CharField(
+        "指标来源", max_length=12, choices=MetricSource.choices, default=MetricSource.REPORTED
+    )
+    completed_at = models.DateTimeField("完成时间", null=True, blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "时间节点"
+        verbose_name_plural = "时间节点"
+        ordering = ["deadline", "action__number", "order"]
+        indexes = [models.Index(fields=["deadline"])]
+
+    def __str__(self) -> str:
+        return f"{self.action.number}-{self.order} {self.deadline:%m月%d日}"
+
+
+class Measurement(models.Model):
+    """A measured value of a milestone's metric for one responsible unit (or the total) at a time.
+
+    Written by the reporting app when a unit's report is signed (source ``report``) and by the
+    system for computed metrics; the newest row per (milestone, unit) is the current value.
+    """
+
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="measurements")
+    unit = models.ForeignKey(
+        ResponsibleUnit,
+        verbose_name="责任单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="measurements",
+    )
+    value = models.DecimalField("数值", max_digits=14, decimal_places=2)
+    measured_at = models.DateTimeField("时间", db_index=True)
+    source = models.CharField("来源", max_length=20, default="report")
+    source_ref = models.CharField("来源记录", max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = "进展数值"
+        verbose_name_plural = "进展数值"
+        ordering = ["milestone", "unit", "measured_at"]
+        indexes = [models.Index(fields=["milestone", "unit", "measured_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.milestone} {self.value}"
