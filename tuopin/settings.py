@@ -149,7 +149,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "tuopin" / "static"]
-STATIC_ROOT = VAR_DIR / "static"
+# WhiteNoise serves straight from the app folders; set TUOPIN_STATIC_ROOT to collect instead.
+STATIC_ROOT = env_str("TUOPIN_STATIC_ROOT", "") or None
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
 WHITENOISE_USE_FINDERS = True

@@ -1,4 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from tuopin.dashboard import views
 
 app_name = "dashboard"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("wall/", views.wall, name="wall"),
+    path("map/", views.map_home, name="map"),
+    path("map/<str:code>/", views.map_unit, name="map_unit"),
+    path("boundaries/", views.import_boundaries, name="import_boundaries"),
+    path("milestones/", views.milestones, name="milestones"),
+    path("milestones/<int:pk>/", views.milestone, name="milestone"),
+    path("actions/<int:number>/", views.action, name="action"),
+    path("org/<str:code>/", views.unit, name="unit"),
+]

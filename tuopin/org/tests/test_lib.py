@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tuopin.lib import citizen_id, clock
+from tuopin.lib.env import SettingError, env_bool, env_datetime, env_int
+
+
+def make_id(first17: str) -> str:
+    return first17 + citizen_id.check_digit(first17)
+
+
+def test_it_accepts_a_valid_id_and_derives_birth_and_sex():
+    number = make_id("61032719800101123")
+    parsed = citizen_id.parse(number)
+    assert parsed.birth_date == dt.date(1980, 1, 1)
+    assert parsed.sex == "男"
+
+
+def test_it_knows_the_published_example():
+    assert citizen_id.is_valid("11010519491231002X")
+    assert citizen_id.parse("11010519491231002X").sex == "女"
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("6103271980010112", "应为18位"),
+        ("61032719800230123X", "出生日期 19800230 不存在"),
+        ("11010519491231002Y", "末位为数字或X"),
+        ("110105194912310021", "校验位错误（应为 X）"),
+    ],
+)
+def test_it_explains_invalid_ids(raw, reason):
+    with pytest.raises(citizen_id.InvalidCitizenId, match=reason):
+        citizen_id.parse(raw)
+
+
+def test_it_normalises_full_width_digits_and_lower_x():
+    assert citizen_id.parse("１１０１０５１９４９１２３１００２ｘ").number == "11010519491231002X"
+
+
+def test_it_masks_ids_and_phones():
+    assert citizen_id.mask("61032719800101123X") == "610327********123X"
+    assert citizen_id.mask_phone("13912345678") == "139****5678"
+
+
+def test_it_freezes_the_clock_in_shanghai():
+    with clock.frozen("2018-07-20T11:59:59+08:00"):
+        assert clock.now().isoformat() == "2018-07-20T11:59:59+08:00"
+        assert clock.today() == dt.date(2018, 7, 20)
+    with clock.frozen(dt.datetime(2018, 7, 20, 4, 0, tzinfo=dt.UTC)):
+        assert clock.now().hour == 12
+
+
+def test_it_refuses_malformed_settings_naming_the_variable(monkeypatch):
+    monkeypatch.setenv("TUOPIN_X", "maybe")
+    with pytest.raises(SettingError, match="TUOPIN_X"):
+        env_bool("TUOPIN_X")
+    monkeypatch.setenv("TUOPIN_X", "ten")
+    with pytest.raises(SettingError, match="TUOPIN_X"):
+        env_int("TUOPIN_X", 1)
+    monkeypatch.setenv("TUOPIN_X", "2018-07-20T10:00")
+    with pytest.raises(SettingError, match="缺少时区"):
+        env_datetime("TUOPIN_X")
