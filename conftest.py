@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tuopin.lib import clock
@@ -35,3 +37,17 @@ def frozen_clock():
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """In CI (TUOPIN_FAIL_ON_SKIP=1) a skipped test is a failure: CI installs every tool tests need."""
+    report = yield
+    if (
+        report.skipped
+        and os.environ.get("TUOPIN_FAIL_ON_SKIP") == "1"
+        and not hasattr(report, "wasxfail")
+    ):
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, where every tool must be present: {report.longrepr}"
+    return report
