@@ -44,7 +44,7 @@ def run_synth(tmp_path, name: str) -> list[tuple]:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
     for command in (
         ["migrate", "--noinput", "-v0"],
-        ["synth", "--seed", "1", "--people-per-county", "0"],
+        ["synth", "--seed", "1", "--people-per-county", "6000"],
     ):
         subprocess.run(
             [sys.executable, "-m", "tuopin", *command], env=env, check=True, capture_output=True
@@ -59,13 +59,20 @@ def run_synth(tmp_path, name: str) -> list[tuple]:
         rows += connection.execute(
             "select username, role from org_user order by username"
         ).fetchall()
+        rows += connection.execute(
+            "select household_no, head_name, is_registered, wage_income, housing_grade"
+            " from registry_household order by household_no"
+        ).fetchall()
+        rows += connection.execute(
+            "select id_number, name, birth_date from registry_person order by id_number"
+        ).fetchall()
     return rows
 
 
 @pytest.mark.slow
 def test_it_is_deterministic_for_a_seed(tmp_path):
     first = run_synth(tmp_path, "a")
-    assert len(first) > 800
+    assert len(first) > 800 + 6000
     assert run_synth(tmp_path, "b") == first
 
 

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
-import importlib.util
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from tuopin.org.models import Level, OrgUnit
 from tuopin.synth.county import build_county, build_province
+from tuopin.synth.registry_gen import generate_households
+
+PEOPLE_PER_COUNTY = 270_000  # Long County's rural population
+PEOPLE_PER_PROVINCE_COUNTY = 30_000  # 100 counties ≈ 1M households for the benchmarks
+PERSONS_PER_HOUSEHOLD = 3
 
 
 class Command(BaseCommand):
@@ -27,6 +32,8 @@ class Command(BaseCommand):
     def handle(
         self, *args, seed: int, scale: str, counties: int, people_per_county: int | None, **options
     ) -> None:
+        if people_per_county is not None and people_per_county < 0:
+            raise CommandError(f"--people-per-county 不能为负数（收到 {people_per_county}）")
         started = time.perf_counter()
         if scale == "county":
             build = build_county(seed=seed, log=self.stdout.write)
@@ -36,17 +43,25 @@ class Command(BaseCommand):
                 targets = build_province(counties, seed=seed, log=self.stdout.write)
             except ValueError as error:
                 raise CommandError(str(error)) from None
-        if people_per_county is not None and people_per_county < 0:
-            raise CommandError("--people-per-county 不能为负数")
-        if importlib.util.find_spec("tuopin.synth.registry_demo") is not None:
-            from tuopin.synth import registry_demo
-
-            people = (
-                people_per_county
-                if people_per_county is not None
-                else (None if scale == "county" else 30000)
+        people = (
+            people_per_county
+            if people_per_county is not None
+            else (PEOPLE_PER_COUNTY if scale == "county" else PEOPLE_PER_PROVINCE_COUNTY)
+        )
+        if people:
+            villages = list(
+                OrgUnit.objects.filter(level=Level.VILLAGE, parent__parent__in=targets).order_by(
+                    "code"
+                )
             )
-            registry_demo.populate_many(
-                targets, seed=seed, people_per_county=people, log=self.stdout.write
+            per_village = max(
+                1, round(people / PERSONS_PER_HOUSEHOLD / (len(villages) / len(targets)))
+            )
+            summary = generate_households(
+                villages, seed=seed, mean_households_per_village=per_village, log=self.stdout.write
+            )
+            self.stdout.write(
+                f"农户档案：{summary.households:,} 户 {summary.persons:,} 人，"
+                f"其中建档立卡 {summary.registered_households:,} 户 {summary.registered_persons:,} 人"
             )
         self.stdout.write(f"完成，用时 {time.perf_counter() - started:.1f} 秒")
