@@ -14,8 +14,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-DIGITS = "零〇一二三四五六七八九"
-CHINESE_DIGIT = {ch: i % 10 for i, ch in enumerate(DIGITS)} | {"〇": 0, "零": 0, "两": 2}
+CHINESE_DIGIT = {ch: i for i, ch in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
 
 
 class UndatableError(ValueError):
@@ -68,7 +67,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "month_range",
         re.compile(
-            _YEAR + rf"(?P<m1>{_NUM})月(?:份)?{_DASH}(?:(?P<year2>\d{{4}})年)?(?P<m2>{_NUM})月(?:份|底|末)?"
+            _YEAR
+            + rf"(?P<m1>{_NUM})月(?:份)?{_DASH}(?:(?P<year2>\d{{4}})年)?(?P<m2>{_NUM})月(?:份|底|末)?"
             + rf"{_BEFORE}?"
         ),
     ),
@@ -81,23 +81,43 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ),
     ("day", re.compile(_YEAR + rf"(?P<month>{_NUM})月(?P<day>{_NUM})日(?:24时)?{_BEFORE}")),
     ("month_end", re.compile(_YEAR + rf"(?P<month>{_NUM})月(?:底|末|份底){_BEFORE}?")),
-    ("decade", re.compile(_YEAR + rf"(?P<month>{_NUM})月(?P<part>上旬|中旬|下旬)(?:末)?{_BEFORE}?")),
+    (
+        "decade",
+        re.compile(_YEAR + rf"(?P<month>{_NUM})月(?P<part>上旬|中旬|下旬)(?:末)?{_BEFORE}?"),
+    ),
     ("year_end", re.compile(r"(?:(?P<year>\d{4})|今|本|当)?年(?:底|末|内)" + rf"{_BEFORE}?")),
     (
         "quarter",
-        re.compile(r"(?:(?P<year>\d{4})年)?第?(?P<quarter>[一二三四1-4])季度(?:末|底)?" + rf"{_BEFORE}?"),
+        re.compile(
+            r"(?:(?P<year>\d{4})年)?第?(?P<quarter>[一二三四1-4])季度(?:末|底)?" + rf"{_BEFORE}?"
+        ),
     ),
-    ("half", re.compile(r"(?:(?P<year>\d{4})年)?(?P<half>上半年|下半年)(?:末|底)?" + rf"{_BEFORE}?")),
+    (
+        "half",
+        re.compile(r"(?:(?P<year>\d{4})年)?(?P<half>上半年|下半年)(?:末|底)?" + rf"{_BEFORE}?"),
+    ),
     ("month_before", re.compile(_YEAR + rf"(?P<month>{_NUM})月份?{_BEFORE}")),
-    ("month", re.compile(_YEAR + rf"(?P<month>{_NUM})月份?(?![0-9一二三四五六七八九十日底末上中下])")),
+    (
+        "month",
+        re.compile(_YEAR + rf"(?P<month>{_NUM})月份?(?![0-9一二三四五六七八九十日底末上中下])"),
+    ),
 ]
 
 # Date-looking words that are not deadlines we can place: reported, never silently dropped.
 LOOSE_DATE = re.compile(rf"{_NUM}月{_NUM}日|{_NUM}月份|近期|尽快|适时|下一步")
 
 DEADLINE_KINDS = frozenset(
-    {"month_range", "day_range", "day", "month_end", "decade", "year_end", "quarter", "half",
-     "month_before"}
+    {
+        "month_range",
+        "day_range",
+        "day",
+        "month_end",
+        "decade",
+        "year_end",
+        "quarter",
+        "half",
+        "month_before",
+    }
 )
 
 
@@ -204,8 +224,10 @@ def find_period(text: str, year: int | None) -> DatePhrase | None:
 
 
 def _follows_number(text: str, start: int) -> bool:
-    """"3年内", "三年内", "12个月": a count of years or months, not a date."""
-    return start > 0 and (text[start - 1].isdigit() or text[start - 1] in "一二三四五六七八九十两几多个")
+    """ "3年内", "三年内", "12个月": a count of years or months, not a date."""
+    return start > 0 and (
+        text[start - 1].isdigit() or text[start - 1] in "一二三四五六七八九十两几多个"
+    )
 
 
 YEAR_IN_TEXT = re.compile(r"(?P<year>(?:19|20)\d{2})年")
@@ -216,7 +238,7 @@ ISSUE_DATE = re.compile(
 
 
 def parse_issue_date(text: str) -> dt.date | None:
-    """"2018年6月11日" (digits or 二〇一八年六月十一日 style day/month) → date, else None."""
+    """ "2018年6月11日" (digits or 二〇一八年六月十一日 style day/month) → date, else None."""
     match = ISSUE_DATE.search(text)
     if match is None:
         return None

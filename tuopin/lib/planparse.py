@@ -41,7 +41,9 @@ def read_document(name: str, data: bytes) -> str:
         return _read_docx(data)
     if suffix in ("", ".txt", ".text"):
         return _decode_text(data)
-    raise ParseError(f"不支持的文件类型“{suffix}”：请上传 .txt 或 .docx 文件（.doc 请先另存为 .docx）")
+    raise ParseError(
+        f"不支持的文件类型“{suffix}”：请上传 .txt 或 .docx 文件（.doc 请先另存为 .docx）"
+    )
 
 
 def read_path(path: str | Path) -> str:
@@ -76,12 +78,54 @@ def _read_docx(data: bytes) -> str:
 
         document = docx.Document(io.BytesIO(data))
     except Exception as error:  # python-docx raises several unrelated types for broken packages
-        raise ParseError(f"无法读取 Word 文档（{type(error).__name__}）：请另存为 .docx 或 .txt 后重试") from None
-    lines = [paragraph.text for paragraph in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            lines.append("  ".join(cell.text.strip() for cell in row.cells))
+        raise ParseError(
+            f"无法读取 Word 文档（{type(error).__name__}）：请另存为 .docx 或 .txt 后重试"
+        ) from None
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    lines: list[str] = []
+    for child in document.element.body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            lines.append(Paragraph(child, document).text)
+        elif tag == "tbl":
+            lines.extend(_table_lines(Table(child, document)))
     return "\n".join(lines)
+
+
+TABLE_COLUMNS = {
+    "task": re.compile(r"任务|内容|措施|事项|工作|行动"),
+    "leader": re.compile(r"领导"),
+    "unit": re.compile(r"单位|部门"),
+    "deadline": re.compile(r"时限|时间|节点"),
+}
+
+
+def _table_lines(table) -> list[str]:
+    """A task table (任务 | 责任领导 | 责任单位 | 完成时限) as numbered items with labelled lines;
+    any other table row by row, its cells separated by two spaces."""
+    rows = [[cell.text.strip() for cell in row.cells] for row in table.rows]
+    if not rows:
+        return []
+    columns: dict[str, int] = {}
+    for index, heading in enumerate(rows[0]):
+        for name, pattern in TABLE_COLUMNS.items():
+            if name not in columns and pattern.search(heading):
+                columns[name] = index
+                break
+    if "task" not in columns or "unit" not in columns:
+        return ["  ".join(row) for row in rows]
+    lines = []
+    for number, row in enumerate((row for row in rows[1:] if any(row)), start=1):
+        task = row[columns["task"]].replace("\n", "")
+        lines.append(f"{number}.{task.rstrip('。')}。")
+        if "deadline" in columns and row[columns["deadline"]]:
+            lines.append(f"完成时限：{row[columns['deadline']]}")
+        if "leader" in columns and row[columns["leader"]]:
+            lines.append(f"责任领导：{row[columns['leader']]}")
+        lines.append(f"责任单位：{row[columns['unit']]}")
+    return lines
 
 
 # ---------------------------------------------------------------- vocabulary
@@ -99,10 +143,29 @@ UNIT_LABELS = (
 )
 LABEL_RE = "|".join(LEADER_LABELS + UNIT_LABELS)
 LABEL_LINE = re.compile(rf"^\s*(?:{LABEL_RE})\s*[:：]")
-LABEL_ITEM = re.compile(rf"(?P<label>{LABEL_RE})\s*[:：]\s*(?P<value>.*?)(?=(?:{LABEL_RE})\s*[:：]|$)")
+# Labels that end a responsibility value without being one ("完成时限：9月底前" stays action text).
+OTHER_LABEL_RE = "完成时限|完成时间|时间要求|时间节点|时限要求|时限|目标要求"
+LABEL_ITEM = re.compile(
+    rf"(?P<label>{LABEL_RE})\s*[:：]\s*(?P<value>.*?)"
+    rf"(?=[；;，,]?\s*(?:{LABEL_RE}|{OTHER_LABEL_RE})\s*[:：]|$)"
+)
+DEADLINE_LABEL = re.compile(rf"^\s*(?:{OTHER_LABEL_RE})\s*[:：]?\s*")
 INLINE_RESPONSIBILITY = re.compile(rf"[（(]\s*(?P<body>(?:{LABEL_RE})\s*[:：][^（）()]*)[）)]")
 LIST_SEPARATORS = re.compile(r"[、，,；;]+")
-POST_WORDS = ("县长", "书记", "主任", "局长", "部长", "副", "常委", "领导", "主席", "镇长", "组长", "委员")
+POST_WORDS = (
+    "县长",
+    "书记",
+    "主任",
+    "局长",
+    "部长",
+    "副",
+    "常委",
+    "领导",
+    "主席",
+    "镇长",
+    "组长",
+    "委员",
+)
 
 HEADING_PATTERNS: list[tuple[int, re.Pattern[str]]] = [
     (1, re.compile(r"^(?P<label>(?P<num>[一二三四五六七八九十]{1,3})、)")),
@@ -121,9 +184,7 @@ CLOSING_LINE = re.compile(
 )
 
 NUMBER = r"(?P<number>\d+(?:\.\d+)?)(?P<wan>万|千)?"
-TARGET_UNITS = (
-    "%|％|人次|户次|个|名|人|户|项|家|村|次|公里|千米|万元|元|亩|所|座|处|套|间|台|条|支|批|场|期|块|眼|处"
-)
+TARGET_UNITS = "%|％|人次|户次|个|名|人|户|项|家|村|次|公里|千米|万元|元|亩|所|座|处|套|间|台|条|支|批|场|期|块|眼|处"
 TARGET = re.compile(
     rf"{NUMBER}\s*(?P<unit>{TARGET_UNITS})(?P<after>及以上|以上|以下|以内|左右)?(?![年月日时点])"
 )
@@ -159,7 +220,8 @@ REPORTING = re.compile(
 )
 SIGN_OFF = re.compile(r"签字|签名|签发|签章|盖章")
 WEEKDAYS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "日": 7, "天": 7}
-SENTENCE_END = "。；;!！?？"
+SENTENCE_END = "。；;!！?？\n"
+BARE_DEADLINE = re.compile(r"(?:确保|力争|争取|到|在|于|至)?\s*")
 
 
 # ---------------------------------------------------------------- data while parsing
@@ -207,6 +269,14 @@ class Text:
         skip = skip or {}
         for line in lines:
             holes = skip.get(line.number, [])
+            if (
+                self.parts
+                and self.parts[-1] != "\n"
+                and (_heading(line.text) or LABEL_LINE.match(line.text))
+            ):
+                # a new item ends the sentence; other line breaks are continuations (seed, (十二))
+                self.parts.append("\n")
+                self.origin.append((line.number, line.column))
             for index, ch in enumerate(line.text):
                 if any(start <= index < end for start, end in holes):
                     continue
@@ -335,7 +405,11 @@ class PlanParser:
             issuer = match["issuer"].strip()
             if not issuer:
                 previous = [other for other in lines if other.number < line.number]
-                if previous and len(previous[-1].text) <= 40 and _heading(previous[-1].text) is None:
+                if (
+                    previous
+                    and len(previous[-1].text) <= 40
+                    and _heading(previous[-1].text) is None
+                ):
                     issuer = previous[-1].text
                     self._mark_line(previous[-1], "issuer")
                     # the issuer line belongs to the closing block, not the last section
@@ -430,7 +504,12 @@ class PlanParser:
             roles.append({"label": label, "names": names})
             kind = "leader" if is_leader else "unit"
             self.marks.append(
-                {"line": line.number, "start": line.column + start, "end": line.column + end, "kind": kind}
+                {
+                    "line": line.number,
+                    "start": line.column + start,
+                    "end": line.column + end,
+                    "kind": kind,
+                }
             )
             if not names:
                 self.warn(line.number, f"“{label}”后没有写名称")
@@ -444,9 +523,12 @@ class PlanParser:
             self.warn(node.line.number, f"行动{node.label}“{node.title}”未写明责任领导")
         if not units:
             self.warn(node.line.number, f"行动{node.label}“{node.title}”未写明责任单位")
+        ancestors = [a for a in reversed(_ancestors(node)) if a.rank > 0]
         return {
             "number": number,
             "label": node.label,
+            "section": ancestors[0].title if ancestors else "",
+            "group": "／".join(a.title for a in ancestors[1:]),
             "line": node.line.number,
             "title": node.title,
             "text": body,
@@ -460,6 +542,7 @@ class PlanParser:
 
     def _milestones(self, text: Text, node: Node) -> list[dict[str, Any]]:
         milestones: list[dict[str, Any]] = []
+        stated: set[tuple[str, str]] = set()  # (owner, deadline) of milestones with their own words
         for start, end in _sentences(text.value):
             sentence = text.value[start:end]
             phrases = self._deadlines(sentence, text, start)
@@ -468,18 +551,34 @@ class PlanParser:
                     clause_start, clause_end = start, end
                 else:
                     clause_start = start if index == 0 else start + phrase.start
-                    clause_end = start + phrases[index + 1].start if index + 1 < len(phrases) else end
-                clause = text.value[clause_start:clause_end].strip(" ，,、。；;")
-                target, target_span = find_target(text.value[clause_start:clause_end])
-                line, _column = text.where(start + phrase.start)
+                    clause_end = (
+                        start + phrases[index + 1].start if index + 1 < len(phrases) else end
+                    )
+                clause = text.value[clause_start:clause_end].strip(" ，,、。；;（）()")
+                bare = DEADLINE_LABEL.sub("", clause).replace(phrase.phrase, "")
+                owner = _owner_title(node, text.where(start + phrase.start)[0])
+                deadline = _end_of_day(phrase.last_day)
                 self.marks.extend(text.mark(start + phrase.start, start + phrase.end, "deadline"))
+                if not bare.strip(" ，,、。；;：:（）()完成"):
+                    # "完成时限：9月底前" alone: the commitment is the action (or sub-item) itself,
+                    # unless its own words already gave that deadline
+                    if (owner, deadline) in stated:
+                        continue
+                    clause = f"{owner}（{clause}）"
+                    target, target_span = find_target(owner)[0], None  # the heading says what
+                else:
+                    target, target_span = find_target(text.value[clause_start:clause_end])
+                stated.add((owner, deadline))
+                line, _column = text.where(start + phrase.start)
                 if target_span is not None:
                     self.marks.extend(
-                        text.mark(clause_start + target_span[0], clause_start + target_span[1], "target")
+                        text.mark(
+                            clause_start + target_span[0], clause_start + target_span[1], "target"
+                        )
                     )
                 milestones.append(
                     {
-                        "deadline": _end_of_day(phrase.last_day),
+                        "deadline": deadline,
                         "start": phrase.first_day.isoformat() if phrase.first_day else None,
                         "phrase": phrase.phrase,
                         "text": clause,
@@ -515,37 +614,49 @@ class PlanParser:
 
     def _goals(self, section: Node) -> list[dict[str, Any]]:
         goals: list[dict[str, Any]] = []
-        text = Text(section.all_lines(), skip={section.line.number: [(0, len(section.label) + len(section.title))]})
-        for start, end in _clauses(text.value):
-            clause = text.value[start:end]
-            phrases = self._deadlines(clause, text, start)
-            found = False
-            for match in TARGET.finditer(clause):
-                value = _number(match)
-                unit = goal_unit(match["unit"], clause[match.end() : match.end() + 12])
-                goals.append(
-                    {
-                        "text": clause.strip(" ，,、。；;"),
-                        "value": _plain_number(value),
-                        "unit": unit,
-                        "deadline": _end_of_day(phrases[0].last_day) if phrases else None,
-                        "line": text.where(start + match.start())[0],
-                    }
-                )
-                self.marks.extend(text.mark(start + match.start(), start + match.end(), "goal"))
-                found = True
-            if phrases and not found:
-                goals.append(
-                    {
-                        "text": clause.strip(" ，,、。；;"),
-                        "value": None,
-                        "unit": "",
-                        "deadline": _end_of_day(phrases[0].last_day),
-                        "line": text.where(start + phrases[0].start)[0],
-                    }
-                )
-            for phrase in phrases:
-                self.marks.extend(text.mark(start + phrase.start, start + phrase.end, "deadline"))
+        skip = {section.line.number: [(0, len(section.label) + len(section.title))]}
+        text = Text(section.all_lines(), skip=skip)
+        for sentence_start, sentence_end in _sentences(text.value):
+            carried: cn_dates.DatePhrase | None = None  # "到年底，…": the deadline of what follows
+            for start, end in _clauses(text.value, sentence_start, sentence_end):
+                clause = text.value[start:end]
+                phrases = self._deadlines(clause, text, start)
+                for phrase in phrases:
+                    self.marks.extend(
+                        text.mark(start + phrase.start, start + phrase.end, "deadline")
+                    )
+                if phrases and BARE_DEADLINE.fullmatch(
+                    clause.replace(phrases[0].phrase, "").strip()
+                ):
+                    carried = phrases[0]
+                    continue
+                deadline = phrases[0] if phrases else carried
+                due = _end_of_day(deadline.last_day) if deadline else None
+                found = False
+                for match in TARGET.finditer(clause):
+                    goals.append(
+                        {
+                            "text": clause.strip(" ，,、。；;"),
+                            "value": _plain_number(_number(match)),
+                            "unit": goal_unit(
+                                match["unit"], clause[match.end() : match.end() + 12]
+                            ),
+                            "deadline": due,
+                            "line": text.where(start + match.start())[0],
+                        }
+                    )
+                    self.marks.extend(text.mark(start + match.start(), start + match.end(), "goal"))
+                    found = True
+                if phrases and not found:
+                    goals.append(
+                        {
+                            "text": clause.strip(" ，,、。；;"),
+                            "value": None,
+                            "unit": "",
+                            "deadline": due,
+                            "line": text.where(start + phrases[0].start)[0],
+                        }
+                    )
         if not goals:
             self.warn(section.line.number, f"“{section.title}”中没有找到带数字的目标")
         return goals
@@ -557,12 +668,23 @@ class PlanParser:
             try:
                 period = cn_dates.find_period(heading, self.year)
             except cn_dates.UndatableError as error:
-                raise ParseError(f"第{child.line.number}行的阶段时间无法换算为日期：{error}") from None
+                raise ParseError(
+                    f"第{child.line.number}行的阶段时间无法换算为日期：{error}"
+                ) from None
             name = re.sub(r"[（(][^（）()]*[）)]", "", child.title).strip(" ：:，,。")
-            text = " ".join(line.text for line in child.all_lines())
-            phase: dict[str, Any] = {"name": name, "start": None, "end": None, "line": child.line.number}
+            heading_end = len(child.label) + len(child.title)
+            text = Text(child.all_lines(), skip={child.line.number: [(0, heading_end)]}).value
+            phase: dict[str, Any] = {
+                "name": name,
+                "start": None,
+                "end": None,
+                "line": child.line.number,
+            }
             if period is None:
-                self.warn(child.line.number, f"阶段“{name}”没有写明时间（如“（5月—8月）”），请在核对时补上")
+                self.warn(
+                    child.line.number,
+                    f"阶段“{name}”没有写明时间（如“（5月—8月）”），请在核对时补上",
+                )
             else:
                 first = period.first_day or _first_of_month(period.last_day)
                 phase["start"] = first.isoformat()
@@ -576,7 +698,7 @@ class PlanParser:
                         "kind": "phase",
                     }
                 )
-            phase["text"] = text[len(child.label) :]
+            phase["text"] = text.lstrip("。.:：，, ").strip()
             phases.append(phase)
         if not phases:
             self.warn(section.line.number, f"“{section.title}”下没有找到“（一）…阶段”条目")
@@ -584,7 +706,9 @@ class PlanParser:
 
     def _other(self, section: Node) -> dict[str, Any]:
         lines = section.all_lines()
-        text = Text(lines)
+        text = Text(
+            lines, skip={section.line.number: [(0, len(section.label) + len(section.title))]}
+        )
         for start, end in _sentences(text.value):
             sentence = text.value[start:end]
             try:
@@ -607,8 +731,11 @@ class PlanParser:
         """Lines of an action section that belong to no action: warn if they hold deadlines."""
         stray = list(section.lines[1:])
         for node in section.descendants():
-            if id(node) not in used and not any(id(a) in used for a in _ancestors(node)):
-                stray.extend(node.lines)
+            if id(node) in used or any(id(a) in used for a in _ancestors(node)):
+                continue
+            holds_actions = any(id(d) in used for d in node.descendants())
+            # a grouping heading such as "（一）产业增收" is placed: it becomes the actions' group
+            stray.extend(node.lines[1:] if holds_actions else node.lines)
         for line in stray:
             try:
                 phrases = cn_dates.find_deadlines(line.text, self.year)
@@ -618,7 +745,16 @@ class PlanParser:
                 self.warn(line.number, f"未归入任何专项行动的内容：“{_short(line.text)}”")
 
     def _reporting(self, lines: list[Line]) -> dict[str, Any] | None:
-        text = Text(lines)
+        for line in lines:
+            found = self._reporting_in(Text([line]))
+            if found is not None:
+                return found
+        self.warn(
+            None, "未找到周报制度（如“每周五中午12时前…报县脱贫办”），导入后默认每周五12:00、须签字"
+        )
+        return None
+
+    def _reporting_in(self, text: Text) -> dict[str, Any] | None:
         for start, end in _sentences(text.value):
             sentence = text.value[start:end]
             match = REPORTING.search(sentence)
@@ -638,12 +774,16 @@ class PlanParser:
                 "text": sentence.strip(),
                 "line": text.where(start + match.start())[0],
             }
-        self.warn(None, "未找到周报制度（如“每周五中午12时前…报县脱贫办”），导入后默认每周五12:00、须签字")
         return None
 
     def _mark_line(self, line: Line, kind: str) -> None:
         self.marks.append(
-            {"line": line.number, "start": line.column, "end": line.column + len(line.text), "kind": kind}
+            {
+                "line": line.number,
+                "start": line.column,
+                "end": line.column + len(line.text),
+                "kind": kind,
+            }
         )
 
 
@@ -662,7 +802,7 @@ def parse_document(name: str, data: bytes, *, year: int | None = None) -> dict[s
 
 
 def split_names(value: str) -> list[str]:
-    """"县委办、县委组织部，各镇" → names; inner spaces of a person's name are kept for later."""
+    """ "县委办、县委组织部，各镇" → names; inner spaces of a person's name are kept for later."""
     names = []
     for token in LIST_SEPARATORS.split(value.strip().strip("。.")):
         token = token.strip()
@@ -672,7 +812,7 @@ def split_names(value: str) -> list[str]:
 
 
 def normalize_person(name: str) -> str:
-    """"赵 强" → "赵强" (documents pad two-character names to the width of three)."""
+    """ "赵 强" → "赵强" (documents pad two-character names to the width of three)."""
     return re.sub(r"[\s\u3000]+", "", name)
 
 
@@ -769,10 +909,7 @@ def _heading(text: str) -> tuple[int, str, int] | None:
             continue
         label = match["label"]
         raw = match["num"]
-        if rank == 5:
-            number = CIRCLED.index(raw) + 1
-        else:
-            number = cn_dates.chinese_number(raw)
+        number = CIRCLED.index(raw) + 1 if rank == 5 else cn_dates.chinese_number(raw)
         rest = text[len(label) :].strip()
         if not rest:
             return None
@@ -790,21 +927,40 @@ def _title(rest: str) -> str:
 
 
 def _responsibility(lines: list[Line]) -> list[tuple[str, str, Line, int, int]]:
+    """(label, value, line, start, end) for 责任领导：… lines and （牵头单位：…；…） parentheses."""
     found = []
     for line in lines:
         if LABEL_LINE.match(line.text):
             for item in LABEL_ITEM.finditer(line.text):
-                value = item["value"].strip().rstrip("。.")
-                found.append((item["label"], value, line, item.start(), item.end()))
+                found.append(
+                    (item["label"], _clean_value(item["value"]), line, item.start(), item.end())
+                )
             continue
         for inline in INLINE_RESPONSIBILITY.finditer(line.text):
-            for part in re.split(r"[；;]", inline["body"]):
-                item = LABEL_ITEM.match(part.strip())
-                if item is None:
-                    continue
-                value = item["value"].strip().rstrip("。.")
-                found.append((item["label"], value, line, inline.start(), inline.end()))
+            body, offset = inline["body"], inline.start("body")
+            items = list(LABEL_ITEM.finditer(body))
+            rest = LABEL_ITEM.sub("", body).strip(" ；;，,、")
+            for item in items:
+                value = _clean_value(item["value"])
+                if rest:  # "（责任单位：…；完成时限：…）": keep the deadline in the action text
+                    span = (offset + item.start(), offset + item.end())
+                else:
+                    span = (inline.start(), inline.end())
+                found.append((item["label"], value, line, *span))
     return found
+
+
+def _owner_title(action: Node, line_number: int) -> str:
+    """The title of the action or of its sub-item that holds ``line_number``."""
+    owner = action
+    for node in action.descendants():
+        if node.line.number <= line_number:
+            owner = node
+    return owner.title
+
+
+def _clean_value(value: str) -> str:
+    return value.strip().strip("，,；;。. \u3000")
 
 
 def _ancestors(node: Node) -> list[Node]:
@@ -828,16 +984,16 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _clauses(text: str) -> list[tuple[int, int]]:
+def _clauses(text: str, begin: int, end: int) -> list[tuple[int, int]]:
     spans = []
-    start = 0
-    for index, ch in enumerate(text):
-        if ch in SENTENCE_END + "，,":
+    start = begin
+    for index in range(begin, end):
+        if text[index] in "，,":
             if text[start:index].strip():
                 spans.append((start, index))
             start = index + 1
-    if text[start:].strip():
-        spans.append((start, len(text)))
+    if text[start:end].strip():
+        spans.append((start, end))
     return spans
 
 

@@ -9,7 +9,28 @@ from __future__ import annotations
 
 from django.db import models
 
-from tuopin.org.models import OrgUnit, Person, ResponsibleUnit
+from tuopin.lib import clock
+from tuopin.org.models import OrgUnit, Person, ResponsibleUnit, User
+
+
+class CampaignQuerySet(models.QuerySet):
+    def visible_to(self, user) -> CampaignQuerySet:
+        """A campaign binds its whole county: every account of the county (scope or unit) sees it."""
+        from tuopin.org.access import visible_q
+
+        condition = visible_q(user, code_path="county__code")
+        if user is not None and user.is_authenticated and user.is_active:
+            counties = []
+            if user.scope_id is not None:
+                counties.append(user.scope.code[:6])
+            if user.unit_id is not None:
+                counties.append(user.unit.org_unit.code[:6])
+            if counties:
+                condition |= models.Q(county__code__in=counties)
+        return self.filter(condition)
+
+    def active(self) -> CampaignQuerySet:
+        return self.filter(is_active=True)
 
 
 class Campaign(models.Model):
@@ -26,6 +47,10 @@ class Campaign(models.Model):
     reporting_sign_off = models.BooleanField("周报须主要领导签字", default=True)
     is_active = models.BooleanField("进行中", default=True)
     created_at = models.DateTimeField("创建时间")
+    preamble = models.TextField("前言", blank=True)
+    parse_warnings = models.JSONField("解析提示", default=list, blank=True)
+
+    objects = CampaignQuerySet.as_manager()
 
     class Meta:
         verbose_name = "作战计划"
@@ -79,6 +104,7 @@ class Action(models.Model):
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="actions")
     number = models.PositiveSmallIntegerField("序号")
+    label = models.CharField("原文编号", max_length=20, blank=True)
     title = models.CharField("名称", max_length=200)
     text = models.TextField("全文", blank=True)
     leaders = models.ManyToManyField(
@@ -100,6 +126,10 @@ class Action(models.Model):
 
     def __str__(self) -> str:
         return f"（{self.number}）{self.title}"
+
+    @property
+    def scope_code(self) -> str:
+        return self.campaign.county.code
 
 
 class Comparator(models.TextChoices):
@@ -140,6 +170,8 @@ class Milestone(models.Model):
     )
     completed_at = models.DateTimeField("完成时间", null=True, blank=True)
     order = models.PositiveIntegerField(default=0)
+    phrase = models.CharField("时间原文", max_length=40, blank=True)
+    starts_on = models.DateField("开始日期", null=True, blank=True)
 
     class Meta:
         verbose_name = "时间节点"
@@ -148,7 +180,15 @@ class Milestone(models.Model):
         indexes = [models.Index(fields=["deadline"])]
 
     def __str__(self) -> str:
-        return f"{self.action.number}-{self.order} {self.deadline:%m月%d日}"
+        return f"（{self.action.number}）节点{self.order} {clock.local(self.deadline):%m月%d日}"
+
+    @property
+    def has_target(self) -> bool:
+        return self.target_value is not None
+
+    @property
+    def scope_code(self) -> str:
+        return self.action.campaign.county.code
 
 
 class Measurement(models.Model):
@@ -180,3 +220,38 @@ class Measurement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.milestone} {self.value}"
+
+
+class PlanDraft(models.Model):
+    """An uploaded plan document awaiting review: the text, what the parser read, corrections."""
+
+    county = models.ForeignKey(
+        OrgUnit, verbose_name="所属县", on_delete=models.PROTECT, related_name="+"
+    )
+    source_name = models.CharField("原文件名", max_length=200)
+    source_text = models.TextField("原文")
+    parsed = models.JSONField("解析结果")
+    uploaded_by = models.ForeignKey(
+        User, verbose_name="上传人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField("上传时间")
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name="生成的作战计划",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="drafts",
+    )
+
+    class Meta:
+        verbose_name = "待核对方案"
+        verbose_name_plural = "待核对方案"
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.source_name
+
+    @property
+    def scope_code(self) -> str:
+        return self.county.code
