@@ -5,3 +5,11 @@ class CasesConfig(AppConfig):
     name = "tuopin.cases"
     label = "cases"
     verbose_name = "问题台账"
+
+    def ready(self) -> None:
+        from tuopin.cases.backlog import register_metrics
+        from tuopin.cases.jobs import escalate_overdue
+        from tuopin.lib import jobs
+
+        register_metrics()
+        jobs.register("cases.escalate_overdue", escalate_overdue, order=200)

@@ -195,10 +195,17 @@ class Case(models.Model):
 class CaseEvent(models.Model):
     """One step in a case's life: append-only (never updated, never deleted)."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
-    at = models.DateTimeField("时间", db_index=True)
+    # Few indexes on purpose: the escalation pass bulk-inserts events, and every read goes
+    # through (case, at). Users, clocks and cases are never deleted (nothing is hard-deleted).
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", db_index=False)
+    at = models.DateTimeField("时间")
     actor = models.ForeignKey(
-        User, verbose_name="操作人", null=True, on_delete=models.SET_NULL, related_name="+"
+        User,
+        verbose_name="操作人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     action = models.CharField("操作", max_length=20)
     from_state = models.CharField("原状态", max_length=16, blank=True)
@@ -206,7 +213,12 @@ class CaseEvent(models.Model):
     note = models.TextField("说明", blank=True)
     data = models.JSONField("附加信息", default=dict, blank=True)
     clock = models.ForeignKey(
-        "StageClock", null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+        "StageClock",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="events",
+        db_index=False,
     )
     source = models.CharField("来源", max_length=10, default="web")
 
@@ -232,6 +244,10 @@ class CaseEvent(models.Model):
         from tuopin.cases.actions import ACTION_LABELS
 
         return ACTION_LABELS.get(self.action, self.action)
+
+    @property
+    def to_state_label(self) -> str:
+        return State(self.to_state).label if self.to_state in State.values else self.to_state
 
     @property
     def is_public(self) -> bool:
@@ -283,7 +299,7 @@ class StageClock(models.Model):
     ended_at = models.DateTimeField("结束", null=True, blank=True)
     breached_at = models.DateTimeField("超期时间", null=True, blank=True)
     escalate_to_code = models.CharField("超期后督办层级代码", max_length=15, blank=True)
-    escalation_batch = models.CharField(max_length=32, null=True, blank=True, db_index=True)
+    escalation_batch = models.CharField(max_length=32, null=True, blank=True)
 
     class Meta:
         verbose_name = "阶段计时"
@@ -302,6 +318,7 @@ class StageClock(models.Model):
                 ),
             ),
             models.Index(fields=["case", "ended_at"]),
+            models.Index(fields=["escalation_batch", "case"]),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -318,20 +335,27 @@ class StageClock(models.Model):
     def holder_label(self) -> str:
         if self.holder_unit_id:
             return self.holder_unit.name
-        return OrgUnit.objects.filter(code=self.holder_code).values_list("name", flat=True).first() or self.holder_code
+        return (
+            OrgUnit.objects.filter(code=self.holder_code).values_list("name", flat=True).first()
+            or self.holder_code
+        )
 
     def paused_seconds(self, until: dt.datetime | None = None) -> float:
         total = 0.0
         for start, end in self.paused_intervals:
-            total += (dt.datetime.fromisoformat(end) - dt.datetime.fromisoformat(start)).total_seconds()
+            total += (
+                dt.datetime.fromisoformat(end) - dt.datetime.fromisoformat(start)
+            ).total_seconds()
         if self.paused_at is not None:
             total += ((until or clock.now()) - self.paused_at).total_seconds()
         return total
 
     def delay_seconds(self, at: dt.datetime | None = None) -> float:
         """How long past its limit the holder kept the case (pauses after the breach excluded)."""
-        breach = self.breached_at or self.deadline
-        if breach is None or self.paused_at is not None and self.breached_at is None:
+        breach = self.breached_at
+        if breach is None and self.ended_at is None and self.paused_at is None:
+            breach = self.deadline
+        if breach is None:
             return 0.0
         end = self.ended_at or at or clock.now()
         if end <= breach:
@@ -353,6 +377,8 @@ class StageClock(models.Model):
         at = at or clock.now()
         if self.breached_at is not None:
             return self.breached_at <= at
+        if self.ended_at is not None:
+            return False  # ending a clock records any breach first
         return self.paused_at is None and self.deadline is not None and self.deadline <= at
 
 
