@@ -25,6 +25,7 @@ run: setup
 	TUOPIN_NOW=$(DEMO_NOW) $(BIN)/tuopin serve --host $(HOST) --port $(PORT)
 
 test: setup
+	mkdir -p var
 	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 lint: setup

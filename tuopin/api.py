@@ -21,7 +21,7 @@ api = NinjaAPI(
     title="tuopin API",
     version="1",
     description="脱贫攻坚指挥部接口：组织机构、作战计划、周报、档案、评估、台账。",
-    auth=[SessionAuth(), TokenAuth()],
+    auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api",
 )
 api.add_router("/org/", org_router)

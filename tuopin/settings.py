@@ -82,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tuopin.org.context.navigation",
+                "tuopin.reports.context.notifications",
             ],
         },
     },
@@ -103,6 +104,7 @@ def _database_from_url(url: str) -> dict:
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["OPTIONS"] = _SQLITE_OPTIONS
         config["CONN_MAX_AGE"] = 0
+        config["TEST"] = _SQLITE_TEST
     return config
 
 
@@ -116,6 +118,9 @@ _SQLITE_OPTIONS = {
     "timeout": 20,
 }
 
+# Tests use a file (not the in-memory default) so that threads share it as the server would.
+_SQLITE_TEST = {"NAME": str(VAR_DIR / "test-tuopin.sqlite3")}
+
 _database_url = env_str("DATABASE_URL", "")
 if _database_url:
     DATABASES = {"default": _database_from_url(_database_url)}
@@ -125,6 +130,7 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "tuopin.sqlite3",
             "OPTIONS": _SQLITE_OPTIONS,
+            "TEST": _SQLITE_TEST,
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -371,4 +371,3 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
-

@@ -11,8 +11,11 @@ the SHA-256 the head signs — is exactly reproducible.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -61,11 +64,42 @@ class ActionSection:
     suggestions: str = ""
 
 
+_memo = threading.local()
+
+
+@contextlib.contextmanager
+def memo() -> Iterator[None]:
+    """Within the block, a report's form structure and last week's values are read once.
+
+    One API call or page builds the form several times (validate, check, answer); the plan
+    does not change within a request, so the block shares one read.
+    """
+    previous = getattr(_memo, "cache", None)
+    _memo.cache = {} if previous is None else previous
+    try:
+        yield
+    finally:
+        _memo.cache = previous
+
+
+def _cached(key: tuple, compute):
+    cache = getattr(_memo, "cache", None)
+    if cache is None:
+        return compute()
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
 def actions_of(report: Report) -> list[Action]:
-    return list(
-        Action.objects.filter(campaign_id=report.period.campaign_id, units=report.unit_id)
-        .prefetch_related("milestones", "leaders")
-        .order_by("number")
+    campaign_id = report.period.campaign_id
+    return _cached(
+        ("actions", campaign_id, report.unit_id),
+        lambda: list(
+            Action.objects.filter(campaign_id=campaign_id, units=report.unit_id)
+            .prefetch_related("milestones")
+            .order_by("number")
+        ),
     )
 
 
@@ -124,18 +158,27 @@ def last_signed_version(report: Report) -> ReportVersion | None:
     )
 
 
+def last_week_version(report: Report) -> ReportVersion | None:
+    """The unit's newest signed version of an earlier week of the same campaign."""
+
+    def compute() -> ReportVersion | None:
+        return (
+            ReportVersion.objects.filter(
+                report__unit_id=report.unit_id,
+                report__period__campaign_id=report.period.campaign_id,
+                report__period__number__lt=report.period.number,
+                signed_at__isnull=False,
+            )
+            .order_by("-report__period__number", "-number")
+            .first()
+        )
+
+    return _cached(("last_week", report.pk), compute)
+
+
 def previous_values(report: Report) -> dict[int, str]:
     """Milestone values from the unit's last signed report of an earlier week."""
-    version = (
-        ReportVersion.objects.filter(
-            report__unit_id=report.unit_id,
-            report__period__campaign_id=report.period.campaign_id,
-            report__period__number__lt=report.period.number,
-            signed_at__isnull=False,
-        )
-        .order_by("-report__period__number", "-number")
-        .first()
-    )
+    version = last_week_version(report)
     if version is None:
         return {}
     return {
@@ -148,18 +191,8 @@ def previous_values(report: Report) -> dict[int, str]:
 
 def carried_over(report: Report) -> dict:
     """The starting point of a new report: last week's signed values, statuses and progress."""
-    version = (
-        ReportVersion.objects.filter(
-            report__unit_id=report.unit_id,
-            report__period__campaign_id=report.period.campaign_id,
-            report__period__number__lt=report.period.number,
-            signed_at__isnull=False,
-        )
-        .order_by("-report__period__number", "-number")
-        .first()
-    )
-    base = version.payload if version else {}
-    items = sections(report, base)
+    version = last_week_version(report)
+    items = sections(report, version.payload if version else {})
     for section in items:
         # Problems and suggestions are this week's; values and statuses carry over.
         section.problems = ""
@@ -167,14 +200,18 @@ def carried_over(report: Report) -> dict:
     return to_payload(items)
 
 
-def clean(report: Report, data: Any) -> dict:
-    """Validate submitted content against the unit's form; raise :class:`PayloadInvalid`."""
+def clean(report: Report, data: Any, base: dict | None = None) -> dict:
+    """Validate submitted content against the unit's form; raise :class:`PayloadInvalid`.
+
+    Entries in ``data`` override ``base`` (the current content): an action or milestone that
+    is not sent keeps its value, so a partial save loses nothing.
+    """
     errors: list[dict[str, str]] = []
     if not isinstance(data, dict) or not isinstance(data.get("actions", []), list):
         raise PayloadInvalid(
             [{"field": "actions", "message": "填报内容格式不正确：应为 {actions: [...]}"}]
         )
-    items = sections(report, None)
+    items = sections(report, base)
     by_id = {section.action.pk: section for section in items}
     for position, entry in enumerate(data.get("actions", []), start=1):
         if not isinstance(entry, dict) or entry.get("action") not in by_id:
@@ -190,7 +227,9 @@ def clean(report: Report, data: Any) -> dict:
         section = by_id[entry["action"]]
         label = f"（{section.action.number}）{section.action.title}"
         for name, title in TEXT_FIELDS.items():
-            text = entry.get(name, "")
+            if name not in entry:
+                continue
+            text = entry[name]
             if text is None:
                 text = ""
             if not isinstance(text, str):
@@ -232,9 +271,11 @@ def clean(report: Report, data: Any) -> dict:
                 )
             else:
                 row.value = value
-            status = row_data.get("status") or "not_started"
+            status = row_data.get("status") or row.status
             if status not in MILESTONE_STATUSES:
-                allowed = "、".join(f"{key}（{label}）" for key, label in MILESTONE_STATUSES.items())
+                allowed = "、".join(
+                    f"{key}（{label}）" for key, label in MILESTONE_STATUSES.items()
+                )
                 errors.append(
                     {
                         "field": f"milestone.{row.milestone.pk}.status",

@@ -23,7 +23,10 @@ def rule_for(campaign: Campaign) -> ReportingRule:
     rule, created = ReportingRule.objects.get_or_create(campaign=campaign)
     if created:
         ReminderSlot.objects.bulk_create(
-            [ReminderSlot(rule=rule, weekday=day, time=time) for day, time in DEFAULT_REMINDER_SLOTS],
+            [
+                ReminderSlot(rule=rule, weekday=day, time=time)
+                for day, time in DEFAULT_REMINDER_SLOTS
+            ],
             ignore_conflicts=True,
         )
     return rule

@@ -1,4 +1,29 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from tuopin.reports import views
 
 app_name = "reports"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("period/<int:pk>/", views.period_page, name="period"),
+    path("period/<int:pk>/agenda/", views.agenda_page, name="agenda"),
+    path("report/<int:pk>/", views.report_page, name="report"),
+    path("report/<int:pk>/edit/", views.edit_page, name="edit"),
+    path("report/<int:pk>/submit/", views.submit_view, name="submit"),
+    path("report/<int:pk>/sign/", views.sign_view, name="sign"),
+    path("report/<int:pk>/receive/", views.receive_view, name="receive"),
+    path("report/<int:pk>/return/", views.return_view, name="return"),
+    path("report/<int:pk>/revise/", views.revise_view, name="revise"),
+    path("report/<int:pk>/exception/", views.exception_view, name="exception"),
+    path("report/<int:pk>/attachments/", views.upload_view, name="upload"),
+    path(
+        "report/<int:pk>/attachments/<int:attachment_id>/delete/",
+        views.detach_view,
+        name="detach",
+    ),
+    path("attachment/<int:pk>/", views.attachment_view, name="attachment"),
+    path("version/<int:pk>/", views.version_page, name="version"),
+    path("rates/", views.rates_page, name="rates"),
+    path("notifications/", views.notifications_page, name="notifications"),
+    path("campaign/<int:pk>/settings/", views.settings_page, name="settings"),
+]

@@ -1,0 +1,72 @@
+"""The face-to-face agenda: every unit's problems and suggestions of a week, grouped by action."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tuopin.plan.models import Action
+from tuopin.reports.models import Period, ReportVersion
+
+
+@dataclass
+class AgendaEntry:
+    unit: str
+    problems: str
+    suggestions: str
+    progress: str
+    signed: bool
+
+
+@dataclass
+class AgendaItem:
+    action: Action
+    leaders: str
+    entries: list[AgendaEntry] = field(default_factory=list)
+
+
+def build(period: Period, reports) -> list[AgendaItem]:
+    """Agenda items for ``period`` from the given reports queryset (already filtered for access).
+
+    Each unit's newest signed version is used; a unit that has not signed is listed from its
+    newest submitted content, marked unsigned, so HQ sees everything said before the meeting.
+    """
+    chosen: dict[int, ReportVersion] = {}
+    versions = (
+        ReportVersion.objects.filter(report__in=reports.filter(period=period))
+        .exclude(status="draft")
+        .select_related("report__unit")
+        .order_by("report_id", "number")
+    )
+    for version in versions:
+        current = chosen.get(version.report_id)
+        if current is None or version.is_signed or not current.is_signed:
+            chosen[version.report_id] = version
+    by_action: dict[int, list[AgendaEntry]] = {}
+    for version in sorted(chosen.values(), key=lambda v: (v.report.unit.kind, v.report.unit.name)):
+        for entry in version.payload.get("actions", []):
+            problems = (entry.get("problems") or "").strip()
+            suggestions = (entry.get("suggestions") or "").strip()
+            if not problems and not suggestions:
+                continue
+            by_action.setdefault(entry["action"], []).append(
+                AgendaEntry(
+                    unit=version.report.unit.name,
+                    problems=problems,
+                    suggestions=suggestions,
+                    progress=(entry.get("progress") or "").strip(),
+                    signed=version.is_signed,
+                )
+            )
+    actions = (
+        Action.objects.filter(pk__in=by_action, campaign_id=period.campaign_id)
+        .prefetch_related("leaders")
+        .order_by("number")
+    )
+    return [
+        AgendaItem(
+            action=action,
+            leaders="、".join(p.display_name for p in action.leaders.all()) or action.leaders_text,
+            entries=by_action[action.pk],
+        )
+        for action in actions
+    ]
