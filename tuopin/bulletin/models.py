@@ -50,6 +50,7 @@ class BulletinSettings(models.Model):
     )
     issuer = models.CharField("发文机关", max_length=100, default=DEFAULT_ISSUER)
     title = models.CharField("通报标题", max_length=100, default=DEFAULT_TITLE)
+    last_auto_week = models.CharField("最近自动发布周次", max_length=8, blank=True, editable=False)
     first_number = models.PositiveIntegerField(
         "起始期号", default=1, help_text="本计划第一期通报的期号（接续以往手工编号时填写）"
     )
@@ -85,7 +86,7 @@ class BulletinQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser:
             return self
-        county_codes = _user_county_codes(user)
+        county_codes = county_codes_of(user)
         if not county_codes:
             return self.none()
         rows = self.filter(campaign__county__code__in=county_codes)
@@ -100,7 +101,7 @@ class BulletinQuerySet(models.QuerySet):
         return self.filter(status=Status.PUBLISHED)
 
 
-def _user_county_codes(user) -> list[str]:
+def county_codes_of(user) -> list[str]:
     """The county (or counties) a user belongs to: bulletins are read county-wide."""
     codes = set()
     if user.scope_id is not None:
@@ -109,7 +110,9 @@ def _user_county_codes(user) -> list[str]:
             codes.add(code[:6])
         else:
             codes.update(
-                OrgUnit.objects.under(code).filter(level=Level.COUNTY).values_list("code", flat=True)
+                OrgUnit.objects.under(code)
+                .filter(level=Level.COUNTY)
+                .values_list("code", flat=True)
             )
     if user.unit_id is not None:
         codes.add(user.unit.org_unit.code[:6])

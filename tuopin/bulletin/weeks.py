@@ -24,9 +24,7 @@ class Week:
     def parse(cls, text: str) -> Week:
         match = WEEK_PATTERN.match(text or "")
         if match is None:
-            raise WeekError(
-                f"周次“{text}”格式不正确：请按 ISO 周写成“年-W周”，例如 2018-W30"
-            )
+            raise WeekError(f"周次“{text}”格式不正确：请按 ISO 周写成“年-W周”，例如 2018-W30")
         year, number = int(match.group(1)), int(match.group(2))
         try:
             dt.date.fromisocalendar(year, number, 1)

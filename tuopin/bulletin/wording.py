@@ -5,16 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from tuopin.plan import progress as plan_progress
+
 CN_NUMERALS = "一二三四五六七八九十"
 
-STATUS_LABELS = {
-    "done": "已完成",
-    "on_track": "正常推进",
-    "at_risk": "存在风险",
-    "overdue": "逾期",
-    "not_started": "未开始",
-    "no_data": "无数据",
-}
+STATUS_LABELS = dict(plan_progress.STATUS_LABELS)
 
 STATUS_TAGS = {
     "done": "ok",
@@ -22,7 +17,7 @@ STATUS_TAGS = {
     "at_risk": "warn",
     "overdue": "bad",
     "not_started": "",
-    "no_data": "",
+    "unknown": "",
 }
 
 

@@ -342,9 +342,10 @@ def _total_series(
         return county_rows
     latest: dict[int | None, Decimal] = {}
     series: list[tuple[float, Decimal]] = []
+    total = Decimal(0)  # a running sum: each measurement replaces its unit's previous value
     for unit, value, at in measured:
+        total += value - latest.get(unit, Decimal(0))
         latest[unit] = value
-        total = sum(latest.values(), Decimal(0))
         series.append((at, (total / len(latest)).quantize(CENT) if percent else total))
     return series
 
