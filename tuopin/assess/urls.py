@@ -1,4 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from tuopin.assess import views
 
 app_name = "assess"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("village/<str:code>/", views.village_page, name="village"),
+    path("household/<str:household_no>/", views.household_page, name="household"),
+    path("parameters/", views.parameters, name="parameters"),
+    path("drills/", views.drills, name="drills"),
+    path("drills/<int:pk>/", views.drill_page, name="drill"),
+    path("drills/<int:pk>/sheet.xlsx", views.drill_sheet, name="drill_sheet"),
+    path("drills/<int:pk>/visit/<int:sequence>/", views.drill_visit, name="drill_visit"),
+    path("drills/<int:pk>/import/", views.drill_import, name="drill_import"),
+]

@@ -51,10 +51,12 @@ __all__ = [
     "age_on",
     "evaluate",
     "latest_birth_date_for_age",
+    "map_children",
     "names_in",
     "params_in",
     "parse",
     "substitute",
+    "walk",
 ]
 
 
@@ -407,7 +409,28 @@ def names_in(node: Node) -> set[str]:
     return found
 
 
-def substitute(node: Node, definitions: Mapping[str, Node], *, _stack: tuple[str, ...] = ()) -> Node:
+def map_children(node: Node, function: Callable[[Node], Node]) -> Node:
+    """A copy of ``node`` with ``function`` applied to each direct child."""
+    if isinstance(node, Unary):
+        return Unary(node.op, function(node.operand))
+    if isinstance(node, Not):
+        return Not(function(node.operand))
+    if isinstance(node, Binary):
+        return Binary(node.op, function(node.left), function(node.right))
+    if isinstance(node, Compare):
+        return Compare(node.op, function(node.left), function(node.right))
+    if isinstance(node, InList):
+        return InList(
+            function(node.operand), tuple(function(item) for item in node.items), node.negated
+        )
+    if isinstance(node, Call):
+        return Call(node.function, tuple(function(arg) for arg in node.args))
+    return node
+
+
+def substitute(
+    node: Node, definitions: Mapping[str, Node], *, _stack: tuple[str, ...] = ()
+) -> Node:
     """Replace names defined in ``definitions`` by their (expanded) expressions, at this level.
 
     Names inside aggregates are left alone (they name the collection's items). A definition
@@ -420,33 +443,7 @@ def substitute(node: Node, definitions: Mapping[str, Node], *, _stack: tuple[str
         return substitute(definitions[node.name], definitions, _stack=(*_stack, node.name))
     if isinstance(node, Call) and node.function in AGGREGATES:
         return node
-    if isinstance(node, Unary):
-        return Unary(node.op, substitute(node.operand, definitions, _stack=_stack))
-    if isinstance(node, Not):
-        return Not(substitute(node.operand, definitions, _stack=_stack))
-    if isinstance(node, Binary):
-        return Binary(
-            node.op,
-            substitute(node.left, definitions, _stack=_stack),
-            substitute(node.right, definitions, _stack=_stack),
-        )
-    if isinstance(node, Compare):
-        return Compare(
-            node.op,
-            substitute(node.left, definitions, _stack=_stack),
-            substitute(node.right, definitions, _stack=_stack),
-        )
-    if isinstance(node, InList):
-        return InList(
-            substitute(node.operand, definitions, _stack=_stack),
-            tuple(substitute(item, definitions, _stack=_stack) for item in node.items),
-            node.negated,
-        )
-    if isinstance(node, Call):
-        return Call(
-            node.function, tuple(substitute(arg, definitions, _stack=_stack) for arg in node.args)
-        )
-    return node
+    return map_children(node, lambda child: substitute(child, definitions, _stack=_stack))
 
 
 # ---------------------------------------------------------------- dates

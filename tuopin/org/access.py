@@ -31,6 +31,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "registry.import",
             "personal_data.view",
             "assess.manage",
+            "assess.visit",
             "cases.register",
             "cases.manage",
             "cases.handle",
