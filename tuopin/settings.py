@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -119,7 +120,7 @@ _SQLITE_OPTIONS = {
 }
 
 # Tests use a file (not the in-memory default) so that threads share it as the server would.
-_SQLITE_TEST = {"NAME": str(VAR_DIR / "test-tuopin.sqlite3")}
+_SQLITE_TEST = {"NAME": str(VAR_DIR / f"test-tuopin-{os.getpid()}.sqlite3")}
 
 _database_url = env_str("DATABASE_URL", "")
 if _database_url:

@@ -89,7 +89,12 @@ PERSON_COLUMNS: tuple[Column, ...] = (
     Column("人编号", "person_no", "text"),
     Column("姓名", "name", "name", True, blank_ok=False),
     Column(
-        "证件号码", "id_number", "id_number", True, blank_ok=False, aliases=("身份证号码", "身份证号")
+        "证件号码",
+        "id_number",
+        "id_number",
+        True,
+        blank_ok=False,
+        aliases=("身份证号码", "身份证号"),
     ),
     Column("与户主关系", "relationship", "choice", True, codes.Relationship, blank_ok=False),
     Column("性别", "", "derived"),
@@ -112,7 +117,9 @@ COLUMNS_BY_SHEET: dict[str, tuple[Column, ...]] = {
     PERSON_SHEET: PERSON_COLUMNS,
 }
 
-_HEADER_TABLE = str.maketrans({"(": "（", ")": "）", " ": None, "\u3000": None, "\n": None, "*": None})
+_HEADER_TABLE = str.maketrans(
+    {"(": "（", ")": "）", " ": None, "\u3000": None, "\n": None, "*": None}
+)
 
 
 def normalize_header(value: object) -> str:

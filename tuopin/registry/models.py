@@ -38,6 +38,20 @@ class HouseholdQuerySet(models.QuerySet):
 
         return self.filter(subtree_q(code, "village__code"))
 
+    def search(self, query: str) -> HouseholdQuerySet:
+        """By a full citizen ID (head or member), a 户编号 prefix, or a name (head or member)."""
+        query = query.strip()
+        if not query:
+            return self
+        normalised = query.upper().replace(" ", "")
+        if len(normalised) == 18 and normalised[:17].isdigit():
+            members = Person.objects.filter(id_number=normalised).values("household_id")
+            return self.filter(models.Q(head_id_number=normalised) | models.Q(pk__in=members))
+        if normalised.isdigit():
+            return self.filter(household_no__startswith=normalised)
+        members = Person.objects.filter(name__contains=query).values("household_id")
+        return self.filter(models.Q(head_name__contains=query) | models.Q(pk__in=members))
+
 
 class Household(models.Model):
     """A rural household (户). ``is_registered`` marks the 建档立卡 poor households."""
@@ -184,9 +198,7 @@ class Person(models.Model):
     )
     name = models.CharField("姓名", max_length=50)
     id_number = models.CharField("证件号码", max_length=18, unique=True)
-    relationship = models.CharField(
-        "与户主关系", max_length=2, choices=codes.Relationship.choices
-    )
+    relationship = models.CharField("与户主关系", max_length=2, choices=codes.Relationship.choices)
     sex = models.CharField("性别", max_length=1, choices=codes.Sex.choices)
     birth_date = models.DateField("出生日期", db_index=True)
     ethnicity = models.CharField(

@@ -1,0 +1,323 @@
+from __future__ import annotations
+
+import io
+
+import pytest
+from python_calamine import CalamineWorkbook
+
+from tuopin.lib import clock
+from tuopin.lib.citizen_id import mask
+from tuopin.registry.models import Household, ImportBatch, PersonalDataView
+from tuopin.registry.tests.helpers import HEAD_ID, build, small_workbook
+
+NOW = "2018-07-20T10:00:00+08:00"
+
+
+@pytest.fixture
+def cg_household(registry):
+    return Household.objects.filter(village=registry.cg_village).order_by("household_no").first()
+
+
+@pytest.fixture
+def df_household(registry):
+    return Household.objects.filter(village=registry.df_village).order_by("household_no").first()
+
+
+# Home / search -------------------------------------------------------------------------------
+
+
+def test_it_searches_within_scope_with_masked_ids(registry, login, cg_household, df_household):
+    client = login(registry.cadre)
+    response = client.get("/registry/", {"q": cg_household.head_id_number})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert cg_household.household_no in body
+    assert mask(cg_household.head_id_number) in body
+    assert body.count(cg_household.head_id_number) == 1  # only the search box echoes the query
+    response = client.get("/registry/", {"q": df_household.household_no})
+    assert response.context["results"].paginator.count == 0
+
+
+def test_it_lists_only_villages_of_the_users_town(registry, login):
+    response = login(registry.other_cadre).get("/registry/")
+    assert [v.code for v in response.context["villages"]] == [
+        registry.df_village.code,
+        registry.df_village2.code,
+    ]
+
+
+def test_it_shows_viewer_the_county_and_a_unit_user_nothing(registry, login):
+    response = login(registry.viewer).get("/registry/")
+    assert len(response.context["villages"]) == 4
+    assert response.context["totals"]["households"] == Household.objects.count()
+    response = login(registry.reporter).get("/registry/")
+    assert response.status_code == 200
+    assert response.context["has_scope"] is False
+
+
+def test_it_sends_anonymous_visitors_to_login(registry, login):
+    response = login(None).get("/registry/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login")
+
+
+# Village page ---------------------------------------------------------------------------------
+
+
+def test_it_shows_a_village_to_its_town(registry, login):
+    response = login(registry.cadre).get(f"/registry/village/{registry.cg_village.code}/")
+    assert response.status_code == 200
+    assert (
+        response.context["totals"]["households"]
+        == Household.objects.filter(village=registry.cg_village).count()
+    )
+
+
+def test_it_hides_a_village_of_another_town(registry, login):
+    assert (
+        login(registry.other_cadre)
+        .get(f"/registry/village/{registry.cg_village.code}/")
+        .status_code
+        == 404
+    )
+    assert (
+        login(registry.reporter).get(f"/registry/village/{registry.cg_village.code}/").status_code
+        == 404
+    )
+    assert (
+        login(registry.viewer).get(f"/registry/village/{registry.cg_village.code}/").status_code
+        == 200
+    )
+    assert login(None).get(f"/registry/village/{registry.cg_village.code}/").status_code == 302
+
+
+# Household page -------------------------------------------------------------------------------
+
+
+def test_it_shows_unmasked_ids_to_the_town_cadre_and_logs_it(registry, login, cg_household):
+    response = login(registry.cadre).get(f"/registry/household/{cg_household.household_no}/")
+    assert response.status_code == 200
+    assert cg_household.head_id_number in response.content.decode()
+    view = PersonalDataView.objects.get()
+    assert (view.user, view.household, view.via) == (registry.cadre, cg_household, "web")
+
+
+def test_it_masks_ids_and_phones_for_the_viewer_and_logs_nothing(registry, login, cg_household):
+    response = login(registry.viewer).get(f"/registry/household/{cg_household.household_no}/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert cg_household.head_id_number not in body
+    assert mask(cg_household.head_id_number) in body
+    assert cg_household.phone not in body
+    assert PersonalDataView.objects.count() == 0
+
+
+def test_it_hides_a_household_of_another_town(registry, login, cg_household):
+    url = f"/registry/household/{cg_household.household_no}/"
+    assert login(registry.other_cadre).get(url).status_code == 404
+    assert login(registry.reporter).get(url).status_code == 404
+    assert login(None).get(url).status_code == 302
+    assert PersonalDataView.objects.count() == 0
+
+
+def test_it_edits_and_records_history(registry, login, cg_household):
+    client = login(registry.cadre)
+    with clock.frozen(NOW):
+        response = client.post(
+            f"/registry/household/{cg_household.household_no}/edit/",
+            {
+                "phone": "13312345678",
+                "helper_name": "新帮扶人",
+                "helper_unit": "",
+                "helper_post": "",
+                "helper_phone": "",
+                "housing_grade": "A",
+                "housing_appraised_on": "",
+                "relocation": "none",
+            },
+        )
+    assert response.status_code == 302
+    cg_household.refresh_from_db()
+    assert (cg_household.phone, cg_household.helper_name, cg_household.housing_grade) == (
+        "13312345678",
+        "新帮扶人",
+        "A",
+    )
+    page = client.get(f"/registry/household/{cg_household.household_no}/")
+    history = page.context["history"]
+    assert history[0]["action"] == "修改"
+    assert ("帮扶责任人", history[0]["changes"][0][1], "新帮扶人") in history[0]["changes"] or any(
+        c[0] == "帮扶责任人" and c[2] == "新帮扶人" for c in history[0]["changes"]
+    )
+
+
+def test_it_refuses_edits_from_viewer_and_other_town(registry, login, cg_household):
+    url = f"/registry/household/{cg_household.household_no}/edit/"
+    data = {"phone": "1", "relocation": "none"}
+    assert login(registry.viewer).post(url, data).status_code == 403
+    assert login(registry.other_cadre).post(url, data).status_code == 404
+    assert login(None).post(url, data).status_code == 302
+    phone = cg_household.phone
+    cg_household.refresh_from_db()
+    assert cg_household.phone == phone
+
+
+def test_it_closes_a_household_with_a_reason_and_keeps_it(registry, login, cg_household):
+    client = login(registry.cadre)
+    url = f"/registry/household/{cg_household.household_no}/close/"
+    with clock.frozen(NOW):
+        assert client.post(url, {"reason": ""}).status_code == 302
+        cg_household.refresh_from_db()
+        assert cg_household.is_active is True
+        client.post(url, {"reason": "全家迁往外省"})
+    cg_household.refresh_from_db()
+    assert (cg_household.is_active, cg_household.closed_reason) == (False, "全家迁往外省")
+    assert cg_household.members.filter(is_active=True).count() == 0
+    assert Household.objects.filter(pk=cg_household.pk).exists()
+    assert login(registry.viewer).post(url, {"reason": "x"}).status_code == 403
+
+
+# Import ---------------------------------------------------------------------------------------
+
+
+def upload(client, data: bytes, name: str = "t.xlsx", **extra):
+    return client.post(
+        "/registry/import/", {"file": io.BytesIO(data), **extra} | {"file": _named(data, name)}
+    )
+
+
+def _named(data: bytes, name: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data, content_type="application/octet-stream")
+
+
+def test_it_imports_through_review_and_confirmation(world, login):
+    client = login(world.cadre)
+    data = build(small_workbook(world))
+    with clock.frozen(NOW):
+        response = client.post("/registry/import/", {"file": _named(data, "t.xlsx")})
+        assert response.status_code == 200
+        plan = response.context["plan"]
+        assert plan.counts["households_added"] == 2
+        assert Household.objects.count() == 0
+        response = client.post("/registry/import/confirm/", {"token": response.context["token"]})
+    assert response.status_code == 302
+    assert Household.objects.count() == 2
+    batch = ImportBatch.objects.get()
+    assert (batch.actor, batch.summary["persons_added"]) == (world.cadre, 4)
+    page = client.get(f"/registry/household/{world.cg_village.code}0001/")
+    assert page.context["history"][-1]["action"] == "导入新建"
+
+
+def test_it_shows_errors_and_imports_nothing(world, login):
+    sheets = small_workbook(world)
+    sheets["人"][0]["证件号码"] = HEAD_ID[:17] + "0" if HEAD_ID[17] != "0" else HEAD_ID[:17] + "1"
+    response = login(world.cadre).post(
+        "/registry/import/", {"file": _named(build(sheets), "t.xlsx")}
+    )
+    assert response.status_code == 400
+    assert "本次未导入任何数据" in response.content.decode()
+    assert Household.objects.count() == 0
+
+
+def test_it_refuses_bad_files_without_a_server_error(world, login):
+    client = login(world.cadre)
+    response = client.post("/registry/import/", {"file": _named(b"hello", "t.csv")})
+    assert response.status_code == 400
+    assert "不支持的文件类型" in response.content.decode()
+    response = client.post("/registry/import/", {"file": _named(b"PK\x03\x04garbage", "t.xlsx")})
+    assert response.status_code == 400
+    response = client.post("/registry/import/", {})
+    assert response.status_code == 400
+
+
+def test_it_refuses_imports_from_other_towns_and_read_only_users(world, login):
+    data = build(small_workbook(world))
+    response = login(world.other_cadre).post("/registry/import/", {"file": _named(data, "t.xlsx")})
+    assert response.status_code == 400
+    assert "该村不在您的管辖范围内" in response.content.decode()
+    assert login(world.viewer).get("/registry/import/").status_code == 403
+    assert (
+        login(world.viewer).post("/registry/import/", {"file": _named(data, "t.xlsx")}).status_code
+        == 403
+    )
+    assert login(world.village_cadre).get("/registry/import/").status_code == 403
+    assert login(None).get("/registry/import/").status_code == 302
+    assert login(world.viewer).post("/registry/import/confirm/", {"token": "x"}).status_code == 403
+    assert Household.objects.count() == 0
+
+
+def test_it_refuses_a_stale_confirmation(world, login):
+    response = login(world.cadre).post("/registry/import/confirm/", {"token": "nope"})
+    assert response.status_code == 302
+    assert Household.objects.count() == 0
+
+
+def test_it_lists_imports_to_importers_only(world, login):
+    assert login(world.cadre).get("/registry/imports/").status_code == 200
+    assert login(world.viewer).get("/registry/imports/").status_code == 403
+    assert login(None).get("/registry/imports/").status_code == 302
+
+
+# Export and template ----------------------------------------------------------------------------
+
+
+def _read(response) -> dict:
+    data = b"".join(response.streaming_content)
+    book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    return {name: book.get_sheet_by_name(name).to_python() for name in ("村", "户", "人")}
+
+
+def test_it_exports_the_users_town_unmasked_and_logs_it(registry, login):
+    response = login(registry.cadre).get("/registry/export/", {"scope": registry.chengguan.code})
+    assert response.status_code == 200
+    sheets = _read(response)
+    codes = {row[1][:12] for row in sheets["户"][1:]}
+    assert codes == {registry.cg_village.code, registry.cg_village2.code}
+    assert all("*" not in row[4] for row in sheets["户"][1:])
+    assert PersonalDataView.objects.filter(via="export").count() == 1
+
+
+def test_it_exports_masked_for_the_viewer(registry, login):
+    response = login(registry.viewer).get("/registry/export/", {"scope": registry.county.code})
+    assert response.status_code == 200
+    sheets = _read(response)
+    assert len(sheets["户"]) - 1 == Household.objects.count()
+    assert all("********" in row[4] for row in sheets["户"][1:])
+    assert PersonalDataView.objects.count() == 0
+
+
+def test_it_refuses_exports_outside_scope(registry, login):
+    assert (
+        login(registry.other_cadre)
+        .get("/registry/export/", {"scope": registry.chengguan.code})
+        .status_code
+        == 404
+    )
+    assert login(registry.reporter).get("/registry/export/").status_code == 404
+    assert login(None).get("/registry/export/").status_code == 302
+
+
+def test_it_serves_the_template_with_drop_downs(world, login):
+    response = login(world.viewer).get("/registry/template.xlsx")
+    assert response.status_code == 200
+    data = b"".join(response.streaming_content)
+    book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    assert book.get_sheet_by_name("人").to_python()[0][:4] == [
+        "户编号",
+        "人编号",
+        "姓名",
+        "证件号码",
+    ]
+    import zipfile
+
+    sheet_xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet2.xml").decode()
+    assert "<dataValidation" in sheet_xml
+    assert login(None).get("/registry/template.xlsx").status_code == 302
+
+
+def test_it_shows_code_lists(world, login):
+    response = login(world.viewer).get("/registry/codes/")
+    assert response.status_code == 200
+    assert "自身发展动力不足" in response.content.decode()

@@ -1,0 +1,474 @@
+"""Registry pages: search, village, household (with history), import, export, template."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import tempfile
+import time
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import IntegrityError
+from django.db.models import Count, Q, Sum
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tuopin.lib import clock
+from tuopin.lib.citizen_id import mask, mask_phone
+from tuopin.org import audit
+from tuopin.org.access import can, has_capability, may_see_personal_data
+from tuopin.org.models import AuditEvent, Level, OrgUnit
+from tuopin.registry import actions, codes
+from tuopin.registry.exporter import write_registry, write_template
+from tuopin.registry.importer import plan_import, shown_value
+from tuopin.registry.models import Household, ImportBatch, Person, VillageFacts
+from tuopin.registry.reader import WorkbookRefused, read_workbook
+
+
+def _upload_dir() -> Path:
+    return Path(settings.MEDIA_ROOT) / "registry-imports"
+
+
+SESSION_KEY = "registry_import"
+PAGE_SIZE = 50
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    households = Household.objects.visible_to(user).active()
+    query = request.GET.get("q", "")[:50]
+    results = None
+    if query.strip():
+        found = households.search(query).select_related("village").order_by("household_no")
+        results = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+        for household in results:
+            household.shown_id = mask(household.head_id_number)
+    villages = (
+        OrgUnit.objects.visible_to(user)
+        .filter(level=Level.VILLAGE)
+        .annotate(
+            household_total=Count("households", filter=Q(households__is_active=True)),
+            registered_total=Count(
+                "households",
+                filter=Q(households__is_active=True, households__is_registered=True),
+            ),
+            person_total=Sum("households__member_count", filter=Q(households__is_active=True)),
+        )
+        .order_by("code")
+    )
+    village_page = Paginator(villages, 60).get_page(request.GET.get("vpage"))
+    totals = households.aggregate(
+        households=Count("pk"),
+        registered=Count("pk", filter=Q(is_registered=True)),
+        persons=Sum("member_count"),
+        registered_persons=Sum("member_count", filter=Q(is_registered=True)),
+    )
+    scope = user.scope if user.scope_id else None
+    return render(
+        request,
+        "registry/home.html",
+        {
+            "query": query,
+            "results": results,
+            "villages": village_page,
+            "totals": totals,
+            "scope": scope,
+            "can_import": has_capability(user, "registry.import"),
+            "has_scope": bool(user.is_superuser or user.scope_id),
+        },
+    )
+
+
+@login_required
+def village_page(request: HttpRequest, code: str) -> HttpResponse:
+    village = get_object_or_404(
+        OrgUnit.objects.visible_to(request.user), code=code, level=Level.VILLAGE
+    )
+    facts = VillageFacts.objects.filter(village=village).first()
+    households = Household.objects.filter(village=village, is_active=True)
+    show = request.GET.get("show", "")
+    if show == "registered":
+        households = households.filter(is_registered=True)
+    page = Paginator(households.order_by("household_no"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    for household in page:
+        household.shown_id = mask(household.head_id_number)
+    totals = Household.objects.filter(village=village, is_active=True).aggregate(
+        households=Count("pk"),
+        registered=Count("pk", filter=Q(is_registered=True)),
+        not_exited=Count("pk", filter=Q(is_registered=True, exit_status="not_exited")),
+        persons=Sum("member_count"),
+    )
+    return render(
+        request,
+        "registry/village.html",
+        {
+            "village": village,
+            "town": village.parent,
+            "facts": facts,
+            "page": page,
+            "totals": totals,
+            "show": show,
+        },
+    )
+
+
+def _household_for(request: HttpRequest, household_no: str) -> Household:
+    return get_object_or_404(
+        Household.objects.visible_to(request.user).select_related("village", "village__parent"),
+        household_no=household_no,
+    )
+
+
+def _history(household: Household, member_ids: list[int]) -> list[dict]:
+    events = audit.history(household).select_related("actor")[:200]
+    person_events = (
+        AuditEvent.objects.filter(
+            model=Person._meta.label_lower, object_id__in=[str(pk) for pk in member_ids]
+        )
+        .select_related("actor")
+        .order_by("-at", "-id")[:200]
+    )
+    rows = []
+    for event, model in [(e, Household) for e in events] + [(e, Person) for e in person_events]:
+        changes = []
+        for name, pair in (event.changes or {}).items():
+            try:
+                label = str(model._meta.get_field(name.removesuffix("_id")).verbose_name)
+            except Exception:  # a key that is not a field name (defensive: history is append-only)
+                label = name
+            old, new = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
+            if name in ("head_id_number", "id_number", "phone", "helper_phone"):
+                old = mask(str(old)) if old else old
+                new = mask(str(new)) if new else new
+            changes.append((label, shown_value(name, old), shown_value(name, new)))
+        rows.append(
+            {
+                "at": event.at,
+                "actor": event.actor.display_name if event.actor else "系统",
+                "action": event.action,
+                "what": event.object_repr if model is Person else "户",
+                "changes": changes,
+                "note": event.note,
+            }
+        )
+    rows.sort(key=lambda row: row["at"], reverse=True)
+    return rows
+
+
+@login_required
+def household_page(request: HttpRequest, household_no: str) -> HttpResponse:
+    household = _household_for(request, household_no)
+    members = list(household.members.order_by("-is_active", "relationship", "id"))
+    unmasked = may_see_personal_data(request.user, household)
+    if unmasked:
+        actions.log_personal_data_view(request.user, household, "户页面：证件号码、电话")
+    today = clock.today()
+    for person in members:
+        person.shown_id = person.id_number if unmasked else mask(person.id_number)
+        person.age = person.age_on(today)
+    return render(
+        request,
+        "registry/household.html",
+        {
+            "household": household,
+            "members": members,
+            "unmasked": unmasked,
+            "head_id": household.head_id_number if unmasked else mask(household.head_id_number),
+            "phone": household.phone if unmasked else mask_phone(household.phone),
+            "helper_phone": household.helper_phone
+            if unmasked
+            else mask_phone(household.helper_phone),
+            "history": _history(household, [p.pk for p in members]),
+            "can_edit": can(request.user, "registry.edit", household),
+            "causes": shown_value("other_causes", household.other_causes),
+            "edit_form": HouseholdForm(instance=household),
+        },
+    )
+
+
+class HouseholdForm(forms.ModelForm):
+    class Meta:
+        model = Household
+        fields = list(actions.EDITABLE_FIELDS)
+        widgets = {"housing_appraised_on": forms.DateInput(attrs={"type": "date"})}
+
+
+@login_required
+@require_POST
+def household_edit(request: HttpRequest, household_no: str) -> HttpResponse:
+    household = _household_for(request, household_no)
+    if not can(request.user, "registry.edit", household):
+        raise PermissionDenied("您没有修改该户档案的权限")
+    form = HouseholdForm(request.POST, instance=Household.objects.get(pk=household.pk))
+    if not form.is_valid():
+        messages.error(
+            request,
+            "修改未保存："
+            + "；".join(
+                f"{form.fields[name].label}：{'，'.join(errors)}"
+                for name, errors in form.errors.items()
+            ),
+        )
+        return redirect("registry:household", household_no=household.household_no)
+    values = {name: form.cleaned_data[name] for name in actions.EDITABLE_FIELDS}
+    changes = actions.update_household(request.user, household, values)
+    messages.success(request, f"已保存，修改了 {len(changes)} 项" if changes else "没有修改")
+    return redirect("registry:household", household_no=household.household_no)
+
+
+@login_required
+@require_POST
+def household_close(request: HttpRequest, household_no: str) -> HttpResponse:
+    household = _household_for(request, household_no)
+    if not can(request.user, "registry.edit", household):
+        raise PermissionDenied("您没有注销该户的权限")
+    try:
+        actions.close_household(request.user, household, request.POST.get("reason", ""))
+    except ValueError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, f"户 {household.household_no} 已注销（档案保留，可在变更记录中查看）"
+        )
+    return redirect("registry:household", household_no=household.household_no)
+
+
+# ---------------------------------------------------------------------------------------------
+# Import
+
+
+def _require_import(request: HttpRequest) -> None:
+    if not has_capability(request.user, "registry.import"):
+        raise PermissionDenied("您没有导入档案的权限")
+
+
+def _plan_from(path: Path, filename: str, request: HttpRequest, replace: bool):
+    sheets = read_workbook(path, filename)
+    return plan_import(sheets, user=request.user, replace_villages=replace)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_upload(request: HttpRequest) -> HttpResponse:
+    _require_import(request)
+    if request.method == "GET":
+        return render(request, "registry/import.html", {})
+    upload = request.FILES.get("file")
+    replace = request.POST.get("replace") == "1"
+    if upload is None:
+        return render(
+            request, "registry/import.html", {"error": "请选择要上传的 .xlsx 文件"}, status=400
+        )
+    if upload.size > settings.TUOPIN_UPLOAD_MAX_BYTES:
+        return render(
+            request,
+            "registry/import.html",
+            {
+                "error": f"文件过大（{upload.size // 1_000_000} MB），上限为 {settings.TUOPIN_UPLOAD_MAX_BYTES // 1_000_000} MB"
+            },
+            status=400,
+        )
+    _upload_dir().mkdir(parents=True, exist_ok=True)
+    _forget_abandoned_uploads()
+    token = secrets.token_hex(16)
+    path = _upload_dir() / f"{token}.xlsx"
+    digest = hashlib.sha256()
+    with path.open("wb") as out:
+        for chunk in upload.chunks():
+            digest.update(chunk)
+            out.write(chunk)
+    filename = Path(upload.name or "upload.xlsx").name[:200]
+    try:
+        plan = _plan_from(path, filename, request, replace)
+    except WorkbookRefused as error:
+        path.unlink(missing_ok=True)
+        return render(request, "registry/import.html", {"error": str(error)}, status=400)
+    if not plan.ok or not plan.has_changes:
+        path.unlink(missing_ok=True)
+    else:
+        request.session[SESSION_KEY] = {
+            "token": token,
+            "filename": filename,
+            "sha256": digest.hexdigest(),
+            "replace": replace,
+            "counts": plan.counts,
+        }
+    return render(
+        request,
+        "registry/import_review.html",
+        {"plan": plan, "filename": filename, "token": token, "replace": replace},
+        status=200 if plan.ok else 400,
+    )
+
+
+def _forget_abandoned_uploads() -> None:
+    """Uploads reviewed but never confirmed are kept a day, then removed."""
+    cutoff = time.time() - 24 * 3600
+    for stale in _upload_dir().glob("*.xlsx"):
+        try:
+            if stale.stat().st_mtime < cutoff:
+                stale.unlink()
+        except OSError:
+            continue
+
+
+@login_required
+@require_POST
+def import_confirm(request: HttpRequest) -> HttpResponse:
+    _require_import(request)
+    pending = request.session.get(SESSION_KEY)
+    if not pending or pending.get("token") != request.POST.get("token", ""):
+        messages.error(request, "导入已过期或已完成，请重新上传文件")
+        return redirect("registry:import")
+    path = _upload_dir() / f"{pending['token']}.xlsx"
+    if not path.exists():
+        messages.error(request, "上传的文件已不存在，请重新上传")
+        return redirect("registry:import")
+    try:
+        plan = _plan_from(path, pending["filename"], request, pending["replace"])
+        if plan.ok and plan.counts != pending["counts"]:
+            # The registry changed since the review: show the new summary again.
+            pending["counts"] = plan.counts
+            request.session[SESSION_KEY] = pending
+            messages.warning(request, "档案在您审核期间发生了变化，请重新核对变更摘要后再确认")
+            return render(
+                request,
+                "registry/import_review.html",
+                {
+                    "plan": plan,
+                    "filename": pending["filename"],
+                    "token": pending["token"],
+                    "replace": pending["replace"],
+                },
+            )
+        if not plan.ok:
+            return render(
+                request,
+                "registry/import_review.html",
+                {
+                    "plan": plan,
+                    "filename": pending["filename"],
+                    "token": "",
+                    "replace": pending["replace"],
+                },
+                status=400,
+            )
+        batch = actions.apply_import(
+            plan,
+            actor=request.user,
+            source="web",
+            filename=pending["filename"],
+            sha256=pending["sha256"],
+        )
+    except WorkbookRefused as error:
+        messages.error(request, str(error))
+        return redirect("registry:import")
+    except IntegrityError:
+        messages.error(request, "导入时档案被他人同时修改，未导入任何数据；请重新上传")
+        return redirect("registry:import")
+    finally:
+        path.unlink(missing_ok=True)
+    request.session.pop(SESSION_KEY, None)
+    counts = batch.summary
+    messages.success(
+        request,
+        f"导入完成：新增 {counts.get('households_added', 0)} 户 {counts.get('persons_added', 0)} 人，"
+        f"修改 {counts.get('households_changed', 0)} 户 {counts.get('persons_changed', 0)} 人",
+    )
+    return redirect("registry:imports")
+
+
+@login_required
+def import_list(request: HttpRequest) -> HttpResponse:
+    _require_import(request)
+    batches = ImportBatch.objects.select_related("actor")
+    if not request.user.is_superuser:
+        if request.user.scope_id is None:
+            batches = batches.none()
+        else:
+            code = request.user.scope.code
+            batches = batches.filter(Q(actor=request.user) | Q(scope_code__startswith=code))
+    return render(request, "registry/imports.html", {"batches": batches[:100]})
+
+
+# ---------------------------------------------------------------------------------------------
+# Export and template
+
+
+@login_required
+def export(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    code = request.GET.get("scope", "") or (user.scope.code if user.scope_id else "")
+    scope = OrgUnit.objects.visible_to(user).filter(code=code).first()
+    if scope is None:
+        raise Http404("没有可导出的范围")
+    villages = list(
+        OrgUnit.objects.visible_to(user)
+        .under(scope.code)
+        .filter(level=Level.VILLAGE)
+        .order_by("code")
+    )
+    households = Household.objects.visible_to(user).under(scope.code)
+    unmasked = may_see_personal_data(user, scope)
+    if unmasked:
+        actions.log_personal_data_view(
+            user, None, f"导出 {scope.name}（{scope.code}）档案", via="export"
+        )
+    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
+    write_registry(handle, villages=villages, households=households, masked=not unmasked)
+    handle.seek(0)
+    stamp = clock.now().strftime("%Y%m%d")
+    suffix = "" if unmasked else "-脱敏"
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"档案-{scope.name}-{scope.code}-{stamp}{suffix}.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@login_required
+def template(request: HttpRequest) -> HttpResponse:
+    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
+    write_template(handle)
+    handle.seek(0)
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename="建档立卡档案导入模板.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+CODE_LISTS = (
+    ("贫困户属性", codes.PovertyAttribute),
+    ("致贫原因", codes.PovertyCause),
+    ("脱贫状态", codes.ExitStatus),
+    ("搬迁安置", codes.Relocation),
+    ("与户主关系", codes.Relationship),
+    ("文化程度", codes.Education),
+    ("在校生状况", codes.SchoolingStatus),
+    ("健康状况", codes.Health),
+    ("劳动技能", codes.LabourSkill),
+    ("务工状况", codes.WorkStatus),
+    ("识别标准", codes.IdentificationStandard),
+)
+
+
+@login_required
+def code_lists(request: HttpRequest) -> HttpResponse:
+    lists = [
+        (title, [(value, str(label)) for value, label in choices.choices])
+        for title, choices in CODE_LISTS
+    ]
+    return render(request, "registry/codes.html", {"lists": lists})
