@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.write(f"配置错误：{error}\n")
         raise SystemExit(2) from None
     if len(args) >= 2 and not args[1].startswith("-"):
-        joined = f"{args[0]}_{args[1]}"
+        joined = f"{args[0]}_{args[1]}".replace("-", "_")
         if joined in get_commands():
             args = [joined, *args[2:]]
     execute_from_command_line(["tuopin", *args])

@@ -83,20 +83,28 @@ def parse_features(raw: bytes, source_name: str) -> list[tuple[str, str, dict]]:
     try:
         document = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
-        raise GeoJSONRefused([f"文件 {source_name} 不是 UTF-8 编码的文本：请另存为 UTF-8 后重新导入"])
+        raise GeoJSONRefused(
+            [f"文件 {source_name} 不是 UTF-8 编码的文本：请另存为 UTF-8 后重新导入"]
+        ) from None
     except json.JSONDecodeError as error:
         raise GeoJSONRefused(
-            [f"文件 {source_name} 不是有效的 JSON（第 {error.lineno} 行第 {error.colno} 列：{error.msg}）"]
+            [
+                f"文件 {source_name} 不是有效的 JSON（第 {error.lineno} 行第 {error.colno} 列：{error.msg}）"
+            ]
         ) from None
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         raise GeoJSONRefused(
-            [f"文件 {source_name} 的顶层必须是 GeoJSON FeatureCollection（\"type\": \"FeatureCollection\"）"]
+            [
+                f'文件 {source_name} 的顶层必须是 GeoJSON FeatureCollection（"type": "FeatureCollection"）'
+            ]
         )
     features = document.get("features")
     if not isinstance(features, list) or not features:
         raise GeoJSONRefused([f"文件 {source_name} 中没有要素（features 为空）"])
     if len(features) > MAX_FEATURES:
-        raise GeoJSONRefused([f"文件 {source_name} 含 {len(features)} 个要素，超过上限 {MAX_FEATURES}"])
+        raise GeoJSONRefused(
+            [f"文件 {source_name} 含 {len(features)} 个要素，超过上限 {MAX_FEATURES}"]
+        )
     errors: list[str] = []
     parsed: list[tuple[str, str, dict]] = []
     seen: dict[str, int] = {}
@@ -129,31 +137,50 @@ def parse_features(raw: bytes, source_name: str) -> list[tuple[str, str, dict]]:
     known = set(OrgUnit.objects.filter(code__in=seen).values_list("code", flat=True))
     for code, number in seen.items():
         if code not in known:
-            errors.append(f"第 {number} 个要素（代码 {code}）在组织机构中不存在：请先导入区划代码或改正代码")
+            errors.append(
+                f"第 {number} 个要素（代码 {code}）在组织机构中不存在：请先导入区划代码或改正代码"
+            )
     if errors:
         raise GeoJSONRefused(errors)
     return parsed
 
 
-def import_geojson(raw: bytes, *, source_name: str, actor=None, source: str = "web") -> GeoJSONSummary:
+def import_geojson(
+    raw: bytes, *, source_name: str, actor=None, source: str = "web"
+) -> GeoJSONSummary:
     """Store every feature of a GeoJSON FeatureCollection keyed by org code, all or nothing."""
     features = parse_features(raw, source_name)
     moment = clock.now()
     with transaction.atomic():
-        existing = {b.code: b for b in Boundary.objects.filter(code__in=[c for c, _, _ in features])}
+        existing = {
+            b.code: b for b in Boundary.objects.filter(code__in=[c for c, _, _ in features])
+        }
         new_rows = []
         replaced = []
         for code, name, geometry in features:
             row = existing.get(code)
             if row is None:
                 new_rows.append(
-                    Boundary(code=code, name=name, geometry=geometry, source_name=source_name[:255], imported_at=moment)
+                    Boundary(
+                        code=code,
+                        name=name,
+                        geometry=geometry,
+                        source_name=source_name[:255],
+                        imported_at=moment,
+                    )
                 )
             else:
-                row.name, row.geometry, row.source_name, row.imported_at = name, geometry, source_name[:255], moment
+                row.name, row.geometry, row.source_name, row.imported_at = (
+                    name,
+                    geometry,
+                    source_name[:255],
+                    moment,
+                )
                 replaced.append(row)
         Boundary.objects.bulk_create(new_rows, batch_size=500)
-        Boundary.objects.bulk_update(replaced, ["name", "geometry", "source_name", "imported_at"], batch_size=500)
+        Boundary.objects.bulk_update(
+            replaced, ["name", "geometry", "source_name", "imported_at"], batch_size=500
+        )
         audit.record_many(
             [(row, {"geometry": ["", source_name]}) for row in [*new_rows, *replaced]],
             actor=actor,

@@ -24,6 +24,7 @@ class Figure:
     tone: str = ""  # "", "ok", "warn", "bad"
     url: str = ""
     detail: str = ""  # one short line under the number
+    loading: bool = False  # a placeholder while its fragment loads
 
     @property
     def known(self) -> bool:
@@ -32,9 +33,13 @@ class Figure:
     @property
     def display(self) -> str:
         if self.value is None:
-            return "无数据"
+            return "计算中…" if self.loading else "无数据"
         if isinstance(self.value, Decimal):
-            text = f"{self.value.normalize():f}" if self.value == self.value.to_integral() else f"{self.value:.1f}"
+            text = (
+                f"{self.value.normalize():f}"
+                if self.value == self.value.to_integral()
+                else f"{self.value:.1f}"
+            )
         else:
             text = str(self.value)
         return text

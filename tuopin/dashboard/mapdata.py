@@ -8,15 +8,19 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from tuopin.dashboard.board import registry_counts
 from tuopin.dashboard.models import Boundary
+from tuopin.dashboard.sources import Unavailable, metric_value
 from tuopin.org.models import Level, OrgUnit
+
+PENDING = Unavailable("建档立卡档案（registry）尚未上线")
 
 # (key, label) of the metrics a map can be coloured by.
 MAP_METRICS: list[tuple[str, str]] = [
     ("poor_village", "是否贫困村"),
     ("households", "建档立卡户数"),
 ]
+# Metrics that are a yes/no flag (drawn with two colours instead of a scale).
+FLAG_METRICS = {"poor_village"}
 
 
 @dataclass(frozen=True)
@@ -46,23 +50,42 @@ class VillageMap:
     boundaries: dict | None
     reason: str = ""
 
+    @property
+    def kind(self) -> str:
+        return "flag" if self.metric in FLAG_METRICS else "scale"
+
 
 def villages_under(scope: OrgUnit, user):
-    villages = OrgUnit.objects.visible_to(user).under(scope.code).filter(level=Level.VILLAGE, is_active=True)
-    return villages.order_by("code").only("pk", "code", "name", "longitude", "latitude", "is_poor_village")
+    villages = (
+        OrgUnit.objects.visible_to(user)
+        .under(scope.code)
+        .filter(level=Level.VILLAGE, is_active=True)
+    )
+    return villages.order_by("code").only(
+        "pk", "code", "name", "longitude", "latitude", "is_poor_village"
+    )
 
 
-def metric_values(metric: str, villages: list[OrgUnit], on: dt.date) -> tuple[dict[str, float | None], str]:
+def metric_values(
+    metric: str, scope: OrgUnit, villages: list[OrgUnit], on: dt.date
+) -> tuple[dict[str, float | None], str]:
     if metric == "poor_village":
         return {v.code: 1.0 if v.is_poor_village else 0.0 for v in villages}, ""
     if metric == "households":
-        counts = registry_counts([v.code for v in villages])
-        return {code: float(c["households"]) for code, c in counts.items()}, ""
+        values = {}
+        for village in villages:
+            value = metric_value("registry.registered_households", village, on, PENDING)
+            if value.value is None and value.reason == PENDING:
+                return {}, PENDING
+            values[village.code] = float(value.value) if value.value is not None else None
+        return values, ""
     return {}, "未知指标"
 
 
 def boundary_collection(scope: OrgUnit, user) -> dict | None:
-    rows = list(Boundary.objects.visible_to(user).filter(code__startswith=scope.code).order_by("code"))
+    rows = list(
+        Boundary.objects.visible_to(user).filter(code__startswith=scope.code).order_by("code")
+    )
     if not rows:
         return None
     return {
@@ -80,7 +103,7 @@ def boundary_collection(scope: OrgUnit, user) -> dict | None:
 
 def build_map(scope: OrgUnit, user, metric: str, on: dt.date) -> VillageMap:
     villages = list(villages_under(scope, user))
-    values, reason = metric_values(metric, villages, on)
+    values, reason = metric_values(metric, scope, villages, on)
     points = []
     missing_coordinates = []
     for village in villages:

@@ -13,4 +13,5 @@ urlpatterns = [
     path("milestones/<int:pk>/", views.milestone, name="milestone"),
     path("actions/<int:number>/", views.action, name="action"),
     path("org/<str:code>/", views.unit, name="unit"),
+    path("org/<str:code>/exit/", views.exit_fragment, name="exit"),
 ]

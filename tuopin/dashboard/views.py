@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from tuopin.dashboard import board as boards
 from tuopin.dashboard import filters, mapdata, sources
@@ -20,10 +20,23 @@ BOARD_LEVELS = (Level.COUNTY, Level.TOWN, Level.VILLAGE)
 MAX_GEOJSON_BYTES = 20 * 1024 * 1024
 
 
+def status_label(status) -> str:
+    """plan.progress's own label when it gave one, else ours (无数据 when unknown)."""
+    return getattr(status, "label", "") or sources.STATUS_LABELS.get(str(status), "无数据")
+
+
 def landing_scope(user) -> OrgUnit | None:
     """Where a user lands: their own scope (a town cadre on their town); None without one."""
     if user.scope_id is not None:
-        return user.scope
+        if user.scope.level in BOARD_LEVELS:
+            return user.scope
+        # A province or city account lands on its first county (boards start at the county).
+        return (
+            OrgUnit.objects.under(user.scope.code)
+            .filter(level=Level.COUNTY)
+            .order_by("code")
+            .first()
+        )
     if user.is_superuser:
         return OrgUnit.objects.filter(level=Level.COUNTY).order_by("code").first()
     return None
@@ -50,6 +63,7 @@ def render_board(request: HttpRequest, scope: OrgUnit, template: str) -> HttpRes
 
 
 @login_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     scope = landing_scope(request.user)
     if scope is None:
@@ -58,17 +72,46 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def unit(request: HttpRequest, code: str) -> HttpResponse:
     return render_board(request, visible_scope(request, code), "dashboard/board.html")
 
 
 @login_required
+@require_safe
 def wall(request: HttpRequest) -> HttpResponse:
     scope = landing_scope(request.user)
     if scope is None:
         return no_scope(request)
-    template = "dashboard/wall_body.html" if request.headers.get("HX-Request") else "dashboard/wall.html"
+    template = (
+        "dashboard/wall_body.html" if request.headers.get("HX-Request") else "dashboard/wall.html"
+    )
     return render_board(request, scope, template)
+
+
+@login_required
+@require_safe
+def exit_fragment(request: HttpRequest, code: str) -> HttpResponse:
+    """assess's figures for a board, loaded by htmx after the page (evaluation can take seconds)."""
+    scope = visible_scope(request, code)
+    on, _notices = filters.as_of(request.GET, clock.today())
+    result = sources.exit_figures(scope, on)
+    tiles, rows, items = boards.exit_view(scope, request.user, on, result)
+    return render(
+        request,
+        "dashboard/_exit.html",
+        {
+            "scope": scope,
+            "tiles": tiles,
+            "rows": rows,
+            "items": items,
+            "reason": result if isinstance(result, sources.Unavailable) else "",
+            "assess_url": boards.url_or_blank("assess:village", scope.code)
+            if scope.level == Level.VILLAGE
+            else boards.url_or_blank("assess:home"),
+            "child_label": "镇" if scope.level == Level.COUNTY else "村",
+        },
+    )
 
 
 def campaign_or_404(request: HttpRequest):
@@ -91,6 +134,7 @@ def visible_measurements(user, milestone_ids: list[int]):
 
 
 @login_required
+@require_safe
 def action(request: HttpRequest, number: int) -> HttpResponse:
     scope, campaign = campaign_or_404(request)
     if scope is None:
@@ -102,13 +146,16 @@ def action(request: HttpRequest, number: int) -> HttpResponse:
     milestones = list(action_obj.milestones.order_by("deadline", "order"))
     statuses = sources.milestone_statuses(campaign, on)
     reason = statuses if isinstance(statuses, sources.Unavailable) else ""
-    action_statuses = sources.action_statuses(campaign, on)
+    by_action = sources.action_statuses(campaign, on)
     action_status = (
-        "unknown" if isinstance(action_statuses, sources.Unavailable) else action_statuses.get(action_obj.pk, "unknown")
+        "unknown"
+        if isinstance(by_action, sources.Unavailable)
+        else by_action.get(action_obj.pk, "unknown")
     )
-    rows = [
-        (m, "unknown" if reason else statuses.get(m.pk, "unknown")) for m in milestones
-    ]
+    rows = []
+    for item in milestones:
+        state = "unknown" if reason else statuses.get(item.pk, "unknown")
+        rows.append((item, str(state), status_label(state), getattr(state, "reason", "")))
     return render(
         request,
         "dashboard/action.html",
@@ -116,9 +163,9 @@ def action(request: HttpRequest, number: int) -> HttpResponse:
             "scope": scope,
             "campaign": campaign,
             "action": action_obj,
-            "action_status": action_status,
-            "action_status_label": sources.STATUS_LABELS.get(action_status, "无数据"),
-            "rows": [(m, s, sources.STATUS_LABELS.get(s, "无数据")) for m, s in rows],
+            "action_status": str(action_status),
+            "action_status_label": status_label(action_status),
+            "rows": rows,
             "reason": reason,
             "notices": notices,
             "plan_url": boards.url_or_blank("plan:action", action_obj.pk),
@@ -127,6 +174,7 @@ def action(request: HttpRequest, number: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def milestones(request: HttpRequest) -> HttpResponse:
     scope, campaign = campaign_or_404(request)
     if scope is None:
@@ -139,20 +187,31 @@ def milestones(request: HttpRequest) -> HttpResponse:
         "",
     )
     notices += more
-    statuses = sources.milestone_statuses(campaign, on)
+    within = None
+    raw_scope = request.GET.get("scope", "")
+    if raw_scope:
+        within = (
+            OrgUnit.objects.visible_to(request.user)
+            .filter(level=Level.TOWN, code=raw_scope)
+            .first()
+        )
+        if within is None:
+            notices.append(f"参数 scope={raw_scope[:20]} 不是您可查看的镇，已忽略")
+    statuses = sources.milestone_statuses(campaign, on, within)
     reason = statuses if isinstance(statuses, sources.Unavailable) else ""
-    items = Milestone.objects.filter(action__campaign=campaign).select_related("action")
+    items = sources.scoped_milestones(campaign, within).select_related("action")
     rows = []
     for milestone in items.order_by("deadline", "action__number", "order"):
         state = "unknown" if reason else statuses.get(milestone.pk, "unknown")
         if status and state != status:
             continue
-        rows.append((milestone, state, sources.STATUS_LABELS.get(state, "无数据")))
+        rows.append((milestone, str(state), status_label(state)))
     return render(
         request,
         "dashboard/milestones.html",
         {
             "scope": scope,
+            "within": within,
             "campaign": campaign,
             "rows": rows,
             "status": status,
@@ -165,6 +224,7 @@ def milestones(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def milestone(request: HttpRequest, pk: int) -> HttpResponse:
     scope, campaign = campaign_or_404(request)
     if scope is None:
@@ -176,16 +236,22 @@ def milestone(request: HttpRequest, pk: int) -> HttpResponse:
     statuses = sources.milestone_statuses(campaign, on)
     reason = statuses if isinstance(statuses, sources.Unavailable) else ""
     state = "unknown" if reason else statuses.get(item.pk, "unknown")
-    measurements = list(visible_measurements(request.user, [item.pk]).order_by("-measured_at", "-id"))
-    rows = [(m, sources.report_link(m)) for m in measurements]
+    explanation = getattr(state, "reason", "")
+    measurements = list(
+        visible_measurements(request.user, [item.pk]).order_by("-measured_at", "-id")
+    )
+    links = sources.report_links(measurements)
+    rows = [(m, links[m.pk]) for m in measurements]
     return render(
         request,
         "dashboard/milestone.html",
         {
             "scope": scope,
             "milestone": item,
-            "state": state,
-            "state_label": sources.STATUS_LABELS.get(state, "无数据"),
+            "state": str(state),
+            "state_label": status_label(state),
+            "explanation": explanation,
+            "current": getattr(state, "current", None),
             "reason": reason,
             "rows": rows,
             "notices": notices,
@@ -195,7 +261,9 @@ def milestone(request: HttpRequest, pk: int) -> HttpResponse:
 
 def render_map(request: HttpRequest, scope: OrgUnit) -> HttpResponse:
     on, notices = filters.as_of(request.GET, clock.today())
-    metric, more = filters.choice(request.GET, "metric", mapdata.MAP_METRICS, mapdata.MAP_METRICS[0][0])
+    metric, more = filters.choice(
+        request.GET, "metric", mapdata.MAP_METRICS, mapdata.MAP_METRICS[0][0]
+    )
     notices += more
     village_map = mapdata.build_map(scope, request.user, metric, on)
     return render(
@@ -213,6 +281,7 @@ def render_map(request: HttpRequest, scope: OrgUnit) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def map_home(request: HttpRequest) -> HttpResponse:
     scope = landing_scope(request.user)
     if scope is None:
@@ -221,6 +290,7 @@ def map_home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def map_unit(request: HttpRequest, code: str) -> HttpResponse:
     return render_map(request, visible_scope(request, code))
 
@@ -237,7 +307,9 @@ def import_boundaries(request: HttpRequest) -> HttpResponse:
         if upload is None:
             errors = ["请选择要导入的 GeoJSON 文件"]
         elif upload.size > MAX_GEOJSON_BYTES:
-            errors = [f"文件 {upload.name} 超过 {MAX_GEOJSON_BYTES // 1024 // 1024} MB，请先简化边界"]
+            errors = [
+                f"文件 {upload.name} 超过 {MAX_GEOJSON_BYTES // 1024 // 1024} MB，请先简化边界"
+            ]
         else:
             try:
                 summary = import_geojson(upload.read(), source_name=upload.name, actor=request.user)
@@ -253,4 +325,3 @@ def import_boundaries(request: HttpRequest) -> HttpResponse:
         },
         status=400 if errors else 200,
     )
-

@@ -4,27 +4,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Boundary',
+            name="Boundary",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=15, unique=True, verbose_name='统计用区划代码')),
-                ('name', models.CharField(blank=True, max_length=100, verbose_name='名称')),
-                ('geometry', models.JSONField(verbose_name='边界（GeoJSON geometry）')),
-                ('source_name', models.CharField(blank=True, max_length=255, verbose_name='来源文件')),
-                ('imported_at', models.DateTimeField(verbose_name='导入时间')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(max_length=15, unique=True, verbose_name="统计用区划代码"),
+                ),
+                ("name", models.CharField(blank=True, max_length=100, verbose_name="名称")),
+                ("geometry", models.JSONField(verbose_name="边界（GeoJSON geometry）")),
+                (
+                    "source_name",
+                    models.CharField(blank=True, max_length=255, verbose_name="来源文件"),
+                ),
+                ("imported_at", models.DateTimeField(verbose_name="导入时间")),
             ],
             options={
-                'verbose_name': '区划边界',
-                'verbose_name_plural': '区划边界',
-                'ordering': ['code'],
+                "verbose_name": "区划边界",
+                "verbose_name_plural": "区划边界",
+                "ordering": ["code"],
             },
         ),
     ]

@@ -1,0 +1,159 @@
+"""The project's browser suite: Playwright (sync API) driving Debian's chromium against a live
+server that serves the synthetic county built once per module.
+
+Run: ``.venv/bin/pytest tests/browser -m browser -p no:randomly``. Screenshots go to the folder
+named by ``TUOPIN_ARTIFACTS`` (default ``ci-artifacts/screenshots``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make are
+# plain blocking calls, which Django would otherwise refuse inside a running loop.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("TUOPIN_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+DEMO_NOW = dt.datetime.fromisoformat("2018-07-20T10:00:00+08:00")
+PASSWORD = "tuopin2018"
+DESKTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "browser: drives a real chromium (tests/browser)")
+
+
+def artifacts_dir() -> Path:
+    path = Path(os.environ.get("TUOPIN_ARTIFACTS", "ci-artifacts/screenshots"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        pytest.skip(f"chromium 不存在（{CHROMIUM}）：apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="module")
+def demo_site(django_db_setup, django_db_blocker) -> Iterator[str]:
+    """The demo county (every app's populate()) served by a live server; wiped afterwards.
+
+    Built once per module outside any test transaction and flushed at the end, so that later
+    test modules start from an empty database again. The browser tests themselves run outside
+    any transaction (the server thread has its own connection and commits, as in production);
+    they read the database through the ``db_access`` fixture.
+    """
+    from django.core.management import call_command
+    from django.db import connection, connections
+    from django.test.utils import override_settings
+    from pytest_django.live_server_helper import LiveServer
+
+    from tuopin.lib import clock
+    from tuopin.synth.demo import build_demo
+
+    name = str(connection.settings_dict["NAME"])
+    in_memory = connection.vendor == "sqlite" and connection.is_in_memory_db()
+    if not (in_memory or Path(name).name.startswith("test")):
+        # Never build (and later flush) the demo in a real database.
+        pytest.fail(
+            f"浏览器测试必须使用测试数据库（当前为 {name}）：用 -k 只选部分测试时，请同时选中 "
+            "test_it_runs_on_a_test_database（它让 pytest-django 建立测试数据库），"
+            "例如 -k 'wall or test_database'"
+        )
+    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    fast.enable()
+    clock.configure(DEMO_NOW)
+    server = None
+    try:
+        with django_db_blocker.unblock():
+            build_demo(seed=1, log=lambda message: None)
+        server = LiveServer("localhost")
+        server._live_server_modified_settings.enable()
+        yield server.url
+    finally:
+        if server is not None:
+            server._live_server_modified_settings.disable()
+            server.stop()
+        with django_db_blocker.unblock():
+            call_command("flush", interactive=False, verbosity=0)
+            connections.close_all()
+        clock.configure(None)
+        fast.disable()
+
+
+@pytest.fixture
+def db_access(django_db_blocker):
+    """ORM access inside a browser test, in autocommit: it sees what the live server wrote."""
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        yield
+        # Playwright's greenlets give this test its own connection context; close it so that
+        # PostgreSQL can drop the test database at the end of the session.
+        connections.close_all()
+
+
+class Site:
+    """Log in as a demo user in a fresh browser context and take named screenshots."""
+
+    def __init__(self, browser, base_url: str) -> None:
+        self.browser = browser
+        self.base_url = base_url
+        self.contexts = []
+
+    def login(self, username: str, viewport: dict | None = None):
+        context = self.browser.new_context(viewport=viewport or DESKTOP, locale="zh-CN")
+        context.set_default_timeout(15000)
+        self.contexts.append(context)
+        page = context.new_page()
+        page.goto(f"{self.base_url}/login/")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", PASSWORD)
+        page.locator("form button").first.click()
+        page.wait_for_load_state()
+        assert "/login/" not in page.url, f"{username} 登录失败"
+        return page
+
+    def go(self, page, path: str):
+        response = page.goto(f"{self.base_url}{path}")
+        page.wait_for_load_state("networkidle")
+        return response
+
+    def shot(self, page, name: str) -> Path:
+        path = artifacts_dir() / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture
+def site(browser, demo_site) -> Iterator[Site]:
+    helper = Site(browser, demo_site)
+    yield helper
+    helper.close()
