@@ -35,7 +35,7 @@ lint: setup
 	$(BIN)/tuopin makemigrations --check --dry-run
 
 bench: setup
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/run_all.py $(BENCH)
 
 clean:
 	rm -rf $(VENV) var
