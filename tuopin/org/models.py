@@ -69,6 +69,8 @@ class OrgUnit(models.Model):
         return self.code
 
     def clean(self) -> None:
+        if not self.code:
+            return  # the field's own validation reports a missing or refused code
         try:
             level = codes.level_of(self.code)
         except codes.InvalidCode as error:
