@@ -14,11 +14,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Callable
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from tuopin.lib import clock
 from tuopin.org.models import OrgUnit, Role, User
-from tuopin.plan.models import Campaign
+from tuopin.plan.models import Campaign, Milestone
 from tuopin.reports import actions, worker
 from tuopin.reports import payload as content
 from tuopin.reports.models import Period, Report, ReportVersion
@@ -179,11 +179,17 @@ def _content(rng, report, period, pace, values, periods) -> dict:
                 )
                 continue
             target = milestone.target_value
-            if milestone.target_unit not in content.PERCENT_UNITS and milestone.per == "total":
-                target = target / count
+            counted = milestone.target_unit not in content.PERCENT_UNITS  # 个, 户, 人: whole
+            if counted and milestone.per == "total":
+                target = (target / count).to_integral_value(ROUND_CEILING)
             share = min(Decimal(1), Decimal(str(pace * period.number / weeks)))
             wobble = Decimal(str(rng.uniform(0.92, 1.04)))
-            value = (target * share * wobble).quantize(Decimal("0.01"), ROUND_HALF_UP)
+            value = target * share * wobble
+            value = (
+                value.to_integral_value(ROUND_FLOOR)
+                if counted
+                else value.quantize(Decimal("0.01"), ROUND_HALF_UP)
+            )
             if milestone.target_unit in content.PERCENT_UNITS:
                 value = min(value, Decimal(100))
             key = (report.unit_id, milestone.pk)
@@ -206,7 +212,16 @@ def _correct(rng, report, reporter, head, signed_at, data) -> None:
     entry["progress"] += "（更正：核实后补充本周新增完成量。）"
     for row in entry["milestones"]:
         if row["value"] is not None:
-            row["value"] = str((Decimal(row["value"]) * Decimal("1.02")).quantize(Decimal("0.01")))
+            value = Decimal(row["value"])
+            percent = Milestone.objects.filter(
+                pk=row["milestone"], target_unit__in=content.PERCENT_UNITS
+            ).exists()
+            corrected = (
+                min(value * Decimal("1.02"), Decimal(100)).quantize(Decimal("0.01"))
+                if percent
+                else value + 1
+            )
+            row["value"] = str(corrected)
             break
     with clock.frozen(moment):
         actions.revise_report(reporter, report, revision=None)
