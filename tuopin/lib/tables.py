@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from python_calamine import CalamineWorkbook
+
+from tuopin.lib.xlsx_guard import UnsafeWorkbook, check_archive
 
 FULL_WIDTH = str.maketrans("０１２３４５６７８９．－", "0123456789.-")
 
@@ -71,8 +72,10 @@ def _read_csv(data: bytes) -> Table:
 
 
 def _read_xlsx(data: bytes, sheet: str | None) -> Table:
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise TableError("文件不是有效的 .xlsx 工作簿（可能已损坏或并非 Excel 文件）")
+    try:
+        check_archive(data, None if sheet is None else [sheet])
+    except UnsafeWorkbook as error:
+        raise TableError(str(error)) from None
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         names = workbook.sheet_names

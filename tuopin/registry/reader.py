@@ -1,32 +1,21 @@
 """Reading a registry workbook safely and fast.
 
-Before calamine parses anything the zip directory is checked: declared uncompressed sizes and
-compression ratios (zip bombs) and each sheet's used range from its ``<dimension>`` element (a
-stray value in row 1,048,576 would otherwise make a dense range of a million rows). Then
-python-calamine reads each needed sheet in one call.
+Before calamine parses anything ``lib.xlsx_guard`` checks the zip directory and the used range of
+the 村/户/人 sheets; then python-calamine reads each needed sheet in one call.
 """
 
 from __future__ import annotations
 
 import io
-import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from python_calamine import CalamineWorkbook
 
+from tuopin.lib import xlsx_guard
+from tuopin.lib.xlsx_guard import HEADER_SEARCH_ROWS, MAX_DATA_ROWS
 from tuopin.registry.layout import SHEETS, header_lookup, normalize_header
-
-MAX_UNCOMPRESSED_BYTES = 1_500_000_000  # all members together
-MAX_SHEET_XML_BYTES = 600_000_000  # one sheet's XML
-MAX_RATIO = 200  # uncompressed / compressed, for members above 20 MB
-MAX_CELLS_PER_SHEET = 30_000_000  # rows × columns of a sheet's used range
-MAX_DATA_ROWS = 1_000_000
-HEADER_SEARCH_ROWS = 5
-
-_DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 
 
 class WorkbookRefused(ValueError):
@@ -43,48 +32,6 @@ class Sheet:
     notices: list[str] = field(default_factory=list)
 
 
-def _column_number(letters: bytes) -> int:
-    number = 0
-    for char in letters:
-        number = number * 26 + char - 64
-    return number
-
-
-def _sheet_members(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name → zip member path, from workbook.xml and its relationships."""
-    try:
-        workbook = archive.read("xl/workbook.xml").decode("utf-8", "replace")
-        rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
-    except KeyError:
-        return {}
-    targets = {}
-    for match in re.finditer(r"<Relationship\b[^>]*>", rels):
-        tag = match.group(0)
-        rid = re.search(r'Id="([^"]+)"', tag)
-        target = re.search(r'Target="([^"]+)"', tag)
-        if rid and target:
-            path = target.group(1).lstrip("/")
-            targets[rid.group(1)] = path if path.startswith("xl/") else "xl/" + path
-    members = {}
-    for match in re.finditer(r"<sheet\b[^>]*>", workbook):
-        tag = match.group(0)
-        name = re.search(r'name="([^"]+)"', tag)
-        rid = re.search(r'r:id="([^"]+)"', tag)
-        if name and rid and rid.group(1) in targets:
-            members[_unescape(name.group(1))] = targets[rid.group(1)]
-    return members
-
-
-def _unescape(text: str) -> str:
-    return (
-        text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", '"')
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
-    )
-
-
 def check_archive(data: bytes, filename: str) -> None:
     """Refuse files that are not xlsx, zip bombs and sheets with absurd used ranges."""
     suffix = Path(filename).suffix.lower()
@@ -92,50 +39,10 @@ def check_archive(data: bytes, filename: str) -> None:
         raise WorkbookRefused(
             f"不支持的文件类型“{suffix or '无扩展名'}”：请上传 Excel 工作簿（.xlsx）"
         )
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise WorkbookRefused("文件不是有效的 .xlsx 工作簿（可能已损坏，或是改了扩展名的其他文件）")
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as error:
-        raise WorkbookRefused(f"无法打开工作簿：{error}") from None
-    total = sum(info.file_size for info in infos)
-    if total > MAX_UNCOMPRESSED_BYTES:
-        raise WorkbookRefused(
-            f"工作簿解压后约 {total // 1_000_000} MB，超过上限 {MAX_UNCOMPRESSED_BYTES // 1_000_000} MB；"
-            "请按镇或村拆分成多个文件导入"
-        )
-    for info in infos:
-        if info.file_size > 20_000_000 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise WorkbookRefused(
-                f"工作簿内部文件 {info.filename} 的压缩比异常（疑似压缩炸弹），已拒绝读取"
-            )
-    members = _sheet_members(archive)
-    for name in SHEETS:
-        member = members.get(name)
-        if member is None:
-            continue
-        try:
-            info = archive.getinfo(member)
-        except KeyError:
-            continue
-        if info.file_size > MAX_SHEET_XML_BYTES:
-            raise WorkbookRefused(
-                f"工作表“{name}”过大（解压后约 {info.file_size // 1_000_000} MB）；请拆分文件导入"
-            )
-        with archive.open(info) as stream:
-            head = stream.read(4096)
-        match = _DIMENSION.search(head)
-        if match and match.group(3):
-            rows = int(match.group(4)) - int(match.group(2)) + 1
-            columns = _column_number(match.group(3)) - _column_number(match.group(1)) + 1
-            if rows > MAX_DATA_ROWS + HEADER_SEARCH_ROWS or rows * columns > MAX_CELLS_PER_SHEET:
-                raise WorkbookRefused(
-                    f"工作表“{name}”的使用区域为 {match.group(1)}{match.group(2)}:"
-                    f"{match.group(3)}{match.group(4)}（{rows:,} 行 × {columns} 列），超过上限"
-                    f"（{MAX_DATA_ROWS:,} 行）。通常是表格末尾有大量空行或远处有零散内容："
-                    "请删除多余的行和列后另存再上传"
-                )
+        xlsx_guard.check_archive(data, SHEETS)
+    except xlsx_guard.UnsafeWorkbook as error:
+        raise WorkbookRefused(str(error)) from None
 
 
 def _is_empty(value: Any) -> bool:

@@ -87,3 +87,14 @@ def test_it_refuses_missing_columns_and_wrong_file_types_on_the_command_line(tmp
         call_command("org_import", str(bogus))
     with pytest.raises(CommandError, match="不支持的文件类型"):
         call_command("org_import", str(write_csv(tmp_path, "x", "codes.txt")))
+
+
+def test_it_refuses_a_zip_bomb_before_reading(tmp_path):
+    import zipfile
+
+    bomb = tmp_path / "codes.xlsx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * 30_000_000)
+    with pytest.raises(CommandError, match="压缩比异常"):
+        call_command("org_import", str(bomb))
+    assert OrgUnit.objects.count() == 0

@@ -5,8 +5,7 @@ import zipfile
 
 import pytest
 
-from tuopin.lib import clock
-from tuopin.registry import reader
+from tuopin.lib import clock, xlsx_guard
 from tuopin.registry.actions import apply_import
 from tuopin.registry.importer import plan_import
 from tuopin.registry.models import Household, Person
@@ -43,7 +42,7 @@ def test_it_refuses_a_zip_bomb_before_reading(monkeypatch):
         archive.writestr("xl/worksheets/sheet1.xml", b"\0" * 30_000_000)
     with pytest.raises(WorkbookRefused, match="压缩比异常"):
         read_workbook(buffer.getvalue(), "bomb.xlsx")
-    monkeypatch.setattr(reader, "MAX_UNCOMPRESSED_BYTES", 1_000_000)
+    monkeypatch.setattr(xlsx_guard, "MAX_UNCOMPRESSED_BYTES", 1_000_000)
     with pytest.raises(WorkbookRefused, match="解压后约 30 MB，超过上限 1 MB"):
         read_workbook(buffer.getvalue(), "bomb.xlsx")
 
