@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -15,7 +16,10 @@ VAR_DIR = Path(env_str("TUOPIN_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("TUOPIN_DEBUG", default=False)
 SECRET_KEY = env_str("TUOPIN_SECRET_KEY", "")
-if not SECRET_KEY:
+# Without a key of its own the site signs sessions with a key published in the source: fine on
+# one's own machine, never on a network (`tuopin serve` refuses, the WSGI app warns at start).
+SECRET_KEY_IS_DEMO = not SECRET_KEY
+if SECRET_KEY_IS_DEMO:
     if not DEBUG and env_bool("TUOPIN_PRODUCTION", default=False):
         raise SettingError("环境变量 TUOPIN_SECRET_KEY 未设置：生产环境必须提供随机密钥")
     SECRET_KEY = "tuopin-demo-insecure-key-change-me-in-production-0123456789abcdef"  # noqa: S105
@@ -46,6 +50,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Lets /api/docs serve the Swagger UI files django-ninja ships instead of a CDN's.
+    "ninja",
     "tuopin.org",
     "tuopin.plan",
     "tuopin.registry",
@@ -144,9 +150,31 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-# Failed logins allowed per account and per address within the window before a lock-out.
+# Failed logins allowed per account, and per client address (over all accounts), within the
+# window before a lock-out (org.throttle). An office behind one NAT shares an address, so the
+# address limit is much higher: a few mistyped or made-up names must not lock everyone out.
 LOGIN_FAILURE_LIMIT = env_int("TUOPIN_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("TUOPIN_LOGIN_ADDRESS_FAILURE_LIMIT", 50, minimum=1)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("TUOPIN_LOGIN_FAILURE_WINDOW", 900, minimum=1)
+
+
+def _trusted_proxies(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    networks = []
+    for item in env_list(name, ["127.0.0.1", "::1"]):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise SettingError(
+                f"环境变量 {name} 中的 {item!r} 不是 IP 地址或网段（例如 10.0.0.5 或 10.0.0.0/24）"
+            ) from None
+    return networks
+
+
+# Behind a reverse proxy the client's address is read from this header (e.g. X-Forwarded-For),
+# and only when the request comes from one of the trusted proxies; unset, REMOTE_ADDR is used.
+_proxy_header = env_str("TUOPIN_TRUSTED_PROXY_HEADER", "").strip()
+TRUSTED_PROXY_HEADER = "HTTP_" + _proxy_header.upper().replace("-", "_") if _proxy_header else None
+TRUSTED_PROXIES = _trusted_proxies("TUOPIN_TRUSTED_PROXIES")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
@@ -171,7 +199,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 TUOPIN_UPLOAD_MAX_BYTES = env_int("TUOPIN_UPLOAD_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)
 
-# Login throttling and public rate limits count in this cache (one server process).
+# Public rate limits count in this cache (per process; login throttling counts in the database).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # E-mail for reminders (SMTP on the intranet).

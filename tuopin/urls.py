@@ -3,10 +3,12 @@ from django.urls import include, path
 
 from tuopin.api import api
 from tuopin.org import views as org_views
+from tuopin.org.forms import AdminLoginForm
 
 admin.site.site_header = "tuopin 后台管理"
 admin.site.site_title = "tuopin 后台"
 admin.site.index_title = "脱贫攻坚指挥部后台"
+admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
     path("", org_views.home, name="home"),

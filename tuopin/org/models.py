@@ -354,3 +354,31 @@ class ApiToken(models.Model):
             user=user, name=name, digest=cls.digest_of(key), created_at=clock.now()
         )
         return token, key
+
+
+class LoginCounterKind(models.TextChoices):
+    ACCOUNT = "account", "账号"
+    ADDRESS = "address", "地址"
+
+
+class LoginCounter(models.Model):
+    """Failed logins of one account or one client address in the current window (org.throttle).
+
+    ``failures`` also holds the attempts whose password is being checked right now: an attempt is
+    reserved before the check, so parallel requests can never run more checks than the limit.
+    """
+
+    kind = models.CharField("类别", max_length=10, choices=LoginCounterKind.choices)
+    key = models.CharField("账号或地址", max_length=150)
+    failures = models.PositiveIntegerField("失败次数", default=0)
+    window_started_at = models.DateTimeField("计数开始时间")
+
+    class Meta:
+        verbose_name = "登录失败计数"
+        verbose_name_plural = "登录失败计数"
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key"], name="login_counter_one_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.key}：{self.failures}"

@@ -1,30 +1,121 @@
-"""Login throttling: too many failures for an account or an address lock both for a while."""
+"""The one login door: every password login (site, admin) is counted here, in the database.
+
+An attempt is reserved for the account and for the client address *before* the password is
+checked, with the counter row locked, so a burst of parallel requests from several server
+threads or processes never runs more password checks than the limit. A failure keeps its
+reservation; a success forgets the account's failures and gives the address its attempt back.
+
+An account locks after ``LOGIN_FAILURE_LIMIT`` failures in the window; an address only after
+``LOGIN_ADDRESS_FAILURE_LIMIT`` failures (over several accounts, since each account stops
+counting once locked), so a few made-up names typed in a county office behind one NAT do not
+lock the real accounts there. django-axes counts only after the check, so it cannot bound a burst.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
+import math
+
 from django.conf import settings
-from django.core.cache import cache
+from django.contrib import auth
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest
+
+from tuopin.lib import clock
+from tuopin.org.models import LoginCounter, LoginCounterKind, User
 
 
-def _keys(username: str, address: str) -> list[str]:
-    return [f"login-fail:user:{username.lower()}", f"login-fail:addr:{address}"]
+class LoginRefused(Exception):
+    """The attempt was not let through to the password check; the message says why, in Chinese."""
 
 
-def is_locked(username: str, address: str) -> bool:
-    limit = settings.LOGIN_FAILURE_LIMIT
-    return any((cache.get(key) or 0) >= limit for key in _keys(username, address))
+def authenticate(request: HttpRequest, username: str, password: str) -> User | None:
+    """Check a password through the throttle: the user, None for a wrong password, or LoginRefused."""
+    now = clock.now()
+    account = username.casefold()[:150]
+    address = client_address(request)
+    unlocks_at = _reserve(LoginCounterKind.ACCOUNT, account, settings.LOGIN_FAILURE_LIMIT, now)
+    if unlocks_at is not None:
+        raise LoginRefused(f"登录失败次数过多，账号已锁定，请{_minutes(unlocks_at, now)}分钟后再试")
+    unlocks_at = _reserve(
+        LoginCounterKind.ADDRESS, address, settings.LOGIN_ADDRESS_FAILURE_LIMIT, now
+    )
+    if unlocks_at is not None:
+        _give_back(LoginCounterKind.ACCOUNT, account)
+        raise LoginRefused(
+            f"该地址尝试过多，已暂停从此地址登录，请{_minutes(unlocks_at, now)}分钟后再试"
+            "（账号本身未被锁定）"
+        )
+    user = auth.authenticate(request, username=username, password=password)
+    if user is not None:
+        LoginCounter.objects.filter(kind=LoginCounterKind.ACCOUNT, key=account).delete()
+        _give_back(LoginCounterKind.ADDRESS, address)
+    return user
 
 
-def record_failure(username: str, address: str) -> None:
-    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
-    for key in _keys(username, address):
-        if cache.add(key, 1, timeout=window):
-            continue
+def client_address(request: HttpRequest) -> str:
+    """The client's IP address: REMOTE_ADDR, or the trusted proxy header when the peer is a proxy.
+
+    The header is read right to left and the first address that is not a trusted proxy is the
+    client: anything further left was written by the client itself and may be forged.
+    """
+    peer = request.META.get("REMOTE_ADDR", "")
+    header = settings.TRUSTED_PROXY_HEADER
+    if not header or not _is_trusted_proxy(peer):
+        return peer
+    hops = [hop.strip() for hop in request.META.get(header, "").split(",") if hop.strip()]
+    for hop in reversed(hops):
         try:
-            cache.incr(key)
+            address = ipaddress.ip_address(hop)
         except ValueError:
-            cache.set(key, 1, timeout=window)
+            return peer  # a malformed header is the proxy's mistake: count the proxy, not nobody
+        if not _is_trusted_proxy(hop):
+            return str(address)
+    return peer
 
 
-def clear(username: str, address: str) -> None:
-    cache.delete_many(_keys(username, address))
+def forget_expired(now: dt.datetime) -> int:
+    """Worker job: delete counters whose window has ended (made-up names would pile up)."""
+    window = dt.timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+    deleted, _ = LoginCounter.objects.filter(window_started_at__lte=now - window).delete()
+    return deleted
+
+
+def _is_trusted_proxy(address: str) -> bool:
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(parsed in network for network in settings.TRUSTED_PROXIES)
+
+
+def _reserve(kind: str, key: str, limit: int, now: dt.datetime) -> dt.datetime | None:
+    """Count one attempt if the limit allows it; otherwise return when the lock ends."""
+    window = dt.timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+    with transaction.atomic():
+        counter = None
+        while counter is None:  # the purge job may delete an expired row between the two steps
+            LoginCounter.objects.bulk_create(
+                [LoginCounter(kind=kind, key=key, failures=0, window_started_at=now)],
+                ignore_conflicts=True,
+            )
+            counter = LoginCounter.objects.select_for_update().filter(kind=kind, key=key).first()
+        if counter.window_started_at + window <= now:
+            counter.failures, counter.window_started_at = 0, now
+        if counter.failures >= limit:
+            return counter.window_started_at + window
+        counter.failures += 1
+        counter.save(update_fields=["failures", "window_started_at"])
+    return None
+
+
+def _give_back(kind: str, key: str) -> None:
+    LoginCounter.objects.filter(kind=kind, key=key, failures__gt=0).update(
+        failures=F("failures") - 1
+    )
+
+
+def _minutes(unlocks_at: dt.datetime, now: dt.datetime) -> int:
+    return max(1, math.ceil((unlocks_at - now).total_seconds() / 60))

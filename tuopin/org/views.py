@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
@@ -31,17 +31,16 @@ def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if request.method == "POST" and form.is_valid():
-        username = form.cleaned_data["username"]
-        address = request.META.get("REMOTE_ADDR", "")
-        if throttle.is_locked(username, address):
-            form.add_error(None, "登录失败次数过多，账号已暂时锁定，请15分钟后再试")
+        try:
+            user = throttle.authenticate(
+                request, form.cleaned_data["username"], form.cleaned_data["password"]
+            )
+        except throttle.LoginRefused as refusal:
+            form.add_error(None, str(refusal))
         else:
-            user = authenticate(request, username=username, password=form.cleaned_data["password"])
             if user is None:
-                throttle.record_failure(username, address)
                 form.add_error(None, "用户名或密码不正确")
             else:
-                throttle.clear(username, address)
                 login(request, user)
                 if next_url and url_has_allowed_host_and_scheme(
                     next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
