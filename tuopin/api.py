@@ -1,4 +1,4 @@
-"""The project's JSON API (django-ninja): one NinjaAPI, a router per app, OpenAPI at /api/docs.
+"""The project's JSON API (django-ninja): one NinjaAPI, a router per app, docs at /api/docs.
 
 Authentication is the web session (with CSRF) or an ``Authorization: Bearer`` API token.
 """
@@ -10,7 +10,7 @@ import importlib.util
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import SessionAuth
 
@@ -23,6 +23,9 @@ api = NinjaAPI(
     description="脱贫攻坚指挥部接口：组织机构、作战计划、周报、档案、评估、台账。",
     auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api",
+    # The product runs offline: the UI comes from django-ninja's own static files ('ninja' in
+    # INSTALLED_APPS) and never asks the public schema validator about our schema.
+    docs=Swagger(settings={"validatorUrl": None}),
 )
 api.add_router("/org/", org_router)
 

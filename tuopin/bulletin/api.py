@@ -12,6 +12,7 @@ from tuopin.bulletin.compose import compose
 from tuopin.bulletin.models import Bulletin, county_codes_of
 from tuopin.bulletin.weeks import WeekError
 from tuopin.org.access import require
+from tuopin.org.api import ErrorOut
 from tuopin.plan.models import Campaign
 
 router = Router(tags=["周通报"])
@@ -39,10 +40,6 @@ class BulletinDetailOut(BulletinOut):
 class WeekIn(Schema):
     campaign: int
     week: str
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 def _out(bulletin: Bulletin) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tuopin.cases import actions
 from tuopin.cases.forms import RateForm, TrackForm
 from tuopin.cases.models import Case, Kind
+from tuopin.org.throttle import client_address
 
 NOT_FOUND = "未查询到匹配的信访件：请核对查询码和手机号后四位后重试。"
 TOO_MANY = "查询过于频繁，请稍后再试。"
@@ -44,7 +45,7 @@ def _hit(key: str, limit: int, window: int) -> bool:
 
 def _throttled(request: HttpRequest, code: str) -> bool:
     window = _limit("CASES_TRACK_WINDOW_SECONDS", 600)
-    address = request.META.get("REMOTE_ADDR", "")
+    address = client_address(request)
     by_address = _hit(f"cases-track:addr:{address}", _limit("CASES_TRACK_PER_ADDRESS", 20), window)
     by_code = _hit(f"cases-track:code:{code}", _limit("CASES_TRACK_PER_CODE", 5), window)
     return by_address or by_code

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 from ninja.security import HttpBearer
 
+from tuopin.lib import clock
 from tuopin.org import codes
 from tuopin.org.models import ApiToken, OrgUnit, ResponsibleUnit
 
@@ -21,8 +22,21 @@ class TokenAuth(HttpBearer):
         )
         if found is None:
             return None
+        found.note_use(clock.now())
         request.user = found.user
         return found.user
+
+
+class ErrorItem(Schema):
+    field: str
+    message: str
+
+
+class ErrorOut(Schema):
+    """The project's error body (tuopin/api.py answers validation errors in the same shape)."""
+
+    detail: str
+    errors: list[ErrorItem] = []
 
 
 class MeOut(Schema):

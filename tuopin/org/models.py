@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -342,17 +344,33 @@ class ApiToken(models.Model):
 
         return hashlib.sha256(key.encode()).hexdigest()
 
-    @classmethod
-    def issue(cls, user: User, name: str) -> tuple[ApiToken, str]:
-        """Create a token and return it with its key (shown once, never stored)."""
+    def assign_new_key(self) -> str:
+        """Give this unsaved token a fresh key; return the key (shown once, never stored)."""
         import secrets
 
         from tuopin.lib import clock
 
         key = secrets.token_urlsafe(32)
-        token = cls.objects.create(
-            user=user, name=name, digest=cls.digest_of(key), created_at=clock.now()
+        self.digest = self.digest_of(key)
+        self.created_at = clock.now()
+        return key
+
+    def note_use(self, now: dt.datetime) -> None:
+        """Move ``last_used_at``, writing at most once a minute so busy clients cost no writes."""
+        if self.last_used_at is not None and now - self.last_used_at < dt.timedelta(minutes=1):
+            return
+        stale = models.Q(last_used_at__isnull=True) | models.Q(
+            last_used_at__lte=now - dt.timedelta(minutes=1)
         )
+        ApiToken.objects.filter(stale, pk=self.pk).update(last_used_at=now)
+        self.last_used_at = now
+
+    @classmethod
+    def issue(cls, user: User, name: str) -> tuple[ApiToken, str]:
+        """Create a token and return it with its key (shown once, never stored)."""
+        token = cls(user=user, name=name)
+        key = token.assign_new_key()
+        token.save()
         return token, key
 
 
