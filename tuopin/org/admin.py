@@ -11,6 +11,7 @@ from tuopin.org.forms import OrgUnitForm
 from tuopin.org.models import (
     ApiToken,
     AuditEvent,
+    LoginCounter,
     OrgUnit,
     Person,
     ResponsibleUnit,
@@ -125,3 +126,18 @@ class ApiTokenAdmin(admin.ModelAdmin):
             "title": "接口令牌已签发",
         }
         return TemplateResponse(request, "admin/org/apitoken/issued.html", context)
+
+
+@admin.register(LoginCounter)
+class LoginCounterAdmin(admin.ModelAdmin):
+    """Read-only view of the login door's counters; deleting one lifts that lock early."""
+
+    list_display = ["kind", "key", "failures", "window_started_at"]
+    list_filter = ["kind"]
+    search_fields = ["key"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
