@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ipaddress
 import re
 
 import pytest
@@ -75,6 +76,23 @@ def test_lookups_are_rate_limited_per_code_and_per_address(client, tracked, sett
         "/cases/track/", {"code": "YYYYYYYYYYYY", "phone_last4": "5678"}, REMOTE_ADDR="10.0.0.9"
     )
     assert other.status_code == 200
+
+
+def test_petitioners_behind_a_trusted_proxy_are_limited_apart(client, tracked, settings):
+    settings.CASES_TRACK_PER_ADDRESS = 2
+    settings.TRUSTED_PROXY_HEADER = "HTTP_X_FORWARDED_FOR"
+    settings.TRUSTED_PROXIES = [ipaddress.ip_network("127.0.0.1/32")]
+
+    def lookup(code: str, forwarded_for: str) -> int:
+        return client.post(
+            "/cases/track/",
+            {"code": code, "phone_last4": "5678"},
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_X_FORWARDED_FOR=forwarded_for,
+        ).status_code
+
+    assert [lookup(f"ZZZZZZZZZZ{i:02d}", "198.51.100.7") for i in range(3)] == [200, 200, 429]
+    assert lookup("YYYYYYYYYYYY", "198.51.100.8") == 200
 
 
 def test_progress_and_rating_need_a_successful_lookup(client, tracked):
