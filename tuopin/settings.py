@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from pathlib import Path
 
 import dj_database_url
 
 from tuopin.lib import clock
-from tuopin.lib.env import SettingError, env_bool, env_datetime, env_int, env_list, env_str
+from tuopin.lib.env import (
+    SettingError,
+    env_bool,
+    env_datetime,
+    env_int,
+    env_list,
+    env_networks,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("TUOPIN_VAR_DIR", str(BASE_DIR / "var")))
@@ -158,23 +165,11 @@ LOGIN_ADDRESS_FAILURE_LIMIT = env_int("TUOPIN_LOGIN_ADDRESS_FAILURE_LIMIT", 50, 
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("TUOPIN_LOGIN_FAILURE_WINDOW", 900, minimum=1)
 
 
-def _trusted_proxies(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    networks = []
-    for item in env_list(name, ["127.0.0.1", "::1"]):
-        try:
-            networks.append(ipaddress.ip_network(item, strict=False))
-        except ValueError:
-            raise SettingError(
-                f"环境变量 {name} 中的 {item!r} 不是 IP 地址或网段（例如 10.0.0.5 或 10.0.0.0/24）"
-            ) from None
-    return networks
-
-
 # Behind a reverse proxy the client's address is read from this header (e.g. X-Forwarded-For),
 # and only when the request comes from one of the trusted proxies; unset, REMOTE_ADDR is used.
 _proxy_header = env_str("TUOPIN_TRUSTED_PROXY_HEADER", "").strip()
 TRUSTED_PROXY_HEADER = "HTTP_" + _proxy_header.upper().replace("-", "_") if _proxy_header else None
-TRUSTED_PROXIES = _trusted_proxies("TUOPIN_TRUSTED_PROXIES")
+TRUSTED_PROXIES = env_networks("TUOPIN_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]

@@ -7,6 +7,7 @@ deployment never turns into a silently different setting.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import os
 
 
@@ -48,6 +49,21 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None or raw.strip() == "":
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_networks(
+    name: str, default: list[str]
+) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Comma-separated IP addresses or networks, e.g. 10.0.0.5,10.1.0.0/24."""
+    networks = []
+    for item in env_list(name, default):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise SettingError(
+                f"环境变量 {name} 中的 {item!r} 不是 IP 地址或网段（例如 10.0.0.5 或 10.0.0.0/24）"
+            ) from None
+    return networks
 
 
 def env_datetime(name: str) -> dt.datetime | None:

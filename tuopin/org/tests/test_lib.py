@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from tuopin.lib import citizen_id, clock
-from tuopin.lib.env import SettingError, env_bool, env_datetime, env_int
+from tuopin.lib.env import SettingError, env_bool, env_datetime, env_int, env_networks
 
 
 def make_id(first17: str) -> str:
@@ -65,3 +65,17 @@ def test_it_refuses_malformed_settings_naming_the_variable(monkeypatch):
     monkeypatch.setenv("TUOPIN_X", "2018-07-20T10:00")
     with pytest.raises(SettingError, match="缺少时区"):
         env_datetime("TUOPIN_X")
+    monkeypatch.setenv("TUOPIN_X", "10.0.0.5, proxy.local")
+    with pytest.raises(SettingError, match=r"'proxy\.local' 不是 IP 地址或网段"):
+        env_networks("TUOPIN_X", [])
+
+
+def test_it_reads_proxy_addresses_and_networks(monkeypatch):
+    monkeypatch.setenv("TUOPIN_X", "10.0.0.5, 10.1.0.0/24,::1")
+    assert [str(n) for n in env_networks("TUOPIN_X", [])] == [
+        "10.0.0.5/32",
+        "10.1.0.0/24",
+        "::1/128",
+    ]
+    monkeypatch.delenv("TUOPIN_X")
+    assert [str(n) for n in env_networks("TUOPIN_X", ["127.0.0.1"])] == ["127.0.0.1/32"]
