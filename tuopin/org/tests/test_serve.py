@@ -6,6 +6,7 @@ import sys
 
 import pytest
 import waitress
+from django.core import checks
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -69,3 +70,14 @@ def test_the_wsgi_application_warns_when_it_runs_with_the_demo_key():
     env["TUOPIN_SECRET_KEY"] = "k" * 50
     own = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert own.returncode == 0 and "演示密钥" not in own.stderr
+
+
+def test_the_deployment_check_fails_on_the_demo_key(settings):
+    settings.SECRET_KEY_IS_DEMO = True
+    found = [m for m in checks.run_checks(include_deployment_checks=True) if m.id == "tuopin.E001"]
+    assert [m.msg for m in found] == ["未设置 TUOPIN_SECRET_KEY，正在使用源代码中公开的演示密钥"]
+    settings.SECRET_KEY_IS_DEMO = False
+    assert "tuopin.E001" not in {m.id for m in checks.run_checks(include_deployment_checks=True)}
+    # Ordinary commands (migrate, demo, tests) are not stopped by it.
+    settings.SECRET_KEY_IS_DEMO = True
+    assert "tuopin.E001" not in {m.id for m in checks.run_checks()}
