@@ -30,7 +30,9 @@ SAFE_OPTIONS = {
 
 def workbook(target: str | Path | IO[bytes], **options: Any) -> xlsxwriter.Workbook:
     """An XlsxWriter workbook that never turns a string into a formula, number or link."""
-    return xlsxwriter.Workbook(target, {**options, **SAFE_OPTIONS})
+    return xlsxwriter.Workbook(
+        target, {"default_date_format": "yyyy-mm-dd", **options, **SAFE_OPTIONS}
+    )
 
 
 def write_cell(
