@@ -19,6 +19,7 @@ from typing import Any
 from django.db import connection
 
 from tuopin.lib import clock
+from tuopin.lib.plain_names import name_problem
 from tuopin.org.models import Level, OrgUnit
 from tuopin.registry import codes, fastdb
 from tuopin.registry.layout import (
@@ -222,9 +223,12 @@ class _Reader:
         return method(column, raw)
 
     def _limited(self, column: Column, values: list[str], limit: int) -> list[str]:
+        """Text and names: bounded length, plain text (no markup, no control characters)."""
         for index, value in enumerate(values):
             if len(value) > limit:
                 self.fail(index, column, value, f"过长（最多 {limit} 个字符）")
+            elif problem := name_problem(value):
+                self.fail(index, column, value, problem)
         return values
 
     def _text(self, column: Column, raw: list[Any]) -> list[str]:

@@ -222,6 +222,10 @@ def test_it_refuses_moving_a_person_out_of_a_household_not_in_the_file(world):
         ("人", "与户主关系", "邻居", "不是有效的取值"),
         ("人", "参加新农合", "x", "应填写“是”或“否”"),
         ("人", "务工月数", 13, "应在 0 到 12 之间"),
+        ("户", "户主姓名", "<img src=x onerror=alert()>", "不能包含尖括号 < 或 >"),
+        ("户", "组", "一组\x07", "不能包含控制字符或不可见字符（U+0007）"),
+        ("户", "帮扶单位", "县<b>交通局</b>", "不能包含尖括号 < 或 >"),
+        ("人", "姓名", "王\u200b秀英", "不能包含控制字符或不可见字符（U+200B）"),
     ],
 )
 def test_it_validates_each_cell_rule(world, sheet, column, value, reason_start):
