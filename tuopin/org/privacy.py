@@ -80,6 +80,12 @@ class Disclosure:
     def secret(self, value: str | None) -> str | None:
         return value if self.unmasked else None
 
+    def as_of(self, requested: dt.date | None) -> dt.date | None:
+        """The reference date of per-household results (verdicts, members' age flags); None is
+        today. A masked reader gets today's only: moving the date would find the day an age
+        flag flips, that is a birthday, and with it the masked digits."""
+        return requested if self.unmasked else None
+
     def value(self, field_name: str, value: Any) -> Any:
         """Any field by name (e.g. an audit change): personal ones masked, others as they are."""
         kind = PERSONAL_FIELDS.get(field_name)
