@@ -142,7 +142,8 @@ def households(request, filters: Query[HouseholdFilter]):
         queryset = queryset.filter(is_registered=filters.registered)
     if filters.exit_status:
         queryset = queryset.filter(exit_status=filters.exit_status)
-    queryset = queryset.search(filters.q[:50]).order_by("household_no")
+    by_id = privacy.disclosure(request.user).unmasked  # no ID oracle for masked readers
+    queryset = queryset.search(filters.q[:50], by_citizen_id=by_id).order_by("household_no")
     limit = max(1, min(filters.limit, MAX_LIMIT))
     offset = max(0, filters.offset)
     return {

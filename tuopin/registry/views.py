@@ -27,7 +27,13 @@ from tuopin.org.models import AuditEvent, Level, OrgUnit
 from tuopin.registry import actions, codes
 from tuopin.registry.exporter import write_registry, write_template
 from tuopin.registry.importer import plan_import, shown_value
-from tuopin.registry.models import Household, ImportBatch, Person, VillageFacts
+from tuopin.registry.models import (
+    Household,
+    ImportBatch,
+    Person,
+    VillageFacts,
+    citizen_id_query,
+)
 from tuopin.registry.reader import WorkbookRefused, read_workbook
 
 
@@ -46,7 +52,14 @@ def home(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:50]
     results = None
     if query.strip():
-        found = households.search(query).select_related("village").order_by("household_no")
+        by_id = privacy.disclosure(user).unmasked
+        if not by_id and citizen_id_query(query) is not None:
+            messages.warning(request, "按证件号码查找需要查看个人信息的权限；请按户编号或姓名查找")
+        found = (
+            households.search(query, by_citizen_id=by_id)
+            .select_related("village")
+            .order_by("household_no")
+        )
         results = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
         for household in results:
             household.shown_id = privacy.MASKED.citizen_id(household.head_id_number)

@@ -260,3 +260,21 @@ def test_other_towns_and_anonymous_visitors_see_nothing_and_log_nothing(
     assert login(None).get(page).status_code == 302
     assert login(None).get(api).status_code == 401
     assert PersonalDataView.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("role", "found"), [("hq", True), ("cadre", True), *[(r, False) for r in MASKED_ROLES]]
+)
+def test_search_by_a_full_id_is_no_oracle_for_masked_readers(
+    registry, login, cg_household, role, found
+):
+    """Else trying the ~160 IDs a masked one and its age band leave open would confirm the real one."""
+    client = login(getattr(registry, role))
+    page = client.get("/registry/", {"q": cg_household.head_id_number})
+    api = client.get("/api/registry/households", {"q": cg_household.head_id_number}).json()
+    numbers = [row["household_no"] for row in api["items"]]
+    assert numbers == ([cg_household.household_no] if found else [])
+    assert (cg_household.household_no in page.content.decode()) is found
+    assert ("按证件号码查找需要查看个人信息的权限" in page.content.decode()) is not found
+    by_name = client.get("/api/registry/households", {"q": cg_household.head_name}).json()
+    assert cg_household.household_no in [row["household_no"] for row in by_name["items"]]
