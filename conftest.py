@@ -51,3 +51,29 @@ def pytest_runtest_makereport(item, call):
         report.outcome = "failed"
         report.longrepr = f"skipped in CI, where every tool must be present: {report.longrepr}"
     return report
+
+
+@pytest.fixture
+def xlsx_formulas():
+    """The formula cells of a real .xlsx (every worksheet's ``<f>`` elements), as
+    ``[(sheet part, cell reference, formula)]``: what Excel would run when opening the file."""
+    import io
+    import zipfile
+    from xml.etree import ElementTree
+
+    namespace = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+    def formulas(content: bytes) -> list[tuple[str, str, str]]:
+        found = []
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            for part in archive.namelist():
+                if not part.startswith("xl/worksheets/sheet"):
+                    continue
+                root = ElementTree.fromstring(archive.read(part))  # noqa: S314 - our own output
+                for cell in root.iter(f"{namespace}c"):
+                    formula = cell.find(f"{namespace}f")
+                    if formula is not None:
+                        found.append((part, cell.get("r", ""), formula.text or ""))
+        return found
+
+    return formulas

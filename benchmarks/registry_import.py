@@ -130,6 +130,7 @@ def main() -> None:
     _setup(work / "bench.sqlite3")
     from django.db import connection
 
+    from tuopin.org.privacy import UNMASKED
     from tuopin.registry.exporter import write_registry
     from tuopin.registry.models import Household, Person
     from tuopin.synth.registry_gen import generate_households
@@ -149,7 +150,7 @@ def main() -> None:
             f"persons) in {clock.split()[0]:.1f}s"
         )
         clock = Clock()
-        write_registry(path, villages=villages, households=Household.objects.all(), masked=False)
+        write_registry(path, villages=villages, households=Household.objects.all(), shown=UNMASKED)
         print(f"export county: {clock.split()[0]:.1f}s, {path.stat().st_size / 1e6:.1f} MB")
     print("re-import, no changes:")
     bare, done, plan = _import(path)
@@ -173,7 +174,7 @@ def main() -> None:
         )
         file = work / f"county-{code}.xlsx"
         households = Household.objects.filter(village__in=cvillages)
-        write_registry(file, villages=cvillages, households=households, masked=False)
+        write_registry(file, villages=cvillages, households=households, shown=UNMASKED)
         files.append((file, households.count()))
     from django.db import connection as conn
 

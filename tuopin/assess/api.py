@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 
 from tuopin.assess import engine, explain, present, rulesets
+from tuopin.org import privacy
 from tuopin.org.models import Level, OrgUnit
 from tuopin.registry.models import Household
 
@@ -78,7 +79,8 @@ def village(request, code: str, as_of: dt.date | None = None) -> dict[str, Any]:
 @router.get("/households", summary="每户退出条件（含非建档立卡户）")
 def households(request, query: Query[HouseholdQuery]) -> list[dict[str, Any]]:
     area = _area(request, query.area)
-    verdicts = engine.household_verdicts(_context(area, query.as_of))
+    as_of = privacy.disclosure(request.user, area).as_of(query.as_of)
+    verdicts = engine.household_verdicts(_context(area, as_of))
     if query.failing_only:
         verdicts = (v for v in verdicts if not v.passed)
     limit = max(1, min(query.limit, 10000))
@@ -92,6 +94,7 @@ def household(request, household_no: str, as_of: dt.date | None = None) -> dict[
         Household.objects.visible_to(request.user).select_related("village"),
         household_no=household_no,
     )
+    as_of = privacy.disclosure(request.user, found).as_of(as_of)
     explanation = explain.explain(_context(found.village, as_of), found)
     out = explanation.verdict.as_json()
     out["explanation"] = [

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import io
 
-import xlsxwriter
-
 from tuopin.assess.actions import SHEET_COLUMNS
 from tuopin.assess.models import Drill
-from tuopin.lib.citizen_id import mask_phone
-from tuopin.org.access import may_see_personal_data
+from tuopin.lib import xlsx_cells
+from tuopin.org import privacy
 from tuopin.org.models import OrgUnit
 
 HEADERS = [
@@ -27,43 +25,47 @@ HEADERS = [
 
 
 def visit_sheet(drill: Drill, user) -> bytes:
-    """The workbook; phones are masked unless the user may see personal data."""
+    """The workbook; phones as org.privacy shows them to ``user`` (unmasked ones logged)."""
     output = io.BytesIO()
-    workbook = xlsxwriter.Workbook(output, {"in_memory": True})
+    workbook = xlsx_cells.workbook(output, in_memory=True)
     header = workbook.add_format({"bold": True, "bg_color": "#E8EEF5", "border": 1})
     fill = workbook.add_format({"bg_color": "#FFF8DC", "border": 1})
     sheet = workbook.add_worksheet("走访表")
-    sheet.write_row(0, 0, HEADERS, header)
+    write = xlsx_cells.write_cell
+    xlsx_cells.write_row(sheet, 0, 0, HEADERS, header)
     villages = dict(
         OrgUnit.objects.filter(code__in=drill.households.values("village_code")).values_list(
             "code", "name"
         )
     )
     rows = drill.households.select_related("household").visible_to(user).order_by("sequence")
-    for index, sampled in enumerate(rows, start=1):
-        household = sampled.household
-        phone = (
-            household.phone if may_see_personal_data(user, sampled) else mask_phone(household.phone)
-        )
-        sheet.write_row(
-            index,
-            0,
-            [
-                sampled.sequence,
-                household.household_no,
-                villages.get(sampled.village_code, sampled.village_code),
-                household.group_name,
-                household.head_name,
-                phone,
-                "是" if sampled.registered else "否",
-                "是" if sampled.exited else "否",
-                sampled.persons,
-            ],
-        )
-        sheet.write(index, 9, "达标" if sampled.predicted_pass else "未达标")
-        sheet.write(index, 10, {True: "是", False: "否", None: ""}[sampled.meets_standard], fill)
-        sheet.write(index, 11, sampled.get_approval_display() if sampled.approval else "", fill)
-        sheet.write(index, 12, sampled.note, fill)
+    with privacy.output(user, what=f"导出{drill.name}走访表", via="export") as shown:
+        for index, sampled in enumerate(rows, start=1):
+            household = sampled.household
+            phone = shown.of(sampled).phone(household.phone) if household.phone else ""
+            xlsx_cells.write_row(
+                sheet,
+                index,
+                0,
+                [
+                    sampled.sequence,
+                    household.household_no,
+                    villages.get(sampled.village_code, sampled.village_code),
+                    household.group_name,
+                    household.head_name,
+                    phone,
+                    "是" if sampled.registered else "否",
+                    "是" if sampled.exited else "否",
+                    sampled.persons,
+                    "达标" if sampled.predicted_pass else "未达标",
+                ],
+            )
+            meets = {True: "是", False: "否", None: ""}[sampled.meets_standard]
+            write(sheet, index, 10, meets, fill)
+            write(
+                sheet, index, 11, sampled.get_approval_display() if sampled.approval else "", fill
+            )
+            write(sheet, index, 12, sampled.note, fill)
     sheet.data_validation(
         1, 10, max(1, rows.count()), 10, {"validate": "list", "source": ["是", "否"]}
     )
@@ -88,7 +90,7 @@ def visit_sheet(drill: Drill, user) -> bytes:
             "序号与户编号请勿修改；填好后在演练页面“导入走访结果”上传本文件。",
         ]
     ):
-        notes.write(line, 0, text)
+        write(notes, line, 0, text)
     notes.set_column(0, 0, 100)
     workbook.close()
     return output.getvalue()

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tuopin.assess import actions, drill, engine, explain, rulesets, sheets
 from tuopin.assess.models import Approval, Drill, DrillHousehold, RuleParameter
 from tuopin.lib import clock
+from tuopin.org import privacy
 from tuopin.org.access import can, has_capability
 from tuopin.org.models import Level, OrgUnit
 from tuopin.registry.models import Household
@@ -39,9 +40,17 @@ def _as_of(request: HttpRequest) -> dt.date:
         return clock.today()
 
 
-def _context(request: HttpRequest, area_code: str) -> engine.Context:
+def _context(
+    request: HttpRequest, area_code: str, shown: privacy.Disclosure = privacy.UNMASKED
+) -> engine.Context:
+    """The evaluation context; ``shown`` masked (per-household results for a reader who may
+    not see personal data) keeps the reference date at today."""
+    as_of = _as_of(request)
+    if shown.as_of(as_of) is None and as_of != clock.today():
+        messages.info(request, "个人信息已脱敏：单户的评估结果只按今天计算")
+        as_of = clock.today()
     try:
-        return engine.context_for(area_code, as_of=_as_of(request))
+        return engine.context_for(area_code, as_of=as_of)
     except (rulesets.RuleError, ValueError) as error:
         raise Http404(str(error)) from None
 
@@ -116,7 +125,8 @@ def village_page(request: HttpRequest, code: str) -> HttpResponse:
     village = get_object_or_404(
         OrgUnit.objects.visible_to(request.user), code=code, level=Level.VILLAGE
     )
-    context = _context(request, village.code)
+    # The village page lists households (risk lists): per-household results.
+    context = _context(request, village.code, privacy.disclosure(request.user, village))
     evaluation = engine.evaluate_area(context)
     verdict = evaluation.villages[0]
     lists: dict[str, list] = {"wrong_exit": [], "missed": [], "contradictions": []}
@@ -158,7 +168,7 @@ def household_page(request: HttpRequest, household_no: str) -> HttpResponse:
         Household.objects.visible_to(request.user).select_related("village"),
         household_no=household_no,
     )
-    context = _context(request, household.village.code)
+    context = _context(request, household.village.code, privacy.disclosure(request.user, household))
     explanation = explain.explain(context, household)
     template = "assess/_household.html" if _partial(request) else "assess/household.html"
     member_labels = list(context.ruleset.member_values)

@@ -11,8 +11,7 @@ from tuopin.cases import actions, backlog
 from tuopin.cases.models import OPEN_STATES, Case, InspectionVisit
 from tuopin.cases.views import overdue_q, user_scope
 from tuopin.lib import clock
-from tuopin.lib.citizen_id import mask_phone
-from tuopin.org.access import may_see_personal_data
+from tuopin.org import privacy
 from tuopin.org.models import OrgUnit, ResponsibleUnit
 
 router = Router(tags=["问题台账"])
@@ -161,19 +160,19 @@ def _case_out(case: Case) -> dict:
 
 
 def _detail(request, case: Case) -> dict:
-    personal = may_see_personal_data(request.user, case)
+    shown = (
+        privacy.shown(request.user, case, what=f"接口：案件 {case.number} 反映人", via="api")
+        if case.has_personal_data
+        else privacy.MASKED
+    )
     return {
         **_case_out(case),
         "content": case.content,
-        "reporter_name": case.reporter_name
-        if personal
-        else case.reporter_name[:1] + "**"
-        if case.reporter_name
-        else "",
-        "reporter_phone": case.reporter_phone if personal else mask_phone(case.reporter_phone),
+        "reporter_name": shown.name(case.reporter_name),
+        "reporter_phone": shown.phone(case.reporter_phone),
         "subject": case.subject,
         "resolution": case.resolution,
-        "tracking_code": case.tracking_code if personal else None,
+        "tracking_code": shown.secret(case.tracking_code),
         "available_actions": actions.available_actions(request.user, case),
         "events": [
             {

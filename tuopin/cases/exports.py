@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import io
 
-import xlsxwriter
 from django.db.models import QuerySet
 
 from tuopin.cases.models import Case, Kind, State
-from tuopin.lib import clock
-from tuopin.lib.citizen_id import mask_phone
+from tuopin.lib import clock, xlsx_cells
+from tuopin.org import privacy
 
 HEADERS = [
     ("序号", 6),
@@ -31,23 +30,22 @@ HEADERS = [
 ]
 
 
-def _who(case: Case, personal: bool) -> str:
+def _who(case: Case, output: privacy.Output) -> str:
     parts = []
     if case.reporter_name:
-        name = case.reporter_name if personal else case.reporter_name[:1] + "**"
-        phone = case.reporter_phone if personal else mask_phone(case.reporter_phone)
-        parts.append(f"{name} {phone}".strip())
+        shown = output.of(case)
+        parts.append(f"{shown.name(case.reporter_name)} {shown.phone(case.reporter_phone)}".strip())
     if case.subject:
         parts.append(f"被反映：{case.subject}")
     return "；".join(parts)
 
 
-def ledger_workbook(cases: QuerySet[Case], *, title: str, personal: bool) -> bytes:
-    """The ledger of ``cases`` as .xlsx bytes; reporters are masked unless ``personal``."""
+def ledger_workbook(cases: QuerySet[Case], *, title: str, shown: privacy.Output) -> bytes:
+    """The ledger of ``cases`` as .xlsx bytes; reporters as org.privacy shows them per case."""
     now = clock.now()
     cases = cases.select_related("unit", "org_unit").prefetch_related("clocks", "ratings")
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "remove_timezone": True})
+    workbook = xlsx_cells.workbook(buffer, in_memory=True, remove_timezone=True)
     sheet = workbook.add_worksheet("台账")
     heading = workbook.add_format({"bold": True, "font_size": 14, "align": "center"})
     head = workbook.add_format(
@@ -66,9 +64,10 @@ def ledger_workbook(cases: QuerySet[Case], *, title: str, personal: bool) -> byt
         {"border": 1, "valign": "top", "font_color": "#C62828", "bold": True}
     )
     sheet.merge_range(0, 0, 0, len(HEADERS) - 1, title, heading)
-    sheet.write(1, 0, f"导出时间：{now:%Y-%m-%d %H:%M}", None)
+    write = xlsx_cells.write_cell
+    write(sheet, 1, 0, f"导出时间：{now:%Y-%m-%d %H:%M}")
     for column, (label, width) in enumerate(HEADERS):
-        sheet.write(2, column, label, head)
+        write(sheet, 2, column, label, head)
         sheet.set_column(column, column, width)
     sheet.freeze_panes(3, 2)
     row = 3
@@ -83,28 +82,27 @@ def ledger_workbook(cases: QuerySet[Case], *, title: str, personal: bool) -> byt
             case.number,
             case.get_kind_display(),
             case.get_source_display(),
-            _who(case, personal),
+            _who(case, shown),
             case.org_unit.name,
             f"{case.title}\n{case.content}",
             case.unit.name if case.unit_id else "",
         ]
-        for column, value in enumerate(values):
-            sheet.write(row, column, value, cell)
-        sheet.write_datetime(row, 8, clock.local(case.registered_at).replace(tzinfo=None), when)
+        xlsx_cells.write_row(sheet, row, 0, values, cell)
+        write(sheet, row, 8, clock.local(case.registered_at), when)
         if deadline is not None:
-            sheet.write_datetime(row, 9, clock.local(deadline).replace(tzinfo=None), when)
+            write(sheet, row, 9, clock.local(deadline), when)
         else:
-            sheet.write(row, 9, "不限时" if running else "", cell)
+            write(sheet, row, 9, "不限时" if running else "", cell)
         state = case.get_state_display() + ("（暂停计时）" if case.is_paused else "")
-        sheet.write(row, 10, state, cell)
+        write(sheet, row, 10, state, cell)
         if case.resolved_at:
-            sheet.write_datetime(row, 11, clock.local(case.resolved_at).replace(tzinfo=None), when)
+            write(sheet, row, 11, clock.local(case.resolved_at), when)
         else:
-            sheet.write(row, 11, "", cell)
-        sheet.write(row, 12, "是" if overdue else "否", late if overdue else cell)
-        sheet.write(row, 13, case.escalation_count, cell)
-        sheet.write(row, 14, rating.get_rating_display() if rating else "", cell)
-        sheet.write(row, 15, case.resolution if case.state != State.REOPENED else "", cell)
+            write(sheet, row, 11, "", cell)
+        write(sheet, row, 12, "是" if overdue else "否", late if overdue else cell)
+        write(sheet, row, 13, case.escalation_count, cell)
+        write(sheet, row, 14, rating.get_rating_display() if rating else "", cell)
+        write(sheet, row, 15, case.resolution if case.state != State.REOPENED else "", cell)
         row += 1
     sheet.autofilter(2, 0, max(row - 1, 2), len(HEADERS) - 1)
     workbook.close()

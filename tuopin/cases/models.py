@@ -177,6 +177,11 @@ class Case(models.Model):
         return self.org_code
 
     @property
+    def has_personal_data(self) -> bool:
+        """Whether the case names a reporter (so showing it unmasked is a logged view)."""
+        return bool(self.reporter_name or self.reporter_phone or self.tracking_code)
+
+    @property
     def scope_unit_id(self) -> int | None:
         return self.unit_id
 

@@ -34,9 +34,9 @@ from tuopin.cases.models import (
     StageClock,
 )
 from tuopin.lib import clock
-from tuopin.lib.citizen_id import mask_phone
 from tuopin.lib.workdays import SHIPPED
-from tuopin.org.access import can, has_capability, may_see_personal_data
+from tuopin.org import privacy
+from tuopin.org.access import can, has_capability
 from tuopin.org.codes import subtree_q
 
 
@@ -120,11 +120,9 @@ def export(request: HttpRequest) -> HttpResponse:
     kind = form.cleaned_data.get("kind") if form.is_valid() else None
     scope = user_scope(request.user)
     scope_name = scope.name if scope is not None else "全县"
-    content = ledger_workbook(
-        cases.order_by("registered_at", "id"),
-        title=ledger_title(kind, scope_name),
-        personal=may_see_personal_data(request.user),
-    )
+    title = ledger_title(kind, scope_name)
+    with privacy.output(request.user, what=f"导出{title}", via="export") as shown:
+        content = ledger_workbook(cases.order_by("registered_at", "id"), title=title, shown=shown)
     response = HttpResponse(
         content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
@@ -172,7 +170,11 @@ def case_page(request: HttpRequest, pk: int) -> HttpResponse:
     events = case.events.select_related("actor").prefetch_related("attachments")
     clocks = case.clocks.select_related("holder_unit")
     now = clock.now()
-    personal = may_see_personal_data(request.user, case)
+    shown = (
+        privacy.shown(request.user, case, what=f"案件 {case.number}：反映人、电话、查询码")
+        if case.has_personal_data
+        else privacy.MASKED
+    )
     available = actions.available_actions(request.user, case)
     return render(
         request,
@@ -189,17 +191,13 @@ def case_page(request: HttpRequest, pk: int) -> HttpResponse:
                 }
                 for c in clocks
             ],
-            "phone": case.reporter_phone if personal else mask_phone(case.reporter_phone),
-            "reporter": case.reporter_name
-            if personal
-            else (case.reporter_name[:1] + "**" if case.reporter_name else ""),
+            "phone": shown.phone(case.reporter_phone),
+            "reporter": shown.name(case.reporter_name),
             "available": [(name, actions.ACTION_LABELS[name]) for name in available],
             "assign_form": AssignForm(),
             "note_form": NoteForm(),
             "ratings": case.ratings.all(),
-            "tracking_code": actions.format_tracking_code(case.tracking_code)
-            if case.tracking_code and personal
-            else "",
+            "tracking_code": actions.format_tracking_code(shown.secret(case.tracking_code) or ""),
         },
     )
 

@@ -116,11 +116,6 @@ def require(user, capability: str, obj=None) -> None:
         raise PermissionDenied("您没有权限执行此操作")
 
 
-def may_see_personal_data(user, obj=None) -> bool:
-    """Citizen IDs and phones are shown unmasked only to roles that work with households."""
-    return can(user, "personal_data.view", obj)
-
-
 def is_county_wide(user) -> bool:
     return bool(
         user.is_authenticated

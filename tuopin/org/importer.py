@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from tuopin.lib.plain_names import name_problem
 from tuopin.lib.tables import read_table
 from tuopin.org import codes
 from tuopin.org.models import OrgUnit
@@ -49,6 +50,8 @@ def import_division_codes(path: str | Path) -> ImportSummary:
             continue
         if not name:
             errors.append(f"{where}“名称”列：名称不能为空")
+        elif problem := name_problem(name):
+            errors.append(f"{where}“名称”列：{problem}")
         if code in parsed:
             errors.append(f"{where}“代码”列：代码 {code} 重复出现")
         poor = row.get("是否贫困村", "")

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import transaction
 
 from tuopin.lib import clock, planparse
+from tuopin.lib.plain_names import name_problem
 from tuopin.org import audit, units
 from tuopin.org.models import OrgUnit, Person, ResponsibleUnit
 from tuopin.plan import metrics as plan_metrics
@@ -85,6 +86,7 @@ def check(
         numbers.add(number if isinstance(number, int) else -1)
         if not str(data.get("title") or "").strip():
             errors.append(f"{name}：缺少行动名称")
+        _check_names(name, data, errors)
         resolution = resolve_units(list(data.get("units") or []), county)
         if resolution.unresolved:
             listed = "、".join(resolution.unresolved)
@@ -105,6 +107,16 @@ def check(
     if parsed.get("issued_on") and _date(parsed.get("issued_on")) is None:
         errors.append(f"印发日期“{parsed.get('issued_on')}”格式不对，应为 2018-06-11")
     return actions, errors, warnings
+
+
+def _check_names(name: str, data: dict[str, Any], errors: list[str]) -> None:
+    """Names shown on pages and charts are plain text: no markup, no control characters."""
+    named = [("行动名称", data.get("title") or "")]
+    named += [("责任领导", entry) for entry in data.get("leaders") or []]
+    named += [("责任单位", entry) for entry in data.get("units") or []]
+    for what, value in named:
+        if problem := name_problem(str(value)):
+            errors.append(f"{name}：{what}“{value}”{problem}")
 
 
 def _check_milestone(name: str, milestone: dict[str, Any], errors: list[str]) -> None:

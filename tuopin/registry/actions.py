@@ -426,12 +426,31 @@ def close_household(user, household: Household, reason: str) -> None:
         )
 
 
-def log_personal_data_view(user, household: Household | None, what: str, via: str = "web") -> None:
+_CODE_LENGTHS = (15, 12, 9, 6)  # group, village, town, county
+
+
+def _common_scope(codes: list[str]) -> str:
+    """The narrowest org code that holds every record shown (a whole code, never a cut one)."""
+    if not codes:
+        return ""
+    low, high = min(codes), max(codes)  # the sorted extremes share the prefix all codes share
+    same = next(
+        (i for i, pair in enumerate(zip(low, high, strict=False)) if pair[0] != pair[1]), len(low)
+    )
+    prefix = low[:same]
+    return next((prefix[:length] for length in _CODE_LENGTHS if len(prefix) >= length), "")
+
+
+def record_personal_data_views(user, records: list[Any], what: str, via: str) -> None:
+    """The log row of one output that showed ``records`` unmasked (registered with org.privacy)."""
+    household = records[0] if len(records) == 1 and isinstance(records[0], Household) else None
+    if len(records) > 1:
+        what = f"{what}（{len(records)} 条记录）"
     PersonalDataView.objects.create(
         at=clock.now(),
         user=user,
         household=household,
         what=what[:100],
         via=via,
-        scope_code=household.scope_code if household is not None else "",
+        scope_code=_common_scope([record.scope_code or "" for record in records]),
     )

@@ -1,5 +1,5 @@
-"""API: households and their members in the caller's scope; IDs and phones masked unless the
-caller may see personal data (each unmasked detail is logged)."""
+"""API: households and their members in the caller's scope; personal fields as org.privacy
+shows them to the caller (each unmasked detail is logged)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 
 from tuopin.lib import clock
-from tuopin.lib.citizen_id import mask, mask_phone
-from tuopin.org.access import may_see_personal_data
-from tuopin.registry import actions
+from tuopin.org import privacy
 from tuopin.registry.models import Household, VillageFacts
 
 router = Router(tags=["建档立卡档案"])
@@ -47,8 +45,8 @@ class PersonOut(Schema):
     relationship: str
     relationship_label: str
     sex: str
-    birth_date: dt.date | None
-    age: int
+    birth_date: dt.date | None  # None when masked
+    age: str  # years; a five-year band such as "30–34" when masked
     schooling_status: str
     schooling_status_label: str
     health: str
@@ -123,7 +121,7 @@ def _row(household: Household) -> dict:
         "village_name": household.village.name,
         "group_name": household.group_name,
         "head_name": household.head_name,
-        "head_id_number": mask(household.head_id_number),
+        "head_id_number": privacy.MASKED.citizen_id(household.head_id_number),
         "is_registered": household.is_registered,
         "exit_status": household.exit_status,
         "exit_status_label": household.get_exit_status_display() if household.exit_status else "",
@@ -144,7 +142,8 @@ def households(request, filters: Query[HouseholdFilter]):
         queryset = queryset.filter(is_registered=filters.registered)
     if filters.exit_status:
         queryset = queryset.filter(exit_status=filters.exit_status)
-    queryset = queryset.search(filters.q[:50]).order_by("household_no")
+    by_id = privacy.disclosure(request.user).unmasked  # no ID oracle for masked readers
+    queryset = queryset.search(filters.q[:50], by_citizen_id=by_id).order_by("household_no")
     limit = max(1, min(filters.limit, MAX_LIMIT))
     offset = max(0, filters.offset)
     return {
@@ -161,9 +160,7 @@ def household(request, household_no: str):
         Household.objects.visible_to(request.user).select_related("village"),
         household_no=household_no,
     )
-    unmasked = may_see_personal_data(request.user, found)
-    if unmasked:
-        actions.log_personal_data_view(request.user, found, "接口：户详情", via="api")
+    shown = privacy.shown(request.user, found, what="接口：户详情", via="api")
     today = clock.today()
     members = []
     for person in found.members.order_by("-is_active", "relationship", "id"):
@@ -171,12 +168,12 @@ def household(request, household_no: str):
             {
                 "person_no": person.person_no,
                 "name": person.name,
-                "id_number": person.id_number if unmasked else mask(person.id_number),
+                "id_number": shown.citizen_id(person.id_number),
                 "relationship": person.relationship,
                 "relationship_label": person.get_relationship_display(),
                 "sex": person.get_sex_display(),
-                "birth_date": person.birth_date if unmasked else None,
-                "age": person.age_on(today),
+                "birth_date": shown.birth_date(person.birth_date),
+                "age": shown.age(person.age_on(today)),
                 "schooling_status": person.schooling_status,
                 "schooling_status_label": person.get_schooling_status_display(),
                 "health": person.health,
@@ -193,8 +190,8 @@ def household(request, household_no: str):
     per_person = found.net_income_per_person
     data = _row(found)
     data.update(
-        head_id_number=found.head_id_number if unmasked else mask(found.head_id_number),
-        phone=found.phone if unmasked else mask_phone(found.phone),
+        head_id_number=shown.citizen_id(found.head_id_number),
+        phone=shown.phone(found.phone),
         identification_standard=found.identification_standard,
         poverty_attribute=found.poverty_attribute,
         main_cause=found.main_cause,
@@ -203,7 +200,7 @@ def household(request, household_no: str):
         helper_name=found.helper_name,
         helper_unit=found.helper_unit,
         helper_post=found.helper_post,
-        helper_phone=found.helper_phone if unmasked else mask_phone(found.helper_phone),
+        helper_phone=shown.phone(found.helper_phone),
         wage_income=str(found.wage_income),
         business_income=str(found.business_income),
         property_income=str(found.property_income),
@@ -221,7 +218,7 @@ def household(request, household_no: str):
         water_reliability=str(found.water_reliability),
         has_household_electricity=found.has_household_electricity,
         closed_reason=found.closed_reason,
-        personal_data_masked=not unmasked,
+        personal_data_masked=not shown.unmasked,
         members=members,
     )
     return data

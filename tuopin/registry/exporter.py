@@ -12,11 +12,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
-import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
-from tuopin.lib.citizen_id import mask, mask_phone
+from tuopin.lib import xlsx_cells
 from tuopin.org.models import OrgUnit
+from tuopin.org.privacy import Disclosure
 from tuopin.registry import codes
 from tuopin.registry.layout import (
     COLUMNS_BY_SHEET,
@@ -38,16 +38,19 @@ _CHOICE_LABELS = {
     if column.choices
 }
 _CAUSE_LABELS = codes.labels(codes.PovertyCause)
-_MASKED_FIELDS = {"head_id_number", "id_number", "phone", "helper_phone"}
 
 
 def _yes_no(value: bool | None) -> str:
     return "" if value is None else ("是" if value else "否")
 
 
-def _cell(column: Column, value: Any, masked: bool) -> Any:
-    if masked and column.field in _MASKED_FIELDS and value:
-        return mask(value) if column.kind == "id_number" else mask_phone(value)
+def _cell(column: Column, value: Any, shown: Disclosure) -> Any:
+    if column.kind == "id_number":
+        return shown.citizen_id(value or "")
+    if column.kind == "phone":
+        return shown.phone(value or "")
+    if column.header == "出生日期":
+        value = shown.birth_date(value)
     kind = column.kind
     if kind == "bool":
         return _yes_no(value)
@@ -64,10 +67,7 @@ def _cell(column: Column, value: Any, masked: bool) -> Any:
 
 class _Writer:
     def __init__(self, target: str | Path | IO[bytes], *, constant_memory: bool = True):
-        self.book = xlsxwriter.Workbook(
-            target,
-            {"constant_memory": constant_memory, "strings_to_numbers": False, "in_memory": False},
-        )
+        self.book = xlsx_cells.workbook(target, constant_memory=constant_memory, in_memory=False)
         self.header = self.book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
         self.required = self.book.add_format(
             {"bold": True, "bg_color": "#FCE4D6", "border": 1, "font_color": "#9C0006"}
@@ -78,8 +78,8 @@ class _Writer:
         sheet = self.book.add_worksheet(name)
         columns = COLUMNS_BY_SHEET[name]
         for index, column in enumerate(columns):
-            sheet.write_string(
-                0, index, column.header, self.required if column.required else self.header
+            xlsx_cells.write_cell(
+                sheet, 0, index, column.header, self.required if column.required else self.header
             )
             width = 20 if column.kind in ("id_number", "village_code", "text") else 12
             text_kinds = ("id_number", "village_code", "text", "phone")
@@ -87,20 +87,14 @@ class _Writer:
         sheet.freeze_panes(1, 0)
         return sheet
 
-    def rows(self, sheet, columns: tuple[Column, ...], rows: Iterable[tuple], masked: bool) -> int:
-        write_string = sheet.write_string
-        write_number = sheet.write_number
-        kinds = [column for column in columns]
+    def rows(
+        self, sheet, columns: tuple[Column, ...], rows: Iterable[tuple], shown: Disclosure
+    ) -> int:
+        write_cell = xlsx_cells.write_cell
         count = 0
         for number, row in enumerate(rows, start=1):
-            for index, (column, value) in enumerate(zip(kinds, row, strict=True)):
-                cell = _cell(column, value, masked)
-                if cell == "":
-                    continue
-                if isinstance(cell, str):
-                    write_string(number, index, cell)
-                else:
-                    write_number(number, index, cell)
+            for index, (column, value) in enumerate(zip(columns, row, strict=True)):
+                write_cell(sheet, number, index, _cell(column, value, shown))
             count += 1
         return count
 
@@ -172,14 +166,15 @@ def write_registry(
     *,
     villages: list[OrgUnit],
     households,
-    masked: bool,
+    shown: Disclosure,
 ) -> dict[str, int]:
-    """Write the 村/户/人 sheets for ``villages`` and the ``households`` queryset (active only)."""
+    """Write the 村/户/人 sheets for ``villages`` and the ``households`` queryset (active only);
+    personal fields as ``shown`` allows (masked: no birth date either, see org.privacy)."""
     writer = _Writer(target)
     counts = {}
     sheet = writer.sheet(VILLAGE_SHEET)
     counts["villages"] = writer.rows(
-        sheet, COLUMNS_BY_SHEET[VILLAGE_SHEET], _village_rows(villages), masked
+        sheet, COLUMNS_BY_SHEET[VILLAGE_SHEET], _village_rows(villages), shown
     )
 
     sheet = writer.sheet(HOUSEHOLD_SHEET)
@@ -187,7 +182,7 @@ def write_registry(
     rows = (
         active.order_by("household_no").values_list(*_household_fields()).iterator(chunk_size=5000)
     )
-    counts["households"] = writer.rows(sheet, COLUMNS_BY_SHEET[HOUSEHOLD_SHEET], rows, masked)
+    counts["households"] = writer.rows(sheet, COLUMNS_BY_SHEET[HOUSEHOLD_SHEET], rows, shown)
 
     sheet = writer.sheet(PERSON_SHEET)
     person_columns = COLUMNS_BY_SHEET[PERSON_SHEET]
@@ -201,7 +196,7 @@ def write_registry(
     persons = (
         (*row[:sex_index], _SEX.get(row[sex_index], ""), *row[sex_index + 1 :]) for row in persons
     )
-    counts["persons"] = writer.rows(sheet, person_columns, persons, masked)
+    counts["persons"] = writer.rows(sheet, person_columns, persons, shown)
     writer.close()
     return counts
 
@@ -217,9 +212,9 @@ def write_template(target: str | Path | IO[bytes]) -> None:
             if column.choices is not None and column.field not in wanted:
                 wanted[column.field] = [str(label) for _, label in column.choices.choices]
     for column_number, (key, labels) in enumerate(wanted.items()):
-        lists.write_string(0, column_number, key)
+        xlsx_cells.write_cell(lists, 0, column_number, key)
         for row, label in enumerate(labels, start=1):
-            lists.write_string(row, column_number, label)
+            xlsx_cells.write_cell(lists, row, column_number, label)
         letter = xl_col_to_name(column_number)
         sources[key] = f"='{CODE_SHEET}'!${letter}$2:${letter}${len(labels) + 1}"
     for name in SHEETS:
@@ -251,7 +246,7 @@ def write_template(target: str | Path | IO[bytes]) -> None:
         "6. 导入时按户编号和证件号码更新已有档案，文件中没有的户不受影响。",
     ]
     for row, line in enumerate(lines):
-        notes.write_string(row, 0, line)
+        xlsx_cells.write_cell(notes, row, 0, line)
     notes.set_column(0, 0, 100)
     lists.hide()
     writer.close()

@@ -19,6 +19,7 @@ from typing import Any
 from django.db import connection
 
 from tuopin.lib import clock
+from tuopin.lib.plain_names import name_problem
 from tuopin.org.models import Level, OrgUnit
 from tuopin.registry import codes, fastdb
 from tuopin.registry.layout import (
@@ -222,9 +223,12 @@ class _Reader:
         return method(column, raw)
 
     def _limited(self, column: Column, values: list[str], limit: int) -> list[str]:
+        """Text and names: bounded length, plain text (no markup, no control characters)."""
         for index, value in enumerate(values):
             if len(value) > limit:
                 self.fail(index, column, value, f"过长（最多 {limit} 个字符）")
+            elif problem := name_problem(value):
+                self.fail(index, column, value, problem)
         return values
 
     def _text(self, column: Column, raw: list[Any]) -> list[str]:
@@ -637,6 +641,11 @@ def _chunks(items: list, size: int = CHUNK):
         yield items[start : start + size]
 
 
+# Messages about records outside the user's scope say only that they exist elsewhere.
+ELSEWHERE_PERSON = "此人已在您管辖范围以外的户中登记；一人只能属于一户，请联系原户所在地先注销此人"
+ELSEWHERE_HOUSEHOLD = "该户编号已在您管辖范围以外登记，不能使用；请核对户编号"
+
+
 def _in_scope(user, code: str) -> bool:
     if user is None or user.is_superuser:
         return True
@@ -941,7 +950,7 @@ def _plan_households(
                     sheet.first_row + context.file_rows[number],
                     "户编号",
                     number,
-                    f"该户现属村 {old_code}，不在您的管辖范围内，不能改到其他村",
+                    ELSEWHERE_HOUSEHOLD,
                 )
 
 
@@ -1114,14 +1123,15 @@ def _plan_persons(
             old_no = hh_no_by_id.get(old[1])
             if old_no != number and old[2]:
                 if old_no not in file_households:
-                    plan.problem(
-                        sheet.name,
-                        sheet.first_row + index,
-                        "证件号码",
-                        id_number,
+                    # Name the other household only when the user may see it.
+                    in_reach = _in_scope(user, _village_code(plan, existing_hh[old_no][2]))
+                    reason = (
                         f"此人已登记在户 {old_no}，该户不在本次导入的“户”表中；一人只能属于一户，"
-                        "请把两户一并导入或先在原户注销此人",
+                        "请把两户一并导入或先在原户注销此人"
+                        if in_reach
+                        else ELSEWHERE_PERSON
                     )
+                    plan.problem(sheet.name, sheet.first_row + index, "证件号码", id_number, reason)
                     continue
                 members.get(old_no, {}).pop(id_number, None)
                 moved += 1
@@ -1259,11 +1269,10 @@ def _plan_persons(
 
 def _refusal(plan: ImportPlan, number: str, existing: dict[str, tuple], user) -> str:
     """Why persons may not be added to a household the 户 sheet does not hold ("" if they may)."""
-    if number not in existing:
-        return "“户”表和档案中都没有这个户编号"
-    household = existing[number]
-    if not _in_scope(user, _village_code(plan, household[2])):
-        return "该户不在您的管辖范围内"
+    household = existing.get(number)
+    # A household outside the user's scope reads as one that does not exist: nothing about it.
+    if household is None or not _in_scope(user, _village_code(plan, household[2])):
+        return "“户”表和您管辖范围内的档案中都没有这个户编号"
     if not household[3]:
         return "该户已注销，不能再添加成员"
     return ""

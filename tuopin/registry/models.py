@@ -21,6 +21,12 @@ def _money(label: str) -> models.DecimalField:
     return models.DecimalField(label, max_digits=12, decimal_places=2, default=ZERO)
 
 
+def citizen_id_query(query: str) -> str | None:
+    """The citizen ID a search query is (normalised), or None when it is something else."""
+    normalised = query.strip().upper().replace(" ", "")
+    return normalised if len(normalised) == 18 and normalised[:17].isdigit() else None
+
+
 class HouseholdQuerySet(models.QuerySet):
     def visible_to(self, user) -> HouseholdQuerySet:
         from tuopin.org.access import visible_q
@@ -38,15 +44,21 @@ class HouseholdQuerySet(models.QuerySet):
 
         return self.filter(subtree_q(code, "village__code"))
 
-    def search(self, query: str) -> HouseholdQuerySet:
-        """By a full citizen ID (head or member), a 户编号 prefix, or a name (head or member)."""
+    def search(self, query: str, *, by_citizen_id: bool = True) -> HouseholdQuerySet:
+        """By a full citizen ID (head or member), a 户编号 prefix, or a name (head or member).
+
+        ``by_citizen_id`` False (a reader who sees IDs masked) finds nothing by an ID: trying the
+        few hundred IDs a masked one leaves open would otherwise confirm the real one."""
         query = query.strip()
         if not query:
             return self
-        normalised = query.upper().replace(" ", "")
-        if len(normalised) == 18 and normalised[:17].isdigit():
+        normalised = citizen_id_query(query)
+        if normalised is not None:
+            if not by_citizen_id:
+                return self.none()
             members = Person.objects.filter(id_number=normalised).values("household_id")
             return self.filter(models.Q(head_id_number=normalised) | models.Q(pk__in=members))
+        normalised = query.upper().replace(" ", "")
         if normalised.isdigit():
             return self.filter(household_no__startswith=normalised)
         members = Person.objects.filter(name__contains=query).values("household_id")

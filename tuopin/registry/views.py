@@ -21,14 +21,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tuopin.lib import clock
-from tuopin.lib.citizen_id import mask, mask_phone
-from tuopin.org import audit
-from tuopin.org.access import can, has_capability, may_see_personal_data
+from tuopin.org import audit, privacy
+from tuopin.org.access import can, has_capability
 from tuopin.org.models import AuditEvent, Level, OrgUnit
 from tuopin.registry import actions, codes
 from tuopin.registry.exporter import write_registry, write_template
 from tuopin.registry.importer import plan_import, shown_value
-from tuopin.registry.models import Household, ImportBatch, Person, VillageFacts
+from tuopin.registry.models import (
+    Household,
+    ImportBatch,
+    Person,
+    VillageFacts,
+    citizen_id_query,
+)
 from tuopin.registry.reader import WorkbookRefused, read_workbook
 
 
@@ -47,10 +52,17 @@ def home(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:50]
     results = None
     if query.strip():
-        found = households.search(query).select_related("village").order_by("household_no")
+        by_id = privacy.disclosure(user).unmasked
+        if not by_id and citizen_id_query(query) is not None:
+            messages.warning(request, "按证件号码查找需要查看个人信息的权限；请按户编号或姓名查找")
+        found = (
+            households.search(query, by_citizen_id=by_id)
+            .select_related("village")
+            .order_by("household_no")
+        )
         results = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
         for household in results:
-            household.shown_id = mask(household.head_id_number)
+            household.shown_id = privacy.MASKED.citizen_id(household.head_id_number)
     villages = (
         OrgUnit.objects.visible_to(user)
         .filter(level=Level.VILLAGE)
@@ -101,7 +113,7 @@ def village_page(request: HttpRequest, code: str) -> HttpResponse:
         request.GET.get("page")
     )
     for household in page:
-        household.shown_id = mask(household.head_id_number)
+        household.shown_id = privacy.MASKED.citizen_id(household.head_id_number)
     totals = Household.objects.filter(village=village, is_active=True).aggregate(
         households=Count("pk"),
         registered=Count("pk", filter=Q(is_registered=True)),
@@ -129,7 +141,7 @@ def _household_for(request: HttpRequest, household_no: str) -> Household:
     )
 
 
-def _history(household: Household, member_ids: list[int]) -> list[dict]:
+def _history(household: Household, member_ids: list[int], shown: privacy.Disclosure) -> list[dict]:
     events = audit.history(household).select_related("actor")[:200]
     person_events = (
         AuditEvent.objects.filter(
@@ -147,9 +159,7 @@ def _history(household: Household, member_ids: list[int]) -> list[dict]:
             except Exception:  # a key that is not a field name (defensive: history is append-only)
                 label = name
             old, new = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
-            if name in ("head_id_number", "id_number", "phone", "helper_phone"):
-                old = mask(str(old)) if old else old
-                new = mask(str(new)) if new else new
+            old, new = shown.value(name, old), shown.value(name, new)
             changes.append((label, shown_value(name, old), shown_value(name, new)))
         rows.append(
             {
@@ -169,26 +179,22 @@ def _history(household: Household, member_ids: list[int]) -> list[dict]:
 def household_page(request: HttpRequest, household_no: str) -> HttpResponse:
     household = _household_for(request, household_no)
     members = list(household.members.order_by("-is_active", "relationship", "id"))
-    unmasked = may_see_personal_data(request.user, household)
-    if unmasked:
-        actions.log_personal_data_view(request.user, household, "户页面：证件号码、电话")
+    shown = privacy.shown(request.user, household, what="户页面：证件号码、电话、出生日期")
     today = clock.today()
     for person in members:
-        person.shown_id = person.id_number if unmasked else mask(person.id_number)
-        person.age = person.age_on(today)
+        person.shown_id = shown.citizen_id(person.id_number)
+        person.shown_age = shown.age(person.age_on(today))
     return render(
         request,
         "registry/household.html",
         {
             "household": household,
             "members": members,
-            "unmasked": unmasked,
-            "head_id": household.head_id_number if unmasked else mask(household.head_id_number),
-            "phone": household.phone if unmasked else mask_phone(household.phone),
-            "helper_phone": household.helper_phone
-            if unmasked
-            else mask_phone(household.helper_phone),
-            "history": _history(household, [p.pk for p in members]),
+            "unmasked": shown.unmasked,
+            "head_id": shown.citizen_id(household.head_id_number),
+            "phone": shown.phone(household.phone),
+            "helper_phone": shown.phone(household.helper_phone),
+            "history": _history(household, [p.pk for p in members], shown),
             "can_edit": can(request.user, "registry.edit", household),
             "causes": shown_value("other_causes", household.other_causes),
             "edit_form": HouseholdForm(instance=household),
@@ -419,16 +425,13 @@ def export(request: HttpRequest) -> HttpResponse:
         .order_by("code")
     )
     households = Household.objects.visible_to(user).under(scope.code)
-    unmasked = may_see_personal_data(user, scope)
-    if unmasked:
-        actions.log_personal_data_view(
-            user, None, f"导出 {scope.name}（{scope.code}）档案", via="export"
-        )
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
-    write_registry(handle, villages=villages, households=households, masked=not unmasked)
+    with privacy.output(user, what=f"导出 {scope.name}（{scope.code}）档案", via="export") as out:
+        shown = out.of(scope)
+        write_registry(handle, villages=villages, households=households, shown=shown)
     handle.seek(0)
     stamp = clock.now().strftime("%Y%m%d")
-    suffix = "" if unmasked else "-脱敏"
+    suffix = "" if shown.unmasked else "-脱敏"
     return FileResponse(
         handle,
         as_attachment=True,

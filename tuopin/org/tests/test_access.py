@@ -3,8 +3,9 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from tuopin.org.access import can, in_scope, may_see_personal_data, visible_q
+from tuopin.org.access import can, in_scope, visible_q
 from tuopin.org.models import OrgUnit, ResponsibleUnit
+from tuopin.org.privacy import disclosure
 
 pytestmark = pytest.mark.django_db
 
@@ -60,10 +61,10 @@ def test_it_checks_capability_and_scope_together(world):
 
 
 def test_it_masks_personal_data_for_roles_that_do_not_work_with_households(world):
-    assert may_see_personal_data(world.cadre, world.cg_village)
-    assert not may_see_personal_data(world.cadre, world.df_village)
-    assert not may_see_personal_data(world.leader, world.cg_village)
-    assert not may_see_personal_data(world.viewer, world.cg_village)
+    assert disclosure(world.cadre, world.cg_village).unmasked
+    assert not disclosure(world.cadre, world.df_village).unmasked
+    assert not disclosure(world.leader, world.cg_village).unmasked
+    assert not disclosure(world.viewer, world.cg_village).unmasked
 
 
 def test_it_treats_objects_without_scope_as_out_of_scope(world):

@@ -98,3 +98,30 @@ def test_it_refuses_a_zip_bomb_before_reading(tmp_path):
     with pytest.raises(CommandError, match="压缩比异常"):
         call_command("org_import", str(bomb))
     assert OrgUnit.objects.count() == 0
+
+
+def test_it_refuses_names_with_markup_or_control_characters(tmp_path):
+    path = tmp_path / "codes.xlsx"
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet()
+    for row, values in enumerate(
+        [
+            ("代码", "名称"),
+            ("610327", "陇县"),
+            ("610327100", "城关镇"),
+            ("610327100201", "<img src=x onerror=alert(1)>"),
+            ("610327100202", "西关\u202e村"),
+            ("610327100203", "东\t关村"),
+        ]
+    ):
+        for column, value in enumerate(values):
+            sheet.write_string(row, column, value)
+    book.close()
+    with pytest.raises(ImportRefused) as refused:
+        import_division_codes(path)
+    assert refused.value.errors == [
+        "第4行“名称”列：不能包含尖括号 < 或 >（名称中不允许出现网页标记）",
+        "第5行“名称”列：不能包含控制字符或不可见字符（U+202E），请删除后重新导入",
+        "第6行“名称”列：不能包含控制字符或不可见字符（U+0009），请删除后重新导入",
+    ]
+    assert OrgUnit.objects.count() == 0

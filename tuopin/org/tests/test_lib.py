@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+from decimal import Decimal
 
 import pytest
+import xlsxwriter
+from python_calamine import CalamineWorkbook
 
-from tuopin.lib import citizen_id, clock
+from tuopin.lib import citizen_id, clock, xlsx_cells
 from tuopin.lib.env import SettingError, env_bool, env_datetime, env_int, env_networks
 
 
@@ -79,3 +83,27 @@ def test_it_reads_proxy_addresses_and_networks(monkeypatch):
     ]
     monkeypatch.delenv("TUOPIN_X")
     assert [str(n) for n in env_networks("TUOPIN_X", ["127.0.0.1"])] == ["127.0.0.1/32"]
+
+
+def test_it_writes_every_cell_as_its_type_and_text_never_as_a_formula(xlsx_formulas):
+    hostile = ["=1+2", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", '=HYPERLINK("http://x","y")']
+    unsafe = io.BytesIO()
+    book = xlsxwriter.Workbook(unsafe, {"in_memory": True})
+    book.add_worksheet().write(0, 0, "=1+2")
+    book.close()
+    assert xlsx_formulas(unsafe.getvalue()) == [("xl/worksheets/sheet1.xml", "A1", "1+2")]
+
+    safe = io.BytesIO()
+    book = xlsx_cells.workbook(safe, in_memory=True)
+    sheet = book.add_worksheet("表")
+    xlsx_cells.write_row(sheet, 0, 0, hostile)
+    xlsx_cells.write_row(
+        sheet, 1, 0, [3, Decimal("2.5"), True, dt.date(2018, 7, 20), None, "", float("inf")]
+    )
+    book.close()
+    assert xlsx_formulas(safe.getvalue()) == []
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(safe.getvalue())).get_sheet_by_name("表")
+    first, second = rows.to_python()
+    assert first == hostile
+    assert second[:4] == [3, 2.5, True, dt.date(2018, 7, 20)]
+    assert second[4:] == ["", "", "inf"]

@@ -106,6 +106,23 @@ def test_it_loads_with_unresolved_units_as_warnings_when_allowed(world, seed_tex
     assert action.units_text == "县委办、县委组织部、各镇"
 
 
+def test_it_refuses_names_with_markup_or_control_characters(seed_units, seed_text):
+    before = _counts()
+    parsed = planparse.parse(seed_text)
+    first = parsed["actions"][0]
+    first["leaders"] = ["<img src=x onerror=alert(1)>"]
+    first["units"] = [*first["units"], "县\u202e交通局"]
+    with pytest.raises(LoadRefused) as refused:
+        load_campaign(parsed, seed_units.county, allow_unresolved=True)
+    assert refused.value.errors == [
+        "行动（1）党建引领专项行动：责任领导“<img src=x onerror=alert(1)>”"
+        "不能包含尖括号 < 或 >（名称中不允许出现网页标记）",
+        "行动（1）党建引领专项行动：责任单位“县\u202e交通局”"
+        "不能包含控制字符或不可见字符（U+202E），请删除后重新导入",
+    ]
+    assert _counts() == before
+
+
 def test_it_rolls_back_everything_when_a_write_fails(seed_units, seed_text, monkeypatch):
     before = _counts()
     parsed = planparse.parse(seed_text)

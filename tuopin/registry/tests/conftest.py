@@ -5,6 +5,7 @@ import io
 import pytest
 
 from tuopin.lib import clock
+from tuopin.org.privacy import UNMASKED
 from tuopin.registry.exporter import write_registry
 from tuopin.registry.models import Household
 from tuopin.synth.registry_gen import generate_households
@@ -41,5 +42,5 @@ def exported(registry):
         registry.df_village,
         registry.df_village2,
     ]
-    write_registry(buffer, villages=villages, households=Household.objects.all(), masked=False)
+    write_registry(buffer, villages=villages, households=Household.objects.all(), shown=UNMASKED)
     return buffer.getvalue()

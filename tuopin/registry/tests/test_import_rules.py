@@ -4,7 +4,7 @@ import pytest
 
 from tuopin.lib import clock
 from tuopin.registry.actions import apply_import
-from tuopin.registry.importer import plan_import
+from tuopin.registry.importer import ELSEWHERE_HOUSEHOLD, ELSEWHERE_PERSON, plan_import
 from tuopin.registry.models import Household, Person, VillageFacts
 from tuopin.registry.reader import read_workbook
 from tuopin.registry.tests.helpers import (
@@ -147,7 +147,9 @@ def test_it_refuses_persons_of_a_household_that_does_not_exist(world):
     sheets = small_workbook(world)
     sheets["人"].append(person_row("999", "赵强", citizen_id("19800101", 51)))
     plan = plan_for(sheets)
-    assert problems(plan) == [("人", 6, "户编号", "999", "“户”表和档案中都没有这个户编号")]
+    assert problems(plan) == [
+        ("人", 6, "户编号", "999", "“户”表和您管辖范围内的档案中都没有这个户编号")
+    ]
 
 
 def test_it_requires_exactly_one_head(world):
@@ -220,6 +222,10 @@ def test_it_refuses_moving_a_person_out_of_a_household_not_in_the_file(world):
         ("人", "与户主关系", "邻居", "不是有效的取值"),
         ("人", "参加新农合", "x", "应填写“是”或“否”"),
         ("人", "务工月数", 13, "应在 0 到 12 之间"),
+        ("户", "户主姓名", "<img src=x onerror=alert()>", "不能包含尖括号 < 或 >"),
+        ("户", "组", "一组\x07", "不能包含控制字符或不可见字符（U+0007）"),
+        ("户", "帮扶单位", "县<b>交通局</b>", "不能包含尖括号 < 或 >"),
+        ("人", "姓名", "王\u200b秀英", "不能包含控制字符或不可见字符（U+200B）"),
     ],
 )
 def test_it_validates_each_cell_rule(world, sheet, column, value, reason_start):
@@ -293,8 +299,41 @@ def test_it_refuses_moving_a_household_out_of_another_town(world):
         2,
         "户编号",
         f"{code}0001",
-        f"该户现属村 {code}，不在您的管辖范围内，不能改到其他村",
+        ELSEWHERE_HOUSEHOLD,
     ) in problems(plan)
+    assert not any(code in p.reason for p in plan.problems)
+
+
+def test_it_says_a_person_is_registered_elsewhere_without_naming_the_other_towns_household(world):
+    run(small_workbook(world))
+    code = world.df_village.code
+    own_head = citizen_id("19900101", 71)
+    sheets = {
+        "户": [household_row(f"{code}0001", code, "陈明亮", own_head)],
+        "人": [
+            person_row(f"{code}0001", "陈明亮", own_head),
+            person_row(f"{code}0001", "王秀英", SPOUSE_ID, "配偶"),
+        ],
+    }
+    plan = plan_for(sheets, user=world.other_cadre)
+    assert problems(plan) == [("人", 3, "证件号码", SPOUSE_ID, ELSEWHERE_PERSON)]
+    assert world.cg_village.code not in ELSEWHERE_PERSON
+
+
+def test_it_does_not_tell_an_out_of_scope_household_from_a_missing_one(world):
+    run(small_workbook(world))
+    cg_number = f"{world.cg_village.code}0001"
+    sheets = {"人": [person_row(cg_number, "陈明亮", citizen_id("19900101", 71), "之子")]}
+    outside = plan_for(sheets, user=world.other_cadre)
+    missing = plan_for(
+        {"人": [person_row("6103271012010099", "陈明亮", citizen_id("19900101", 71), "之子")]},
+        user=world.other_cadre,
+    )
+    assert (
+        [p.reason for p in outside.problems]
+        == [p.reason for p in missing.problems]
+        == ["“户”表和您管辖范围内的档案中都没有这个户编号"]
+    )
 
 
 def test_it_updates_members_from_a_person_sheet_alone(world):

@@ -11,6 +11,15 @@
 
   function isWall() { return document.body.classList.contains("wall"); }
 
+  // Tooltip formatters return HTML: every name, label and value from the data is escaped
+  // (a village may be named "<img onerror=…>"), with ECharts' own encoder.
+  function text(value) { return window.echarts.format.encodeHTML(String(value)); }
+
+  function tooltipLine(name, label, v) {
+    var shown = v === null || v === undefined || (typeof v === "number" && isNaN(v)) ? "无数据" : v;
+    return text(name) + "<br>" + text(label) + "：" + text(shown);
+  }
+
   function drawTrends(root) {
     root.querySelectorAll("[data-trend]").forEach(function (node) {
       var data = readJSON(node.getAttribute("data-trend"));
@@ -44,8 +53,7 @@
       animation: false,
       textStyle: { fontFamily: FONT },
       tooltip: { trigger: "item", formatter: function (p) {
-        var v = p.value && p.value.length ? p.value[2] : p.value;
-        return p.name + "<br>" + label + "：" + (v === null || v === undefined ? "无数据" : v);
+        return tooltipLine(p.name, label, p.value && p.value.length ? p.value[2] : p.value);
       } },
       visualMap: node.getAttribute("data-kind") === "flag"
         ? { type: "piecewise", dimension: 2, seriesIndex: 0, orient: "horizontal", left: "center", bottom: 4,
@@ -74,8 +82,7 @@
       delete option.visualMap.dimension;
       option.tooltip.formatter = function (p) {
         var v = p.value && p.value.length ? p.value[2] : p.value;
-        var name = (p.data && p.data.label) || p.name;
-        return name + "<br>" + label + "：" + (v === null || v === undefined || isNaN(v) ? "无数据" : v);
+        return tooltipLine((p.data && p.data.label) || p.name, label, v);
       };
       scatter.coordinateSystem = "geo";
       scatter.symbolSize = 6;

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from tuopin.org import privacy
 from tuopin.org.models import Level, OrgUnit
 from tuopin.registry.exporter import write_registry
 from tuopin.registry.models import Household
@@ -21,8 +22,12 @@ class Command(BaseCommand):
         if scope is None:
             raise CommandError(f"区划代码不存在：{code}")
         villages = list(OrgUnit.objects.under(code).filter(level=Level.VILLAGE).order_by("code"))
+        # The operator's shell has the database anyway: the full export is for migrations/backups.
         counts = write_registry(
-            file, villages=villages, households=Household.objects.under(code), masked=False
+            file,
+            villages=villages,
+            households=Household.objects.under(code),
+            shown=privacy.UNMASKED,
         )
         self.stdout.write(
             f"已导出 {scope.name}：{counts['villages']} 个村，{counts['households']} 户，{counts['persons']} 人 → {file}"
