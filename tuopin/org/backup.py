@@ -292,8 +292,8 @@ def _stage(source: Path, staging: Path, connection) -> dict[str, Any]:
             (staging / "media").mkdir()
             for entry in expected.values():
                 _extract_checked(tar, members[entry.name], entry, staging)
-    except (tarfile.TarError, EOFError) as error:
-        raise BackupError(f"备份文件已损坏或不完整，无法读取（{error}）") from None
+    except (tarfile.TarError, EOFError):
+        raise BackupError("备份文件已损坏或不完整（可能被截断），无法读取") from None
     if connection.vendor == "sqlite":
         _check_sqlite_file(staging / SQLITE_MEMBER, manifest["tables"])
     return manifest
@@ -325,14 +325,16 @@ def _read_manifest(tar: tarfile.TarFile, members: dict[str, tarfile.TarInfo]) ->
         "tables": dict,
         "files": list,
     }
-    if manifest.get("engine") == "postgresql":
-        required |= {"columns": dict, "sequences": list}
-    for key, kind in required.items():
-        if not isinstance(manifest.get(key), kind):
-            raise BackupError(f"备份清单缺少或写错了「{key}」项，备份文件已损坏")
+    _require_keys(manifest, required)
     if not all(isinstance(name, str) for name in manifest["migrations"]):
         raise BackupError("备份清单缺少或写错了「migrations」项，备份文件已损坏")
     return manifest
+
+
+def _require_keys(manifest: dict[str, Any], required: dict[str, type]) -> None:
+    for key, kind in required.items():
+        if not isinstance(manifest.get(key), kind):
+            raise BackupError(f"备份清单缺少或写错了「{key}」项，备份文件已损坏")
 
 
 def _read_small(tar: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
@@ -372,13 +374,17 @@ def _check_compatible(manifest: dict[str, Any], connection) -> None:
             f"备份来自 {ENGINE_NAMES.get(engine, engine)} 数据库，当前使用的是 {ours}，"
             "只能恢复到同类数据库"
         )
+    if engine == "postgresql":
+        _require_keys(manifest, {"columns": dict, "sequences": list})
     theirs, ours = set(manifest["migrations"]), set(_applied_migrations(connection))
     if theirs != ours:
-        only_backup = "、".join(sorted(theirs - ours)[:5]) or "无"
-        only_current = "、".join(sorted(ours - theirs)[:5]) or "无"
+        differences = []
+        if theirs - ours:
+            differences.append(f"备份中有而当前数据库没有 {'、'.join(sorted(theirs - ours)[:5])}")
+        if ours - theirs:
+            differences.append(f"当前数据库有而备份中没有 {'、'.join(sorted(ours - theirs)[:5])}")
         raise BackupError(
-            "备份的数据库结构与当前数据库不一致（已执行的迁移不同）："
-            f"仅备份中有 {only_backup}；仅当前数据库有 {only_current}。"
+            f"备份的数据库结构与当前数据库不一致（已执行的迁移不同：{'；'.join(differences)}）。"
             "请用与备份时相同版本的 tuopin，执行 tuopin migrate 使结构一致后再恢复"
         )
     if connection.vendor == "postgresql":
