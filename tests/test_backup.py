@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import re
+import stat
 import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -180,6 +181,7 @@ def test_it_restores_every_table_and_every_file(filled):
     again = OrgUnit.objects.create(code="610327102", name="新设镇", level="town")
     assert again.pk == added.pk
     assert [path.name for path in filled.media.parent.iterdir()] == ["media"]
+    assert stat.S_IMODE(filled.archive.stat().st_mode) == 0o600
 
 
 def test_it_writes_a_manifest_with_checksums_of_every_member(filled):
@@ -288,6 +290,7 @@ ENGINES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
         ),
         (rewrite_manifest(more_rows), "行数与清单不符"),
         (rewrite_manifest(lambda m: m["files"].pop()), "备份文件中有清单未列出的内容：media/"),
+        (rewrite_manifest(lambda m: m["files"].pop(0)), "备份清单中缺少数据库内容：database/"),
         (
             rewrite_manifest(lambda m: m["files"][-1].update(name="media/../../evil.txt")),
             "备份清单中的文件名不安全：media/../../evil.txt",
@@ -303,6 +306,7 @@ ENGINES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
         "other-migrations",
         "row-counts",
         "unlisted-file",
+        "database-not-listed",
         "unsafe-name",
     ],
 )
@@ -336,6 +340,30 @@ def test_it_refuses_an_archive_of_the_other_engine(filled):
     )
     assert table_rows() == rows
     assert media_files(filled.media) == files
+
+
+def test_it_keeps_the_current_files_when_they_cannot_be_replaced(filled, monkeypatch):
+    before_rows = table_rows()
+    wipe(filled)
+    files = media_files(filled.media)
+    rename = Path.rename
+
+    def refuse_staged(path: Path, target):
+        if path.parent.name.startswith(".tuopin-restore-"):
+            raise PermissionError(13, "Permission denied")
+        return rename(path, target)
+
+    monkeypatch.setattr(Path, "rename", refuse_staged)
+    with pytest.raises(CommandError) as refused:
+        restore(filled.archive)
+
+    assert str(refused.value) == (
+        f"数据库已恢复，但附件目录 {filled.media} 未能替换（[Errno 13] Permission denied）；"
+        "请检查目录权限后重新执行 tuopin restore"
+    )
+    assert table_rows() == before_rows
+    assert media_files(filled.media) == files
+    assert [path.name for path in filled.media.parent.iterdir()] == ["media"]
 
 
 def test_check_only_verifies_and_changes_nothing(filled):

@@ -111,6 +111,8 @@ def create_backup(target: Path | str, connection: BaseDatabaseWrapper) -> dict[s
             data = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode()
             _add_bytes(tar, MANIFEST, data)
             _add_bytes(tar, MANIFEST_DIGEST, f"{hashlib.sha256(data).hexdigest()}\n".encode())
+        # Password hashes and every citizen's personal data: readable by the owner only.
+        partial.chmod(0o600)
         with partial.open("rb") as written:
             os.fsync(written.fileno())
         os.replace(partial, target)
@@ -283,6 +285,13 @@ def _stage(source: Path, staging: Path, connection) -> dict[str, Any]:
             manifest = _read_manifest(tar, members)
             _check_compatible(manifest, connection)
             expected = {entry.name: entry for entry in _listed_members(manifest)}
+            if connection.vendor == "sqlite":
+                database = {SQLITE_MEMBER}
+            else:
+                database = {f"database/{table}.copy" for table in manifest["tables"]}
+            if not database <= set(expected):
+                absent = "、".join(sorted(database - set(expected))[:5])
+                raise BackupError(f"备份清单中缺少数据库内容：{absent}")
             missing = sorted(set(expected) - set(members))
             if missing:
                 raise BackupError(f"备份文件不完整，缺少：{'、'.join(missing[:5])}")
@@ -482,7 +491,7 @@ def _load_postgresql(connection, manifest: dict[str, Any], folder: Path) -> None
 
 
 def _swap_media(staged: Path, media: Path) -> None:
-    replaced = media.with_name(f".{media.name}-replaced-{clock.now():%Y%m%d%H%M%S}")
+    replaced = Path(tempfile.mkdtemp(dir=media.parent, prefix=".tuopin-replaced-")) / media.name
     try:
         if media.exists():
             media.rename(replaced)
@@ -490,8 +499,10 @@ def _swap_media(staged: Path, media: Path) -> None:
     except OSError as error:
         if replaced.exists() and not media.exists():
             replaced.rename(media)
+        if not replaced.exists():
+            replaced.parent.rmdir()
         raise MediaNotReplaced(
             f"数据库已恢复，但附件目录 {media} 未能替换（{error}）；"
             "请检查目录权限后重新执行 tuopin restore"
         ) from None
-    shutil.rmtree(replaced, ignore_errors=True)
+    shutil.rmtree(replaced.parent, ignore_errors=True)
