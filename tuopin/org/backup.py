@@ -18,6 +18,7 @@ place of ``MEDIA_ROOT`` by renaming.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -104,7 +105,6 @@ def create_backup(target: Path | str, connection: BaseDatabaseWrapper) -> dict[s
                 "format_version": FORMAT_VERSION,
                 "created_at": clock.now().isoformat(),
                 "engine": connection.vendor,
-                "migrations": _applied_migrations(connection),
                 **facts,
                 "files": [member.__dict__ for member in members],
             }
@@ -130,12 +130,21 @@ def _dump_sqlite(connection, work: Path) -> tuple[list[tuple[str, Path]], dict[s
         copy.execute("PRAGMA journal_mode=DELETE")
     finally:
         copy.close()
-    return [(SQLITE_MEMBER, path)], {"tables": _sqlite_row_counts(path)}
+    tables = _sqlite_row_counts(path)
+    migrations = []
+    if "django_migrations" in tables:
+        with _read_only(path) as database:
+            rows = database.execute("SELECT app, name FROM django_migrations").fetchall()
+        migrations = sorted(f"{app}.{name}" for app, name in rows)
+    return [(SQLITE_MEMBER, path)], {"tables": tables, "migrations": migrations}
+
+
+def _read_only(path: Path) -> contextlib.closing[sqlite3.Connection]:
+    return contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True))
 
 
 def _sqlite_row_counts(path: Path) -> dict[str, int]:
-    database = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
+    with _read_only(path) as database:
         tables = [
             row[0]
             for row in database.execute(
@@ -147,8 +156,6 @@ def _sqlite_row_counts(path: Path) -> dict[str, int]:
             table: database.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]  # noqa: S608 - names from sqlite_master
             for table in tables
         }
-    finally:
-        database.close()
 
 
 def _dump_postgresql(connection, work: Path) -> tuple[list[tuple[str, Path]], dict[str, Any]]:
@@ -182,7 +189,13 @@ def _dump_postgresql(connection, work: Path) -> tuple[list[tuple[str, Path]], di
             {"name": name, "start_value": start, "last_value": last}
             for name, start, last in cursor.fetchall()
         ]
-    return members, {"tables": rows, "columns": columns, "sequences": sequences}
+        migrations = _applied_migrations(connection)
+    return members, {
+        "tables": rows,
+        "columns": columns,
+        "sequences": sequences,
+        "migrations": migrations,
+    }
 
 
 def _postgresql_tables(connection, cursor) -> list[str]:
@@ -426,11 +439,8 @@ def _extract_checked(tar: tarfile.TarFile, member: tarfile.TarInfo, entry: Membe
 
 def _check_sqlite_file(path: Path, tables: dict[str, Any]) -> None:
     try:
-        database = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
+        with _read_only(path) as database:
             verdict = database.execute("PRAGMA integrity_check").fetchone()[0]
-        finally:
-            database.close()
         counts = _sqlite_row_counts(path)
     except sqlite3.DatabaseError as error:
         raise BackupError(f"备份中的数据库文件无法打开（{error}）") from None
@@ -442,17 +452,13 @@ def _check_sqlite_file(path: Path, tables: dict[str, Any]) -> None:
 
 def _load_sqlite(connection, path: Path) -> None:
     connection.ensure_connection()
-    if connection.in_atomic_block:
-        raise BackupError("恢复不能在数据库事务中执行")
-    archived = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        # One step is one write transaction on the live database: other connections see the old
-        # data or the restored data, never a mixture, and a failure leaves the old data.
-        archived.backup(connection.connection)
+        with _read_only(path) as archived:
+            # One step is one write transaction on the live database: other connections see the
+            # old data or the restored data, never a mixture, and a failure leaves the old data.
+            archived.backup(connection.connection)
     except sqlite3.Error as error:
         raise BackupError(f"数据库恢复失败，已回滚（{error}）") from None
-    finally:
-        archived.close()
 
 
 def _load_postgresql(connection, manifest: dict[str, Any], folder: Path) -> None:
