@@ -6,14 +6,16 @@ These run on whichever database DATABASE_URL names, so CI covers SQLite and Post
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import io
 import json
 import re
+import sqlite3
 import stat
 import tarfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -23,11 +25,12 @@ from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from tuopin.cases import actions as case_actions
 from tuopin.cases.models import CaseAttachment, Kind, Source
 from tuopin.lib import clock
+from tuopin.org import backup
 from tuopin.org.backup import MANIFEST, MANIFEST_DIGEST, SQLITE_MEMBER
 from tuopin.org.models import AuditEvent, OrgUnit
 from tuopin.plan.models import Action, Campaign, Milestone
@@ -364,6 +367,46 @@ def test_it_keeps_the_current_files_when_they_cannot_be_replaced(filled, monkeyp
     assert table_rows() == before_rows
     assert media_files(filled.media) == files
     assert [path.name for path in filled.media.parent.iterdir()] == ["media"]
+
+
+@contextlib.contextmanager
+def another_session_writing() -> Iterator[None]:
+    """A second session in the middle of a write transaction, as a busy server would be."""
+    if connection.vendor == "sqlite":
+        # Give up after a moment instead of the server's twenty seconds.
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA busy_timeout = 300")
+        other = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            other.close()
+        return
+    other = connections.create_connection(DEFAULT_DB_ALIAS)
+    other.ensure_connection()
+    other.connection.autocommit = False
+    other.connection.execute("LOCK TABLE org_orgunit IN ROW EXCLUSIVE MODE")
+    try:
+        yield
+    finally:
+        other.close()
+
+
+def test_it_gives_up_when_another_session_holds_the_database(filled, monkeypatch):
+    monkeypatch.setattr(backup, "RESTORE_LOCK_TIMEOUT", "300ms")
+    wipe(filled)
+    rows, files = table_rows(), media_files(filled.media)
+
+    with another_session_writing(), pytest.raises(CommandError) as refused:
+        restore(filled.archive)
+
+    assert str(refused.value) == (
+        "恢复未执行，当前数据和附件均未改动：数据库正被其他连接占用（如 tuopin serve 或"
+        " tuopin worker），等待后仍无法写入；请先停止它们再恢复"
+    )
+    assert table_rows() == rows
+    assert media_files(filled.media) == files
 
 
 def test_check_only_verifies_and_changes_nothing(filled):

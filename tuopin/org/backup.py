@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
+import psycopg
 from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -47,12 +48,23 @@ ENGINE_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 CHUNK = 1024 * 1024
 # A manifest lists every file; even a county's years of attachments stay far below this.
 MANIFEST_MAX_BYTES = 256 * 1024 * 1024
-# How long a PostgreSQL restore waits for other sessions (a running server or worker) to let go.
-RESTORE_LOCK_TIMEOUT = "60s"
+# How long a PostgreSQL restore waits for other sessions (a running server or worker) to let go;
+# on SQLite the connection's busy timeout (settings) applies.
+RESTORE_LOCK_TIMEOUT = "20s"
 
 
 class BackupError(Exception):
     """A backup or restore that was not done; the message tells the operator why, in Chinese."""
+
+
+class DatabaseBusy(BackupError):
+    """Another session kept the database locked for longer than a restore waits."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "数据库正被其他连接占用（如 tuopin serve 或 tuopin worker），等待后仍无法写入；"
+            "请先停止它们再恢复"
+        )
 
 
 class MediaNotReplaced(BackupError):
@@ -456,9 +468,15 @@ def _load_sqlite(connection, path: Path) -> None:
         with _read_only(path) as archived:
             # One step is one write transaction on the live database: other connections see the
             # old data or the restored data, never a mixture, and a failure leaves the old data.
-            archived.backup(connection.connection)
+            archived.backup(connection.connection, progress=_give_up_when_busy)
     except sqlite3.Error as error:
         raise BackupError(f"数据库恢复失败，已回滚（{error}）") from None
+
+
+def _give_up_when_busy(status: int, remaining: int, total: int) -> None:
+    # Python would retry a busy step forever; the connection's busy timeout has already waited.
+    if status in {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}:
+        raise DatabaseBusy
 
 
 def _load_postgresql(connection, manifest: dict[str, Any], folder: Path) -> None:
@@ -488,11 +506,8 @@ def _load_postgresql(connection, manifest: dict[str, Any], folder: Path) -> None
             # Foreign keys are checked now, while a failure still rolls everything back.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     except DatabaseError as error:
-        if "lock timeout" in str(error):
-            raise BackupError(
-                "数据库正被其他连接占用（如 tuopin serve 或 tuopin worker），"
-                f"等待 {RESTORE_LOCK_TIMEOUT} 后放弃；请先停止它们再恢复"
-            ) from None
+        if isinstance(error.__cause__, psycopg.errors.LockNotAvailable):
+            raise DatabaseBusy from None
         raise BackupError(f"数据库恢复失败，已回滚（{error}）") from None
 
 
