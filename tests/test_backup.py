@@ -369,6 +369,23 @@ def test_it_keeps_the_current_files_when_they_cannot_be_replaced(filled, monkeyp
     assert [path.name for path in filled.media.parent.iterdir()] == ["media"]
 
 
+def test_a_postgresql_manifest_must_describe_its_sequences(filled):
+    wipe(filled)
+    rows = table_rows()
+    rewrite_manifest(lambda m: m.update(sequences=[{"name": "org_orgunit_id_seq"}]))(filled.archive)
+    if connection.vendor == "postgresql":
+        with pytest.raises(CommandError) as refused:
+            restore(filled.archive)
+        assert str(refused.value) == (
+            "恢复未执行，当前数据和附件均未改动：备份清单缺少或写错了「sequences」项，备份文件已损坏"
+        )
+        assert table_rows() == rows
+    else:
+        # SQLite's sequences travel inside its database file; the manifest's are not read.
+        restore(filled.archive)
+        assert table_rows() != rows
+
+
 @contextlib.contextmanager
 def another_session_writing() -> Iterator[None]:
     """A second session in the middle of a write transaction, as a busy server would be."""

@@ -410,6 +410,14 @@ def _check_compatible(manifest: dict[str, Any], connection) -> None:
         )
     if engine == "postgresql":
         _require_keys(manifest, {"columns": dict, "sequences": list})
+        if not all(
+            isinstance(sequence, dict)
+            and isinstance(sequence.get("name"), str)
+            and isinstance(sequence.get("start_value"), int)
+            and isinstance(sequence.get("last_value"), int | None)
+            for sequence in manifest["sequences"]
+        ):
+            raise BackupError("备份清单缺少或写错了「sequences」项，备份文件已损坏")
     theirs, ours = set(manifest["migrations"]), set(_applied_migrations(connection))
     if theirs != ours:
         differences = []
