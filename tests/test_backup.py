@@ -258,6 +258,18 @@ def rewrite_manifest(change: Callable[[dict], None], *, digest: bool = True):
     return corrupt
 
 
+def drop_case_attachment(archive: Path) -> None:
+    with tarfile.open(archive) as tar:
+        kept = [
+            (info, tar.extractfile(info).read())
+            for info in tar.getmembers()
+            if not info.name.startswith("media/cases/")
+        ]
+    with tarfile.open(archive, "w") as tar:
+        for info, data in kept:
+            tar.addfile(info, io.BytesIO(data))
+
+
 def other_engine(manifest: dict) -> None:
     manifest["engine"] = "postgresql" if manifest["engine"] == "sqlite" else "sqlite"
 
@@ -284,6 +296,7 @@ ENGINES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
         (flip_byte(attachment_member), r"备份文件已损坏：media/reports/\S+ 的 SHA-256 校验不符$"),
         (truncate, "备份文件已损坏或不完整（可能被截断），无法读取"),
         (not_an_archive, "备份文件已损坏或不完整（可能被截断），无法读取"),
+        (drop_case_attachment, "备份文件不完整，缺少：media/cases/"),
         (rewrite_manifest(more_rows, digest=False), "备份清单的 SHA-256 校验不符，备份文件已损坏"),
         (rewrite_manifest(lambda m: m.update(format_version=2)), "备份格式版本为 2，"),
         (
@@ -304,6 +317,7 @@ ENGINES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
         "flipped-attachment-byte",
         "truncated",
         "not-an-archive",
+        "member-missing",
         "manifest-edited",
         "other-format-version",
         "other-migrations",
