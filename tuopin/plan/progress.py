@@ -48,7 +48,7 @@ STATUS_LABELS = {
     "done": "已完成",
     "unknown": "无时间节点",
 }
-FORECAST_PERIODS = 4  # the rate is fitted over the last four reporting periods
+FORECAST_PERIODS = 6  # the rate is fitted over the last six reporting periods
 MIN_FORECAST_PERIODS = 3  # fewer periods give no rate: 无法预计
 HORIZON_DAYS = 365  # a date further away than this is no forecast
 CENT = Decimal("0.01")

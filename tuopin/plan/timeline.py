@@ -30,6 +30,8 @@ MAX_DAY_WIDTH = 8.0
 ROW_HEIGHT = 40
 AXIS_HEIGHT = 22
 PHASE_HEIGHT = 22
+TODAY_HEIGHT = 18  # a line of its own for "今天 07月20日", clear of the month names
+END_MARGIN = 12  # room for the diamond of a milestone due on the chart's last day
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,7 @@ def render(groups: list[Group], bands: list[Band], today: dt.date) -> SafeString
     first, last = _span(groups, bands, today)
     total_days = max((last - first).days, 1)
     day_width = min(max(TARGET_WIDTH / total_days, MIN_DAY_WIDTH), MAX_DAY_WIDTH)
-    width = round(total_days * day_width)
+    width = round(total_days * day_width) + END_MARGIN
 
     def x(day: dt.date) -> float:
         return round((day - first).days * day_width, 1)
@@ -115,7 +117,8 @@ def render(groups: list[Group], bands: list[Band], today: dt.date) -> SafeString
         out.append(f'<line x1="{x(month)}" x2="{x(month)}" y1="0" y2="100%" class="grid"/>')
         month = _next_month(month)
     out.append(f'<line x1="{today_x}" x2="{today_x}" y1="0" y2="100%" class="gantt-today"/></svg>')
-    axis_height = AXIS_HEIGHT + (PHASE_HEIGHT if bands else 0)
+    phases_height = PHASE_HEIGHT if bands else 0
+    axis_height = AXIS_HEIGHT + phases_height + TODAY_HEIGHT
     out.append(
         '<div class="gantt-row gantt-axis"><div class="gantt-label">'
         f"{'专项行动 · 时间节点' if groups else '阶段'}</div>"
@@ -139,7 +142,7 @@ def render(groups: list[Group], bands: list[Band], today: dt.date) -> SafeString
     label_anchor = "end" if today_x > width - 90 else "start"
     label_x = today_x - 3 if label_anchor == "end" else today_x + 3
     out.append(
-        f'<text x="{label_x}" y="15" text-anchor="{label_anchor}" class="gantt-today-label">'
+        f'<text x="{label_x}" y="{AXIS_HEIGHT + phases_height + 13}" text-anchor="{label_anchor}" class="gantt-today-label">'
         f"今天 {today:%m月%d日}</text></svg></div>"
     )
     middle = ROW_HEIGHT / 2
@@ -157,7 +160,7 @@ def render(groups: list[Group], bands: list[Band], today: dt.date) -> SafeString
             if bar.reason:
                 tip += escape(f"：{bar.reason}")
             out.append(
-                f'<div class="gantt-row gantt-item status-{bar.status}"'
+                f'<div class="gantt-row gantt-item" data-status="{bar.status}"'
                 f' data-milestone="{bar.milestone_id}" title="{tip}">'
                 f'<a class="gantt-label" href="{escape(bar.url)}">'
                 f'<span class="gantt-text">{escape(bar.label)}</span>'
