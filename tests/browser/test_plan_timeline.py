@@ -36,6 +36,7 @@ ROWS = """() => [...document.querySelectorAll('.gantt-item')].map(row => {
     labelBox: box(row.querySelector('.gantt-label')),
     shapes: shapes,
     fill: row.querySelector('.marker').getAttribute('fill'),
+    title: row.getAttribute('title'),
   };
 })"""
 
@@ -103,12 +104,8 @@ def test_it_draws_one_labelled_row_per_milestone_on_a_desktop(site, db_access):
         pk: str(status) for pk, status in statuses.items()
     }
     assert all(row["meta"].endswith(statuses[int(row["id"])].label) for row in rows)
-    print(
-        [
-            (row["label"], statuses[int(row["id"])].current, statuses[int(row["id"])].reason)
-            for row in rows
-        ]
-    )
+    # Hovering a row tells why: the forecast's reason is in its tooltip.
+    assert all(statuses[int(row["id"])].reason in row["title"] for row in rows)
     assert page.locator(".gantt-group").count() == 10
     today = page.locator(".gantt-today").bounding_box()
     chart = page.locator(".gantt-inner").bounding_box()
