@@ -359,18 +359,20 @@ def _values_at(
 ) -> list[tuple[float, Decimal]]:
     """The value as of each moment (ascending) that has data: the latest county-wide row if
     there are any, else the sum of each unit's latest value; for a percentage the mean over
-    every unit reporting it by the last moment (a unit yet to report counts as 0)."""
-    if any(unit is None for unit, _, _ in measured):
-        measured = [row for row in measured if row[0] is None]
-    reporters = len({unit for unit, _, at in measured if at <= moments[-1]}) if moments else 0
+    every unit reporting it (a unit yet to report counts as 0). ``measured`` ends by the last
+    moment, as the measurement query does."""
+    county = [row for row in measured if row[0] is None]
+    if county:
+        measured = county
+    reporters = len({row[0] for row in measured}) if percent else 1
     latest: dict[int | None, Decimal] = {}
     total = Decimal(0)  # a running sum: each measurement replaces its unit's previous value
     values = []
-    index = 0
+    index, count = 0, len(measured)
     for moment in moments:
-        while index < len(measured) and measured[index][2] <= moment:
+        while index < count and measured[index][2] <= moment:
             unit, value, _ = measured[index]
-            total += value - latest.get(unit, Decimal(0))
+            total += value - latest.get(unit, 0)
             latest[unit] = value
             index += 1
         if latest:

@@ -106,6 +106,23 @@ def test_it_cannot_forecast_from_fewer_than_three_periods(clinics):
     assert (str(status), status.predicted) == ("on_track", dt.date(2018, 7, 24))
 
 
+def test_periods_end_at_the_campaigns_own_reporting_deadline(campaign, clinics):
+    campaign.reporting_weekday, campaign.reporting_time = 1, dt.time(9, 0)  # Monday 09:00
+    campaign.save(update_fields=["reporting_weekday", "reporting_time"])
+    for day, value in [("2018-06-25", 10), ("2018-07-02", 15), ("2018-07-09", 20)]:
+        record_measurement(clinics, Decimal(value), at=at(f"{day}T08:59"))
+    # Signed a minute after Monday's deadline: it waits for next Monday's period.
+    record_measurement(clinics, Decimal(26), at=at("2018-07-16T09:01"))
+    status = status_of(clinics, "2018-07-20T10:00")
+    # Periods 06-25, 07-02, 07-09, 07-16: 10, 15, 20, 20 → 3.5 a week; 9 to go → 18 days.
+    assert (str(status), status.current, status.predicted) == (
+        "on_track",
+        Decimal(26),
+        dt.date(2018, 8, 7),
+    )
+    assert status.reason == "近4期平均每周推进3.5个，按期完成需每周1.5个，预计08月07日完成"
+
+
 def test_the_rate_is_fitted_on_period_values_not_on_signatures(clinics, seed_units):
     """The demo's (13) on 07-20 10:00: 14 of 35 built, two a week, eleven units signing
     between Thursday 14:00 and Friday 06:40. A line through each signature's running total saw
