@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from decimal import Decimal
 
 import docx
 import pytest
@@ -10,6 +11,7 @@ from django.urls import reverse
 
 from tuopin.org.models import AuditEvent, OrgUnit, Role, User
 from tuopin.plan import timeline
+from tuopin.plan.actions import record_measurement
 from tuopin.plan.models import Action, Campaign, Milestone, PlanDraft
 from tuopin.plan.tests.conftest import SEED
 
@@ -106,6 +108,17 @@ def test_the_action_page_lists_milestones_with_statuses(pages, login, world, fro
         (2, "not_started"),
     ]
     assert "修改行动" not in response.content.decode()
+
+
+def test_the_action_page_says_when_a_date_cannot_be_forecast(campaign, login, world, frozen_clock):
+    clinics = campaign.actions.get(number=13).milestones.get()
+    for day in ("2018-06-29", "2018-07-06", "2018-07-13"):
+        record_measurement(clinics, Decimal(10), at=dt.datetime.fromisoformat(f"{day}T09:00+08:00"))
+    with frozen_clock(NOW):
+        page = login(world.viewer).get(reverse("plan:action", args=[clinics.action_id]))
+    html = page.content.decode()
+    assert '<td data-label="预计完成">无法预计</td>' in html
+    assert "近3期没有进展，按期完成需每周4.1个，无法预计完成时间" in html
 
 
 def test_the_timeline_has_a_labelled_row_per_milestone_under_its_action(
