@@ -127,8 +127,8 @@ def naive_statuses(campaign, on: dt.datetime) -> dict:
             "per": milestone.per,
             "completed_at": milestone.completed_at.timestamp() if milestone.completed_at else None,
             "action_id": action.pk,
-            "action__campaign__issued_on": action.campaign.issued_on,
-            "action__campaign__created_at": action.campaign.created_at.timestamp(),
+            "action__campaign__reporting_weekday": action.campaign.reporting_weekday,
+            "action__campaign__reporting_time": action.campaign.reporting_time,
         }
         measured = [
             (m.unit_id, m.value, m.measured_at.timestamp())

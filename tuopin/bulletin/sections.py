@@ -42,7 +42,7 @@ def _forecast_label(status: str, predicted: dt.date | None) -> str:
     if status == "done":
         return f"{predicted.month}月{predicted.day}日完成" if predicted else "已完成"
     if status in ("on_track", "at_risk"):
-        return f"预计{predicted.month}月{predicted.day}日" if predicted else "无法按期"
+        return f"预计{predicted.month}月{predicted.day}日" if predicted else "无法预计"
     return ""
 
 

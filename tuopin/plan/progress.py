@@ -8,14 +8,19 @@ milestones, their measurements up to ``on``, and the town units of their actions
 Rules:
 - done: marked completed, or the current value meets the target;
 - overdue: past the deadline and not done;
-- at_risk: measured, and the forecast (least-squares line over the last measurements, from
-  zero at the campaign's start when there is only one) reaches the target after the deadline
-  or never;
-- on_track: measured and the forecast meets the deadline (without a target: any measurement);
+- at_risk: the rate needed (what remains ÷ days left) exceeds the observed rate;
+- on_track: measured and not at risk (without a target: any measurement);
 - not_started: nothing measured yet.
+The observed rate is a least-squares line over one value per reporting period (as of each of
+the last FORECAST_PERIODS weekly deadlines, campaign weekday and time), never over individual
+signatures: units sign at different moments of the same morning, and a line through those
+running totals would see a week's progress happen within hours. Fewer than
+MIN_FORECAST_PERIODS periods, no progress, or a date beyond HORIZON_DAYS give no predicted
+date (无法预计); the status then rests on the rates alone.
 Current value of a total milestone: the latest county-wide row (no unit) if any, else the sum of
-each unit's latest value (the mean for percentages). Per-town/village/household milestones are
-met only when every town (or every reporting unit) meets the target on its own.
+each unit's latest value (for percentages the mean over the units reporting it). Per-town/
+village/household milestones are met only when every town (or every reporting unit) meets the
+target on its own, and are at risk when any unit is.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -42,7 +48,9 @@ STATUS_LABELS = {
     "done": "已完成",
     "unknown": "无时间节点",
 }
-FORECAST_POINTS = 5
+FORECAST_PERIODS = 6  # the rate is fitted over the last six reporting periods
+MIN_FORECAST_PERIODS = 3  # fewer periods give no rate: 无法预计
+HORIZON_DAYS = 365  # a date further away than this is no forecast
 CENT = Decimal("0.01")
 SECONDS_PER_DAY = 86400.0
 
@@ -125,10 +133,10 @@ _FIELDS = (
     "per",
     "completed_at",
     "action_id",
-    "action__campaign__issued_on",
-    "action__campaign__created_at",
+    "action__campaign__reporting_weekday",
+    "action__campaign__reporting_time",
 )
-_DATETIMES = frozenset({"deadline", "completed_at", "action__campaign__created_at"})
+_DATETIMES = frozenset({"deadline", "completed_at"})
 
 
 def raw_rows(queryset: QuerySet, fields: tuple[str, ...]) -> list[tuple]:
@@ -149,10 +157,7 @@ def raw_rows(queryset: QuerySet, fields: tuple[str, ...]) -> list[tuple]:
     decimal_columns = [
         index for index, name in enumerate(fields) if name in ("value", "target_value")
     ]
-    date_columns = [
-        index for index, name in enumerate(fields) if name == "action__campaign__issued_on"
-    ]
-    if not (datetime_columns or decimal_columns or date_columns):
+    if not (datetime_columns or decimal_columns):
         return rows
     result = []
     for row in rows:
@@ -163,10 +168,6 @@ def raw_rows(queryset: QuerySet, fields: tuple[str, ...]) -> list[tuple]:
             value = row[index]
             if value is not None and not isinstance(value, Decimal):
                 row[index] = Decimal(str(value))
-        for index in date_columns:
-            value = row[index]
-            if isinstance(value, str):
-                row[index] = dt.date.fromisoformat(value[:10])
         result.append(tuple(row))
     return result
 
@@ -254,9 +255,10 @@ def _status(
             )
         return MilestoneStatus("not_started", **facts, reason="尚无进展数值")
     upward = row["comparator"] != "at_most"
-    start = _campaign_start(row)
+    unit_label = row["target_unit"]
+    moments = [*_period_ends(row, measured[0][2], moment), moment] if measured else []
     if row["per"] == "total":
-        series = _total_series(measured, percent=row["target_unit"] == "%")
+        series = _values_at(measured, moments, percent=unit_label == "%")
         if not series:
             return MilestoneStatus(
                 "overdue" if late else "not_started", **facts, reason="尚无进展数值"
@@ -268,14 +270,14 @@ def _status(
                 **facts,
                 current=current,
                 reason="已达到目标",
-                predicted=local_date(series[-1][0]),
+                predicted=local_date(measured[-1][2]),
             )
-        predicted = _forecast(series, target, start, upward)
-        facts.update(current=current, predicted=predicted)
-        return _judge(late, predicted, deadline, facts)
-    per_unit: dict[int | None, list[tuple[float, Decimal]]] = defaultdict(list)
-    for unit_id, value, measured_at in measured:
-        per_unit[unit_id].append((measured_at, value))
+        outlook = _outlook(series[:-1], current, target, upward, moment, deadline)
+        facts.update(current=current, predicted=outlook.predicted)
+        return _judge(late, [outlook], facts, unit_label)
+    per_unit: dict[int | None, list[tuple[int | None, Decimal, float]]] = defaultdict(list)
+    for measurement in measured:
+        per_unit[measurement[0]].append(measurement)
     expected = (
         set(town_units or ()) if row["per"] == "town" and town_units else set(per_unit) - {None}
     )
@@ -290,95 +292,169 @@ def _status(
     lowest = min((per_unit[u][-1][1] for u in expected if per_unit.get(u)), default=None)
     facts["current"] = lowest
     if len(met) == len(expected):
-        last = max(per_unit[u][-1][0] for u in expected)
+        last = max(per_unit[u][-1][2] for u in expected)
         return MilestoneStatus(
             "done", **facts, reason="各单位均已达到目标", predicted=local_date(last)
         )
     if lowest is None:
         return MilestoneStatus("overdue" if late else "not_started", **facts, reason="尚无进展数值")
-    predictions = []
-    for unit in expected:
-        if unit in met:
+    outlooks = []
+    for unit in sorted(expected - set(met), key=lambda unit: unit or 0):
+        series = _values_at(per_unit.get(unit, []), moments, percent=False)
+        if not series:  # a unit that has never reported has shown no progress at all
+            needed = _outlook([], Decimal(0), target, upward, moment, deadline).needed
+            outlooks.append(Outlook(0, 0.0, needed, None))
             continue
-        series = per_unit.get(unit)
-        predictions.append(_forecast(series, target, start, upward) if series else None)
-    predicted = None if any(p is None for p in predictions) else max(predictions)
-    facts["predicted"] = predicted
-    return _judge(late, predicted, deadline, facts)
+        outlooks.append(_outlook(series[:-1], series[-1][1], target, upward, moment, deadline))
+    facts["predicted"] = (
+        None if any(o.predicted is None for o in outlooks) else max(o.predicted for o in outlooks)
+    )
+    return _judge(late, outlooks, facts, unit_label)
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """What the recent reporting periods say about reaching the target by the deadline.
+
+    ``observed`` and ``needed`` are progress per day towards the target (``observed`` is None
+    when there are too few periods to fit a rate); ``predicted`` is None when the rate cannot
+    give a believable date (too few periods, no progress, or years away).
+    """
+
+    periods: int
+    observed: float | None
+    needed: float
+    predicted: dt.date | None
+
+    @property
+    def at_risk(self) -> bool:
+        return self.observed is not None and self.observed < self.needed
+
+
+def _period_ends(row: dict[str, Any], first: float, moment: float) -> list[float]:
+    """The last FORECAST_PERIODS reporting deadlines up to ``moment`` and not before ``first``
+    (epoch seconds, ascending): one aggregate value per period, as of its end, is what the
+    rate is fitted on, whatever the moments units happened to sign at within a day."""
+    weekday = row["action__campaign__reporting_weekday"] or 5
+    at = row["action__campaign__reporting_time"]
+    if isinstance(at, str):
+        at = dt.time.fromisoformat(at)
+    at_seconds = at.hour * 3600 + at.minute * 60 + at.second
+    local = moment + _SHANGHAI_OFFSET
+    day_start = local - local % SECONDS_PER_DAY
+    day = local_date(moment)
+    end = day_start - ((day.isoweekday() - weekday) % 7) * SECONDS_PER_DAY + at_seconds
+    if end > local:
+        end -= 7 * SECONDS_PER_DAY
+    end -= _SHANGHAI_OFFSET
+    ends = []
+    while end >= first and len(ends) < FORECAST_PERIODS:
+        ends.append(end)
+        end -= 7 * SECONDS_PER_DAY
+    return ends[::-1]
+
+
+def _values_at(
+    measured: list[tuple[int | None, Decimal, float]], moments: list[float], *, percent: bool
+) -> list[tuple[float, Decimal]]:
+    """The value as of each moment (ascending) that has data: the latest county-wide row if
+    there are any, else the sum of each unit's latest value; for a percentage the mean over
+    every unit reporting it (a unit yet to report counts as 0). ``measured`` ends by the last
+    moment, as the measurement query does."""
+    county = [row for row in measured if row[0] is None]
+    if county:
+        measured = county
+    reporters = len({row[0] for row in measured}) if percent else 1
+    latest: dict[int | None, Decimal] = {}
+    total = Decimal(0)  # a running sum: each measurement replaces its unit's previous value
+    values = []
+    index, count = 0, len(measured)
+    for moment in moments:
+        while index < count and measured[index][2] <= moment:
+            unit, value, _ = measured[index]
+            total += value - latest.get(unit, 0)
+            latest[unit] = value
+            index += 1
+        if latest:
+            values.append((moment, (total / reporters).quantize(CENT) if percent else total))
+    return values
+
+
+def _outlook(
+    periods: list[tuple[float, Decimal]],
+    current: Decimal,
+    target: Decimal,
+    upward: bool,
+    moment: float,
+    deadline: float,
+) -> Outlook:
+    """Observed rate (least squares over the period values), needed rate and predicted date."""
+    remaining = float(target - current) if upward else float(current - target)
+    needed = remaining / max((deadline - moment) / SECONDS_PER_DAY, 1 / 24)
+    if len(periods) < MIN_FORECAST_PERIODS:
+        return Outlook(len(periods), None, needed, None)
+    origin = periods[0][0]
+    xs = [(at - origin) / SECONDS_PER_DAY for at, _ in periods]
+    ys = [float(value) for _, value in periods]
+    mean_x = sum(xs) / len(xs)
+    mean_y = sum(ys) / len(ys)
+    spread = sum((x - mean_x) ** 2 for x in xs)
+    covariance = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True))
+    observed = covariance / spread if upward else -covariance / spread
+    predicted = None
+    if observed > 0 and remaining / observed <= HORIZON_DAYS:
+        predicted = local_date(moment + remaining / observed * SECONDS_PER_DAY)
+    return Outlook(len(periods), observed, needed, predicted)
 
 
 def _judge(
-    late: bool, predicted: dt.date | None, deadline: float, facts: dict[str, Any]
+    late: bool, outlooks: list[Outlook], facts: dict[str, Any], unit_label: str
 ) -> MilestoneStatus:
     if late:
         return MilestoneStatus("overdue", **facts, reason="已过截止时间，未达到目标")
-    if predicted is None:
-        return MilestoneStatus("at_risk", **facts, reason="按近期进度无法达到目标")
-    label = f"{predicted.month:02d}月{predicted.day:02d}日"
-    if predicted > local_date(deadline):
+    risky = [o for o in outlooks if o.at_risk]
+    if risky:
+        # The unit furthest behind its needed rate explains the risk.
+        worst = min(risky, key=lambda o: o.observed / o.needed if o.needed else 0)
+        return MilestoneStatus("at_risk", **facts, reason=_explain(worst, unit_label))
+    unknown = [o for o in outlooks if o.observed is None]
+    if unknown:
+        periods = min(o.periods for o in unknown)
         return MilestoneStatus(
-            "at_risk", **facts, reason=f"按近期进度预计{label}完成，晚于截止时间"
+            "on_track",
+            **facts,
+            reason=f"已有{periods}期报告数据，不足{MIN_FORECAST_PERIODS}期，无法预计完成时间",
         )
-    return MilestoneStatus("on_track", **facts, reason=f"按近期进度预计{label}完成")
+    slowest = max(outlooks, key=lambda o: o.predicted)
+    return MilestoneStatus("on_track", **facts, reason=_explain(slowest, unit_label))
+
+
+def _explain(outlook: Outlook, unit_label: str) -> str:
+    """ "近4期平均每周增加2.5个，按期完成需每周3.5个，预计09月25日完成，晚于截止时间"."""
+    unit_label = unit_label or ""
+    if outlook.periods == 0:
+        pace = "尚未报告进展"
+    elif outlook.observed <= 0:
+        pace = f"近{outlook.periods}期没有进展"
+    else:
+        pace = f"近{outlook.periods}期平均每周推进{_weekly(outlook.observed)}{unit_label}"
+    needed = f"按期完成需每周{_weekly(outlook.needed)}{unit_label}"
+    if outlook.predicted is None:
+        return f"{pace}，{needed}，无法预计完成时间"
+    label = f"{outlook.predicted.month:02d}月{outlook.predicted.day:02d}日"
+    late = "，晚于截止时间" if outlook.at_risk else ""
+    return f"{pace}，{needed}，预计{label}完成{late}"
+
+
+def _weekly(per_day: float) -> str:
+    """Progress per week for people: one decimal, two below 0.1 so slow progress is not "0"."""
+    weekly = per_day * 7
+    text = f"{weekly:.1f}" if weekly >= 0.095 else f"{weekly:.2f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _meets(value: Decimal, target: Decimal, upward: bool) -> bool:
     return value >= target if upward else value <= target
-
-
-def _campaign_start(row: dict[str, Any]) -> float:
-    issued = row["action__campaign__issued_on"]
-    if issued is not None:
-        return (issued.toordinal() - _ORDINAL_1970) * SECONDS_PER_DAY - _SHANGHAI_OFFSET
-    return row["action__campaign__created_at"]
-
-
-def _total_series(
-    measured: list[tuple[int | None, Decimal, float]], *, percent: bool
-) -> list[tuple[float, Decimal]]:
-    """The county-wide value after each measurement (county rows win over unit rows)."""
-    county_rows = [(at, value) for unit, value, at in measured if unit is None]
-    if county_rows:
-        return county_rows
-    latest: dict[int | None, Decimal] = {}
-    series: list[tuple[float, Decimal]] = []
-    total = Decimal(0)  # a running sum: each measurement replaces its unit's previous value
-    for unit, value, at in measured:
-        total += value - latest.get(unit, Decimal(0))
-        latest[unit] = value
-        series.append((at, (total / len(latest)).quantize(CENT) if percent else total))
-    return series
-
-
-def _forecast(
-    series: list[tuple[float, Decimal]], target: Decimal, start: float, upward: bool
-) -> dt.date | None:
-    """When the least-squares line through the recent points reaches ``target`` (None: never)."""
-    points = series[-FORECAST_POINTS:]
-    if len(points) < 2 and start < points[0][0]:
-        points = [(start, Decimal(0)), *points]
-    if len(points) < 2:
-        return None
-    origin = points[0][0]
-    count = len(points)
-    xs = [(at - origin) / SECONDS_PER_DAY for at, _ in points]
-    ys = [float(value) for _, value in points]
-    mean_x = sum(xs) / count
-    mean_y = sum(ys) / count
-    spread = 0.0
-    covariance = 0.0
-    for x, y in zip(xs, ys, strict=True):
-        spread += (x - mean_x) * (x - mean_x)
-        covariance += (x - mean_x) * (y - mean_y)
-    if spread == 0:
-        return None
-    slope = covariance / spread
-    if slope == 0 or (slope > 0) != upward:
-        return None
-    days = (float(target) - ys[-1]) / slope
-    if days > 3650:
-        return None
-    return local_date(points[-1][0] + max(days, 0) * SECONDS_PER_DAY)
 
 
 def action_statuses(

@@ -1,12 +1,17 @@
-"""Server-rendered SVG of a campaign: phases, milestones per action, and a today line.
+"""The campaign's Gantt chart: one row per milestone, grouped under its action, with labels.
 
-Built as a string (not a template loop) so that thousands of milestones render in milliseconds.
+Each row is an HTML flex row: a label cell (short text, deadline, status in words) that stays
+in view while the chart scrolls sideways (``position: sticky``), and a small SVG with the bar
+(from the milestone's start to its deadline, the share of the target reached filled in) and a
+diamond at the deadline. Rows never share a line, so milestones due the same day cannot hide one
+another. Month lines and the today line are one SVG laid over all rows. Built as a string (not a
+template loop) so that thousands of milestones render in milliseconds.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import html
+import re
 from dataclasses import dataclass
 
 from django.utils.html import escape
@@ -19,26 +24,39 @@ STATUS_COLOURS = {
     "overdue": "#c62828",
     "not_started": "#8a96a3",
 }
-LABEL_WIDTH = 220
-ROW_HEIGHT = 22
-PHASE_HEIGHT = 26
-AXIS_HEIGHT = 24
+TARGET_WIDTH = 900  # px the chart aims at, so that labels and chart print on one landscape page
+MIN_DAY_WIDTH = 3.0
+MAX_DAY_WIDTH = 8.0
+ROW_HEIGHT = 40
+AXIS_HEIGHT = 22
+PHASE_HEIGHT = 22
+TODAY_HEIGHT = 18  # a line of its own for "今天 07月20日", clear of the month names
+END_MARGIN = 12  # room for the diamond of a milestone due on the chart's last day
 
 
 @dataclass(frozen=True)
-class Row:
+class Bar:
+    """One milestone's row."""
+
+    milestone_id: int
+    label: str  # the short text shown beside the bar
+    text: str  # the whole clause, as a tooltip
+    start: dt.date
+    deadline: dt.date
+    status: str
+    status_label: str
+    reason: str
+    done_share: float | None  # 0–1 of the target reached, None without a numeric target
+    url: str
+
+
+@dataclass(frozen=True)
+class Group:
+    """An action heading and its milestones."""
+
     label: str
     url: str
-    markers: list[Marker]
-
-
-@dataclass(frozen=True)
-class Marker:
-    day: dt.date
-    start: dt.date | None
-    status: str
-    title: str
-    url: str  # built from ids only: safe without escaping
+    bars: list[Bar]
 
 
 @dataclass(frozen=True)
@@ -48,80 +66,125 @@ class Band:
     end: dt.date
 
 
-def _span(rows: list[Row], bands: list[Band], today: dt.date) -> tuple[dt.date, dt.date]:
+_CLAUSE_END = re.compile(r"[,，;；。]")
+
+
+def short_text(text: str, phrase: str) -> str:
+    """The commitment of a clause without its date phrase: "8月底前完成35个标准化卫生室建设,按标准…"
+    → "完成35个标准化卫生室建设"; the date is shown beside it anyway."""
+    text = " ".join(text.split())
+    if phrase and phrase in text:
+        before, after = text.split(phrase, 1)
+        after = after.lstrip(",，、:： ")
+        if after:
+            return _CLAUSE_END.split(after, 1)[0]
+        return _CLAUSE_END.split(before.rstrip(",，、 "))[-1] or text
+    return _CLAUSE_END.split(text, 1)[0]
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def _span(groups: list[Group], bands: list[Band], today: dt.date) -> tuple[dt.date, dt.date]:
     days = [today]
     for band in bands:
         days += [band.start, band.end]
-    for row in rows:
-        for marker in row.markers:
-            days.append(marker.day)
-            if marker.start:
-                days.append(marker.start)
-    first, last = min(days), max(days)
-    first = first.replace(day=1)
-    last = (last.replace(day=28) + dt.timedelta(days=4)).replace(day=1)  # first of next month
-    return first, last
+    for group in groups:
+        for bar in group.bars:
+            days += [bar.start, bar.deadline]
+    return min(days).replace(day=1), _next_month(max(days))
 
 
-def render(rows: list[Row], bands: list[Band], today: dt.date, *, width: int = 960) -> SafeString:
-    """The SVG: month axis, phase bands, one row per action, a red today line."""
-    first, last = _span(rows, bands, today)
+def render(groups: list[Group], bands: list[Band], today: dt.date) -> SafeString:
+    """The chart: month axis with phases, then per action a heading row and its milestone rows."""
+    first, last = _span(groups, bands, today)
     total_days = max((last - first).days, 1)
-    plot = width - LABEL_WIDTH - 10
+    day_width = min(max(TARGET_WIDTH / total_days, MIN_DAY_WIDTH), MAX_DAY_WIDTH)
+    width = round(total_days * day_width) + END_MARGIN
 
     def x(day: dt.date) -> float:
-        return round(LABEL_WIDTH + plot * (day - first).days / total_days, 1)
+        return round((day - first).days * day_width, 1)
 
-    top = AXIS_HEIGHT + (PHASE_HEIGHT if bands else 0)
-    height = top + ROW_HEIGHT * max(len(rows), 1) + 8
-    out: list[str] = [
-        f'<svg class="plan-timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}"'
-        f' width="{width}" height="{height}" role="img" aria-label="时间节点甘特图">'
+    today_x = x(today) + round(day_width / 2, 1)  # the middle of today
+    out = [
+        f'<div class="gantt" data-today-x="{today_x}" style="--gantt-width: {width}px">'
+        '<div class="gantt-inner">'
+        f'<svg class="gantt-grid" width="{width}" height="100%" aria-hidden="true">'
     ]
     month = first
     while month < last:
-        left = x(month)
+        out.append(f'<line x1="{x(month)}" x2="{x(month)}" y1="0" y2="100%" class="grid"/>')
+        month = _next_month(month)
+    out.append(f'<line x1="{today_x}" x2="{today_x}" y1="0" y2="100%" class="gantt-today"/></svg>')
+    phases_height = PHASE_HEIGHT if bands else 0
+    axis_height = AXIS_HEIGHT + phases_height + TODAY_HEIGHT
+    out.append(
+        '<div class="gantt-row gantt-axis"><div class="gantt-label">'
+        f"{'专项行动 · 时间节点' if groups else '阶段'}</div>"
+        f'<svg width="{width}" height="{axis_height}" role="img" aria-label="月份与阶段">'
+    )
+    month = first
+    while month < last:
         out.append(
-            f'<line x1="{left}" y1="{AXIS_HEIGHT - 6}" x2="{left}" y2="{height}" class="grid"/>'
-            f'<text x="{left + 3}" y="{AXIS_HEIGHT - 10}" class="axis">{month.year}年{month.month}月</text>'
+            f'<text x="{x(month) + 3}" y="15" class="axis">{month.year}年{month.month}月</text>'
         )
-        month = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        month = _next_month(month)
     for band in bands:
         left, right = x(band.start), x(band.end + dt.timedelta(days=1))
         out.append(
-            f'<rect x="{left}" y="{AXIS_HEIGHT}" width="{max(right - left, 2)}" height="{PHASE_HEIGHT - 6}"'
-            f' class="phase"><title>{escape(band.name)} {band.start:%m月%d日}—{band.end:%m月%d日}</title></rect>'
-            f'<text x="{left + 4}" y="{AXIS_HEIGHT + 14}" class="phase-label">{escape(band.name)}</text>'
+            f'<rect x="{left}" y="{AXIS_HEIGHT}" width="{max(right - left, 2)}"'
+            f' height="{PHASE_HEIGHT - 4}" class="phase"><title>{escape(band.name)}'
+            f" {band.start:%m月%d日}—{band.end:%m月%d日}</title></rect>"
+            f'<text x="{left + 4}" y="{AXIS_HEIGHT + 13}" class="phase-label">'
+            f"{escape(band.name)}</text>"
         )
-    for index, row in enumerate(rows):
-        y = top + index * ROW_HEIGHT
-        middle = y + ROW_HEIGHT / 2
-        if index % 2 == 0:
-            out.append(
-                f'<rect x="0" y="{y}" width="{width}" height="{ROW_HEIGHT}" class="stripe"/>'
-            )
-        out.append(
-            f'<a href="{escape(row.url)}"><text x="4" y="{middle + 4}" class="row-label">'
-            f"{escape(row.label[:16])}</text></a>"
-        )
-        for marker in row.markers:
-            colour = STATUS_COLOURS.get(marker.status, "#8a96a3")
-            cx = x(marker.day)
-            tip = f"<title>{html.escape(marker.title, quote=False)}</title>"
-            if marker.start:
-                left = x(marker.start)
-                out.append(
-                    f'<rect x="{left}" y="{middle - 4}" width="{max(cx - left, 2)}" height="8" rx="3"'
-                    f' fill="{colour}" opacity=".35"/>'
-                )
-            out.append(
-                f'<a href="{marker.url}"><path d="M{cx} {middle - 6}l6 6l-6 6l-6 -6z" fill="{colour}"'
-                f' class="marker status-{marker.status}">{tip}</path></a>'
-            )
-    today_x = x(today)
+    label_anchor = "end" if today_x > width - 90 else "start"
+    label_x = today_x - 3 if label_anchor == "end" else today_x + 3
     out.append(
-        f'<line x1="{today_x}" y1="{AXIS_HEIGHT - 6}" x2="{today_x}" y2="{height}" class="today"/>'
-        f'<text x="{today_x + 3}" y="{height - 4}" class="today-label">今天 {today:%m月%d日}</text>'
+        f'<text x="{label_x}" y="{AXIS_HEIGHT + phases_height + 13}" text-anchor="{label_anchor}" class="gantt-today-label">'
+        f"今天 {today:%m月%d日}</text></svg></div>"
     )
-    out.append("</svg>")
+    middle = ROW_HEIGHT / 2
+    for group in groups:
+        out.append(
+            f'<div class="gantt-row gantt-group"><a class="gantt-label" href="{escape(group.url)}">'
+            f"{escape(group.label)}</a></div>"
+        )
+        for bar in group.bars:
+            colour = STATUS_COLOURS.get(bar.status, STATUS_COLOURS["not_started"])
+            deadline_x = x(bar.deadline) + round(day_width / 2, 1)
+            tip = escape(
+                f"{bar.text}\n{bar.deadline.month}月{bar.deadline.day}日前 · {bar.status_label}"
+            )
+            if bar.reason:
+                tip += escape(f"：{bar.reason}")
+            out.append(
+                f'<div class="gantt-row gantt-item" data-status="{bar.status}"'
+                f' data-milestone="{bar.milestone_id}" title="{tip}">'
+                f'<a class="gantt-label" href="{escape(bar.url)}">'
+                f'<span class="gantt-text">{escape(bar.label)}</span>'
+                f'<span class="gantt-meta">{bar.deadline.month}月{bar.deadline.day}日前 · '
+                f'<b class="gantt-status">{escape(bar.status_label)}</b></span></a>'
+                f'<svg width="{width}" height="{ROW_HEIGHT}" role="img"'
+                f' aria-label="{escape(bar.label)}，{bar.deadline.month}月{bar.deadline.day}日前，'
+                f'{escape(bar.status_label)}">'
+            )
+            if bar.start < bar.deadline:
+                left = x(bar.start)
+                span = max(deadline_x - left, 2)
+                out.append(
+                    f'<rect x="{left}" y="{middle - 7}" width="{span}" height="14" rx="3"'
+                    f' fill="{colour}" class="gantt-bar"/>'
+                )
+                if bar.done_share:
+                    out.append(
+                        f'<rect x="{left}" y="{middle - 7}" width="{round(span * bar.done_share, 1)}"'
+                        f' height="14" rx="3" fill="{colour}" class="gantt-done"/>'
+                    )
+            out.append(
+                f'<path d="M{deadline_x} {middle - 8}l8 8l-8 8l-8 -8z" fill="{colour}"'
+                f' class="marker status-{bar.status}"/></svg></div>'
+            )
+    out.append("</div></div>")
     return mark_safe("".join(out))  # noqa: S308 - every interpolated text is escaped above

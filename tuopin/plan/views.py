@@ -98,7 +98,7 @@ def home(request: HttpRequest, campaign_id: int | None = None) -> HttpResponse:
     counts = progress.summarize(list(statuses.values())).counts
     phases = list(campaign.phases.all())
     bands = [timeline.Band(p.name, p.start, p.end) for p in phases]
-    chart = timeline.render([], bands, today, width=960) if bands else ""
+    chart = timeline.render([], bands, today) if bands else ""
     upcoming_ids = [
         pk
         for pk, status in statuses.items()
@@ -189,48 +189,74 @@ def timeline_page(request: HttpRequest, campaign_id: int | None = None) -> HttpR
     today = clock.today()
     statuses = progress.milestone_statuses(campaign)
     status_filter = request.GET.get("status", "")
-    markers: dict[int, list[timeline.Marker]] = defaultdict(list)
+    phases = list(campaign.phases.all())
+    # A milestone without its own start runs from the campaign's start.
+    campaign_start = campaign.issued_on or min(
+        (phase.start for phase in phases), default=clock.local(campaign.created_at).date()
+    )
     action_url = reverse("plan:action", args=[0]).rsplit("0/", 1)[0]
+    bars: dict[int, list[timeline.Bar]] = defaultdict(list)
     rows_data = progress.raw_rows(
         Milestone.objects.filter(action__campaign=campaign).order_by("deadline", "order"),
-        ("id", "action_id", "deadline", "starts_on", "text"),
+        ("id", "action_id", "deadline", "starts_on", "text", "phrase", "comparator"),
     )
-    for pk, action_id, deadline, starts_on, text in rows_data:
+    for pk, action_id, deadline, starts_on, text, phrase, comparator in rows_data:
         status = statuses.get(pk)
-        if status_filter and status != status_filter:
+        code = str(status or "not_started")
+        if status_filter and code != status_filter:
             continue
-        day = progress.local_date(deadline)
-        markers[action_id].append(
-            timeline.Marker(
-                day=day,
-                start=dt.date.fromisoformat(starts_on[:10])
-                if isinstance(starts_on, str)
-                else starts_on,
-                status=str(status or "not_started"),
-                title=f"{day.month}月{day.day}日 {status.label if status is not None else ''} {text[:40]}",
+        if isinstance(starts_on, str):
+            starts_on = dt.date.fromisoformat(starts_on[:10])
+        bars[action_id].append(
+            timeline.Bar(
+                milestone_id=pk,
+                label=timeline.short_text(text, phrase),
+                text=text,
+                start=starts_on or campaign_start,
+                deadline=progress.local_date(deadline),
+                status=code,
+                status_label=progress.STATUS_LABELS[code],
+                reason=status.reason if status is not None else "",
+                done_share=_done_share(status, comparator),
                 url=f"{action_url}{action_id}/",
             )
         )
-    rows = [
-        timeline.Row(f"（{number}）{title}", f"{action_url}{pk}/", markers.get(pk, []))
+    groups = [
+        timeline.Group(f"（{number}）{title}", f"{action_url}{pk}/", bars[pk])
         for pk, number, title in campaign.actions.order_by("number").values_list(
             "pk", "number", "title"
         )
+        if bars.get(pk)
     ]
-    bands = [timeline.Band(p.name, p.start, p.end) for p in campaign.phases.all()]
+    bands = [timeline.Band(p.name, p.start, p.end) for p in phases]
     counts = progress.summarize(list(statuses.values())).counts
     return render(
         request,
         "plan/timeline.html",
         {
             "campaign": campaign,
-            "chart": timeline.render(rows, bands, today),
+            "chart": timeline.render(groups, bands, today),
             "counts": counts,
+            "shown": sum(len(group.bars) for group in groups),
             "status_filter": status_filter,
             "statuses": progress.STATUS_LABELS,
-            "legend": timeline.STATUS_COLOURS,
+            "legend": [
+                (progress.STATUS_LABELS[key], colour)
+                for key, colour in timeline.STATUS_COLOURS.items()
+            ],
         },
     )
+
+
+def _done_share(status: progress.MilestoneStatus | None, comparator: str) -> float | None:
+    """How much of an upward numeric target is reached (a ceiling target has no share)."""
+    if status is None or comparator == "at_most" or not status.target:
+        return None
+    if status == "done":
+        return 1.0
+    if status.current is None:
+        return 0.0
+    return max(0.0, min(float(status.current / status.target), 1.0))
 
 
 @login_required

@@ -40,7 +40,7 @@ def test_it_lists_campaigns_to_county_users_only(campaign, world, login, client)
 
 def test_it_gives_actions_and_milestones_with_statuses(campaign, world, login):
     clinics = campaign.actions.get(number=13).milestones.get()
-    for day, value in [("2018-07-06", 10), ("2018-07-13", 11)]:
+    for day, value in [("2018-06-29", 9), ("2018-07-06", 10), ("2018-07-13", 11)]:
         record_measurement(
             clinics, Decimal(value), at=dt.datetime.fromisoformat(f"{day}T09:00+08:00")
         )
@@ -56,7 +56,7 @@ def test_it_gives_actions_and_milestones_with_statuses(campaign, world, login):
     assert actions[12]["status"] == "at_risk"
     assert action["counts"]["at_risk"] == 1
     assert [(m["action_number"], m["status"]["predicted"]) for m in milestones] == [
-        (13, "2018-12-28")
+        (13, "2019-01-04")
     ]
     assert milestones[0]["deadline"] == "2018-08-31T23:59:59+08:00"
 

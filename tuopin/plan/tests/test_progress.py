@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tuopin.lib import clock, metrics
+from tuopin.org.models import ResponsibleUnit, UnitKind
 from tuopin.plan import progress
 from tuopin.plan.actions import record_measurement, set_milestone_completed
 
@@ -39,48 +40,156 @@ def test_it_is_not_started_then_overdue_without_measurements(clinics):
     assert (str(overdue), overdue.label) == ("overdue", "已逾期")
 
 
-def test_it_forecasts_on_track_from_the_recent_rate(clinics):
-    for day, value in [
-        ("2018-06-22", 10),
-        ("2018-06-29", 15),
-        ("2018-07-06", 20),
-        ("2018-07-13", 25),
-    ]:
-        record_measurement(clinics, Decimal(value), at=at(f"{day}T12:00"))
+def measure_fridays(milestone, values, *, hour="09:00", unit=None):
+    """One measurement per Friday morning (before the 12:00 reporting deadline)."""
+    for day, value in values:
+        record_measurement(milestone, Decimal(value), unit=unit, at=at(f"{day}T{hour}"))
+
+
+def test_it_forecasts_on_track_from_the_recent_periods(clinics):
+    measure_fridays(
+        clinics, [("2018-06-22", 10), ("2018-06-29", 15), ("2018-07-06", 20), ("2018-07-13", 25)]
+    )
     status = status_of(clinics, "2018-07-20T10:00")
     assert str(status) == "on_track"
     assert status.current == Decimal("25")
-    # 5 per week → 10 more by 2018-07-27
-    assert status.predicted == dt.date(2018, 7, 27)
-    assert status.reason == "按近期进度预计07月27日完成"
+    # 5 a week observed; 10 to go → 14 days after 07-20 10:00. Needed: 10 in 42.6 days.
+    assert status.predicted == dt.date(2018, 8, 3)
+    assert status.reason == "近4期平均每周推进5个，按期完成需每周1.6个，预计08月03日完成"
 
 
-def test_it_marks_at_risk_when_the_projection_misses_the_deadline(clinics):
-    for day, value in [("2018-07-06", 10), ("2018-07-13", 11), ("2018-07-20", 12)]:
-        record_measurement(clinics, Decimal(value), at=at(f"{day}T09:00"))
+def test_it_is_at_risk_when_the_needed_rate_exceeds_the_observed_rate(clinics):
+    measure_fridays(
+        clinics, [("2018-06-29", 9), ("2018-07-06", 10), ("2018-07-13", 11), ("2018-07-20", 12)]
+    )
     status = status_of(clinics, "2018-07-20T10:00")
     assert str(status) == "at_risk"
-    # 1 per week → 23 more weeks
-    assert status.predicted == dt.date(2018, 12, 28)
-    assert status.reason == "按近期进度预计12月28日完成，晚于截止时间"
+    # 1 a week over the three closed periods; 23 to go from today's 12 → 161 days.
+    assert (status.current, status.predicted) == (Decimal(12), dt.date(2018, 12, 28))
+    assert (
+        status.reason == "近3期平均每周推进1个，按期完成需每周3.8个，预计12月28日完成，晚于截止时间"
+    )
 
 
-def test_it_marks_at_risk_when_progress_stalls(clinics):
-    record_measurement(clinics, Decimal(10), at=at("2018-07-06T09:00"))
-    record_measurement(clinics, Decimal(10), at=at("2018-07-13T09:00"))
+def test_it_cannot_forecast_when_progress_stalls(clinics):
+    measure_fridays(clinics, [("2018-06-29", 10), ("2018-07-06", 10), ("2018-07-13", 10)])
     status = status_of(clinics, "2018-07-20T10:00")
     assert (str(status), status.predicted, status.reason) == (
         "at_risk",
         None,
-        "按近期进度无法达到目标",
+        "近3期没有进展，按期完成需每周4.1个，无法预计完成时间",
     )
 
 
-def test_a_single_measurement_projects_from_the_campaign_start(clinics):
-    # issued 2018-06-11; 20 after 30 days → 35 after 52.5 days
-    record_measurement(clinics, Decimal(20), at=at("2018-07-11T00:00"))
+def test_it_cannot_forecast_a_date_years_away(clinics):
+    measure_fridays(clinics, [("2018-06-29", "10"), ("2018-07-06", "10"), ("2018-07-13", "10.1")])
     status = status_of(clinics, "2018-07-20T10:00")
-    assert (str(status), status.predicted) == ("on_track", dt.date(2018, 8, 2))
+    # 0.05 a week: 24.9 to go would take 66 years.
+    assert (str(status), status.predicted, status.reason) == (
+        "at_risk",
+        None,
+        "近3期平均每周推进0.05个，按期完成需每周4.1个，无法预计完成时间",
+    )
+
+
+def test_it_cannot_forecast_from_fewer_than_three_periods(clinics):
+    measure_fridays(clinics, [("2018-07-06", 10), ("2018-07-13", 20)])
+    status = status_of(clinics, "2018-07-20T10:00")
+    assert (str(status), status.predicted, status.reason) == (
+        "on_track",
+        None,
+        "已有2期报告数据，不足3期，无法预计完成时间",
+    )
+    # A third period closes at the Friday deadline: 10 a week, 5 to go → 3.5 days.
+    measure_fridays(clinics, [("2018-07-20", 30)])
+    status = status_of(clinics, "2018-07-20T12:00")
+    assert (str(status), status.predicted) == ("on_track", dt.date(2018, 7, 24))
+
+
+def test_periods_end_at_the_campaigns_own_reporting_deadline(campaign, clinics):
+    campaign.reporting_weekday, campaign.reporting_time = 1, dt.time(9, 0)  # Monday 09:00
+    campaign.save(update_fields=["reporting_weekday", "reporting_time"])
+    for day, value in [("2018-06-25", 10), ("2018-07-02", 15), ("2018-07-09", 20)]:
+        record_measurement(clinics, Decimal(value), at=at(f"{day}T08:59"))
+    # Signed a minute after Monday's deadline: it waits for next Monday's period.
+    record_measurement(clinics, Decimal(26), at=at("2018-07-16T09:01"))
+    status = status_of(clinics, "2018-07-20T10:00")
+    # Periods 06-25, 07-02, 07-09, 07-16: 10, 15, 20, 20 → 3.5 a week; 9 to go → 18 days.
+    assert (str(status), status.current, status.predicted) == (
+        "on_track",
+        Decimal(26),
+        dt.date(2018, 8, 7),
+    )
+    assert status.reason == "近4期平均每周推进3.5个，按期完成需每周1.5个，预计08月07日完成"
+
+
+def test_the_rate_is_fitted_on_period_values_not_on_signatures(clinics, seed_units):
+    """The demo's (13) on 07-20 10:00: 14 of 35 built, two a week, eleven units signing
+    between Thursday 14:00 and Friday 06:40. A line through each signature's running total saw
+    a week's progress happen overnight and said 正常推进, 预计07月23日完成."""
+    action = clinics.action
+    for name in [
+        "温水镇",
+        "天成镇",
+        "曹家湾镇",
+        "固关镇",
+        "东南镇",
+        "河北镇",
+        "新集川镇",
+        "八渡镇",
+    ]:
+        action.units.add(
+            ResponsibleUnit.objects.create(
+                name=name, kind=UnitKind.TOWN, org_unit=seed_units.county
+            )
+        )
+    units = list(action.units.order_by("id"))
+    assert len(units) == 11  # 县卫计局 and every town, as in the demo
+    values = [2, 2, 2] + [0] * 8
+    for week in range(5):
+        friday = dt.date(2018, 6, 22) + dt.timedelta(days=7 * week)
+        if week:  # two more clinics a week, reported by units that sign late in the cycle
+            values[6 + (2 * week) % 5] += 1
+            values[6 + (2 * week + 1) % 5] += 1
+        for index, unit in enumerate(units):
+            signed = clock.at(friday - dt.timedelta(days=1), 14, 0) + dt.timedelta(
+                minutes=100 * index
+            )
+            record_measurement(clinics, Decimal(values[index]), unit=unit, at=signed)
+    status = status_of(clinics, "2018-07-20T10:00")
+    assert (str(status), status.label, status.current) == ("at_risk", "有风险", Decimal(14))
+    # 2 a week; 21 to go → 73.5 days. Needed: 21 in 42.6 days, 3.5 a week.
+    assert status.predicted == dt.date(2018, 10, 1)
+    assert (
+        status.reason == "近4期平均每周推进2个，按期完成需每周3.5个，预计10月01日完成，晚于截止时间"
+    )
+    assert status_of(clinics, "2018-06-30T10:00").reason == (
+        "已有2期报告数据，不足3期，无法预计完成时间"
+    )
+
+
+def test_a_share_is_fitted_per_period_towards_100_percent(campaign, seed_units):
+    """(15) 全部竣工: two towns' shares averaged at each period end, not after each signature."""
+    world = seed_units
+    relocation = campaign.actions.get(number=15).milestones.get()
+    for day, chengguan, dongfeng in [
+        ("2018-06-29", 30, 40),
+        ("2018-07-06", 35, 45),
+        ("2018-07-13", 40, 50),
+    ]:
+        record_measurement(
+            relocation, Decimal(chengguan), unit=world.chengguan_unit, at=at(f"{day}T08:00")
+        )
+        record_measurement(
+            relocation, Decimal(dongfeng), unit=world.dongfeng_unit, at=at(f"{day}T11:00")
+        )
+    # Thursday evening one town jumps: the share is 50 %, the trend still 5 points a week.
+    record_measurement(relocation, Decimal(60), unit=world.dongfeng_unit, at=at("2018-07-19T20:00"))
+    status = status_of(relocation, "2018-07-20T10:00")
+    assert (str(status), status.current) == ("on_track", Decimal("50.00"))
+    # 50 points to go at 5 a week → 70 days; the deadline is 09-30, 72.6 days away.
+    assert status.predicted == dt.date(2018, 9, 28)
+    assert status.reason == "近3期平均每周推进5%，按期完成需每周4.8%，预计09月28日完成"
 
 
 def test_it_is_done_when_the_target_is_met_and_ignores_later_measurements(clinics):
@@ -105,12 +214,18 @@ def test_a_per_town_target_needs_every_town(demo_sites, seed_units):
     record_measurement(demo_sites, Decimal(1), unit=world.chengguan_unit, at=at("2018-07-10T00:00"))
     status = status_of(demo_sites, "2018-07-20T10:00")
     assert (str(status), status.units_met, status.units_total) == ("at_risk", 1, 2)
-    record_measurement(demo_sites, Decimal(0), unit=world.dongfeng_unit, at=at("2018-07-06T00:00"))
-    record_measurement(
-        demo_sites, Decimal("0.5"), unit=world.dongfeng_unit, at=at("2018-07-13T00:00")
+    assert status.reason == "尚未报告进展，按期完成需每周0.6个，无法预计完成时间"
+    measure_fridays(
+        demo_sites,
+        [("2018-06-29", 0), ("2018-07-06", "0.25"), ("2018-07-13", "0.5")],
+        unit=world.dongfeng_unit,
     )
     status = status_of(demo_sites, "2018-07-20T10:00")
-    assert (str(status), status.predicted) == ("on_track", dt.date(2018, 7, 20))
+    # 东风镇 at a quarter a week from 0.5 → 08-03, after the 07-31 deadline.
+    assert (str(status), status.predicted) == ("at_risk", dt.date(2018, 8, 3))
+    measure_fridays(demo_sites, [("2018-07-20", "0.8")], unit=world.dongfeng_unit)
+    status = status_of(demo_sites, "2018-07-20T10:00")
+    assert (str(status), status.predicted) == ("on_track", dt.date(2018, 7, 26))
     record_measurement(demo_sites, Decimal(2), unit=world.dongfeng_unit, at=at("2018-07-25T00:00"))
     assert status_of(demo_sites, "2018-07-26T00:00") == "done"
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from decimal import Decimal
 
 import docx
 import pytest
@@ -9,6 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tuopin.org.models import AuditEvent, OrgUnit, Role, User
+from tuopin.plan import timeline
+from tuopin.plan.actions import record_measurement
 from tuopin.plan.models import Action, Campaign, Milestone, PlanDraft
 from tuopin.plan.tests.conftest import SEED
 
@@ -80,7 +83,7 @@ def test_the_overview_shows_goals_phases_and_todays_position(campaign, login, wo
     assert "18000" in page and "62" in page
     assert "今天 7月20日，处于<b>决战决胜阶段</b>" in page
     assert "第 81 天 / 共 153 天，距结束还有 72 天" in page
-    assert 'class="today"' in page
+    assert 'class="gantt-today"' in page
     assert "修改计划信息" not in page
     assert "周报：每周五 12:00 前，须主要领导签字" in page
 
@@ -107,16 +110,66 @@ def test_the_action_page_lists_milestones_with_statuses(pages, login, world, fro
     assert "修改行动" not in response.content.decode()
 
 
-def test_the_timeline_renders_all_milestones_and_a_today_line(campaign, login, world, frozen_clock):
+def test_the_action_page_says_when_a_date_cannot_be_forecast(campaign, login, world, frozen_clock):
+    clinics = campaign.actions.get(number=13).milestones.get()
+    for day in ("2018-06-29", "2018-07-06", "2018-07-13"):
+        record_measurement(clinics, Decimal(10), at=dt.datetime.fromisoformat(f"{day}T09:00+08:00"))
     with frozen_clock(NOW):
-        page = login(world.viewer).get(reverse("plan:timeline")).content.decode()
+        page = login(world.viewer).get(reverse("plan:action", args=[clinics.action_id]))
+    html = page.content.decode()
+    assert '<td data-label="预计完成">无法预计</td>' in html
+    assert "近3期没有进展，按期完成需每周4.1个，无法预计完成时间" in html
+
+
+def test_the_timeline_has_a_labelled_row_per_milestone_under_its_action(
+    campaign, login, world, frozen_clock
+):
+    with frozen_clock(NOW):
+        response = login(world.viewer).get(reverse("plan:timeline"))
+    page = response.content.decode()
     assert page.count('class="marker status-') == 17
-    assert "今天 07月20日" in page
+    assert page.count('class="gantt-row gantt-item') == 17
+    # Ten of the nineteen actions have dated milestones: one heading row each.
+    assert page.count('class="gantt-row gantt-group"') == 10
+    assert "今天 07月20日" in page and 'class="gantt-today"' in page
+    clinics = campaign.actions.get(number=13).milestones.get()
+    row = page.split(f'data-milestone="{clinics.pk}"', 1)[1].split("</div>", 1)[0]
+    assert '<span class="gantt-text">完成35个标准化卫生室建设</span>' in row
+    assert '8月31日前 · <b class="gantt-status">未开始</b>' in row
+    # Same deadline, separate rows: (16)'s three 08-31/09-30 milestones each have their own.
+    housing = campaign.actions.get(number=16).milestones.order_by("deadline", "order")
+    for milestone in housing:
+        assert page.count(f'data-milestone="{milestone.pk}"') == 1
+    assert "（16）危房改造提质专项行动" in page
     with frozen_clock(NOW):
         page = (
             login(world.viewer).get(reverse("plan:timeline") + "?status=overdue").content.decode()
         )
     assert page.count('class="marker status-overdue') == 2
+    assert page.count('class="gantt-row gantt-item') == 2
+    assert "共 17 个时间节点，显示 2 个" in page
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase", "short"),
+    [
+        (
+            "8月底前完成35个标准化卫生室建设,按标准配齐相关医疗器械",
+            "8月底前",
+            "完成35个标准化卫生室建设",
+        ),
+        ("7月底前,每镇至少建立1个示范点", "7月底前", "每镇至少建立1个示范点"),
+        (
+            "建立全县农村居民安全住房鉴定数据库,8月底前,完成全县所有农户房屋安全鉴定",
+            "8月底前",
+            "完成全县所有农户房屋安全鉴定",
+        ),
+        ("各镇完成验收,9月底前", "9月底前", "各镇完成验收"),
+        ("全面完成验收,资料归档", "", "全面完成验收"),
+    ],
+)
+def test_a_milestone_label_is_its_commitment_without_the_date(text, phrase, short):
+    assert timeline.short_text(text, phrase) == short
 
 
 def test_my_work_for_a_unit_and_a_leader(campaign, login, world, frozen_clock):
