@@ -4,7 +4,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 from django.core.management import call_command
@@ -39,7 +38,7 @@ def test_it_keeps_running_the_other_jobs_when_one_fails(capsys, monkeypatch):
 @pytest.mark.slow
 def test_it_stops_the_worker_cleanly_on_sigterm(tmp_path):
     database = tmp_path / "worker.sqlite3"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "PYTHONUNBUFFERED": "1"}
     subprocess.run([sys.executable, "-m", "tuopin", "migrate", "-v0"], env=env, check=True)
     worker = subprocess.Popen(
         [sys.executable, "-m", "tuopin", "worker", "--interval", "30"],
@@ -47,7 +46,10 @@ def test_it_stops_the_worker_cleanly_on_sigterm(tmp_path):
         stdout=subprocess.PIPE,
         text=True,
     )
-    time.sleep(4)
+    # The first round's report line means the signal handlers are installed: no fixed sleep,
+    # which a loaded machine outran.
+    first_round = worker.stdout.readline()
+    assert ": " in first_round
     worker.send_signal(signal.SIGTERM)
     output, _ = worker.communicate(timeout=30)
     assert worker.returncode == 0
