@@ -125,12 +125,9 @@ class ActionDiff:
 @dataclass
 class RevisionDiff:
     campaign: Campaign
+    revision: int  # the number the campaign's revision takes on confirm
     changes: list[Change] = field(default_factory=list)
     actions: list[ActionDiff] = field(default_factory=list)
-
-    @property
-    def revision(self) -> int:
-        return self.campaign.revision + 1
 
     def counts(self) -> dict[str, Counter]:
         return {
@@ -147,11 +144,10 @@ class RevisionDiff:
         lines = [f"计划信息 {change}" for change in self.changes]
         for action in self.actions:
             name = f"行动（{action.number}）{action.title}"
-            if action.kind == "changed":
+            if action.changes:
                 lines.append(f"修改 {name}：" + "；".join(str(c) for c in action.changes))
-            elif action.kind != "same":
+            elif action.kind in ("added", "dropped"):
                 lines.append(f"{action.kind_label} {name}")
-            if action.kind != "changed" and action.kind != "same":
                 continue
             for milestone in action.milestones:
                 if milestone.kind == "same":
@@ -172,7 +168,9 @@ def compare(
     """The diff of a checked revised plan (``actions.check`` passed) against ``campaign``."""
     from tuopin.plan.actions import build_milestone
 
-    diff = RevisionDiff(campaign, changes=_campaign_changes(campaign, parsed))
+    diff = RevisionDiff(
+        campaign, campaign.revision + 1, changes=_campaign_changes(campaign, parsed)
+    )
     old_actions = list(
         campaign.actions.prefetch_related("leaders", "units", "milestones").order_by("number")
     )

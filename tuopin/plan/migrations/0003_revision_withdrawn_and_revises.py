@@ -5,47 +5,67 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('org', '0001_initial'),
-        ('plan', '0002_action_label_campaign_parse_warnings_and_more'),
+        ("org", "0001_initial"),
+        ("plan", "0002_action_label_campaign_parse_warnings_and_more"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='action',
-            options={'default_manager_name': 'objects', 'ordering': ['campaign', 'number'], 'verbose_name': '专项行动', 'verbose_name_plural': '专项行动'},
+            name="action",
+            options={
+                "default_manager_name": "objects",
+                "ordering": ["campaign", "number"],
+                "verbose_name": "专项行动",
+                "verbose_name_plural": "专项行动",
+            },
         ),
         migrations.AlterModelOptions(
-            name='milestone',
-            options={'default_manager_name': 'objects', 'ordering': ['deadline', 'action__number', 'order'], 'verbose_name': '时间节点', 'verbose_name_plural': '时间节点'},
+            name="milestone",
+            options={
+                "default_manager_name": "objects",
+                "ordering": ["deadline", "action__number", "order"],
+                "verbose_name": "时间节点",
+                "verbose_name_plural": "时间节点",
+            },
         ),
         migrations.RemoveConstraint(
-            model_name='action',
-            name='action_number_unique',
+            model_name="action",
+            name="action_number_unique",
         ),
         migrations.AddField(
-            model_name='action',
-            name='withdrawn_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='修订时撤销于'),
+            model_name="action",
+            name="withdrawn_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="修订时撤销于"),
         ),
         migrations.AddField(
-            model_name='campaign',
-            name='revision',
-            field=models.PositiveIntegerField(default=1, verbose_name='修订版次'),
+            model_name="campaign",
+            name="revision",
+            field=models.PositiveIntegerField(default=1, verbose_name="修订版次"),
         ),
         migrations.AddField(
-            model_name='milestone',
-            name='withdrawn_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='修订时撤销于'),
+            model_name="milestone",
+            name="withdrawn_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="修订时撤销于"),
         ),
         migrations.AddField(
-            model_name='plandraft',
-            name='revises',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='revision_drafts', to='plan.campaign', verbose_name='修订的作战计划'),
+            model_name="plandraft",
+            name="revises",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="revision_drafts",
+                to="plan.campaign",
+                verbose_name="修订的作战计划",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='action',
-            constraint=models.UniqueConstraint(condition=models.Q(('withdrawn_at', None)), fields=('campaign', 'number'), name='action_number_unique'),
+            model_name="action",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("withdrawn_at", None)),
+                fields=("campaign", "number"),
+                name="action_number_unique",
+            ),
         ),
     ]
