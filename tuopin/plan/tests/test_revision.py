@@ -344,3 +344,29 @@ def test_the_load_command_refuses_a_bad_campaign_and_changes_nothing(
     with pytest.raises(CommandError, match="找不到责任单位“县星际局”"):
         call_command("plan_load", str(path), dry_run=True)
     assert _snapshot() == before
+
+
+def test_dashboard_and_bulletin_follow_the_revised_campaign(
+    campaign, seed_units, login, frozen_clock
+):
+    from tuopin.bulletin.compose import compose
+
+    measured = _measure(campaign, seed_units)
+    with frozen_clock(NOW):
+        plan_actions.revise_campaign(campaign, planparse.parse(revised_text()))
+        snapshot = compose(Campaign.objects.get(), "2018-W29")
+        client = login(seed_units.hq)
+        for url in ("/dashboard/", "/dashboard/milestones/", "/plan/", "/plan/timeline/"):
+            assert client.get(url).status_code == 200, url
+        dropped = client.get(f"/dashboard/milestones/{measured['dropped'].pk}/")
+        moved = client.get(f"/dashboard/milestones/{measured['moved'].pk}/")
+    in_bulletin = {m["id"]: m for a in snapshot["actions"] for m in a["milestones"]}
+    assert set(in_bulletin) == set(
+        Milestone.objects.filter(action__campaign=campaign).values_list("pk", flat=True)
+    )
+    assert measured["dropped"].pk not in in_bulletin
+    assert in_bulletin[measured["moved"].pk]["deadline"].startswith("2018-08-15")
+    titles = [a["title"] for a in snapshot["actions"]]
+    assert "指挥调度强化专项行动" in titles[1]
+    assert dropped.status_code == 404
+    assert moved.status_code == 200
