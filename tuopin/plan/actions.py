@@ -289,10 +289,10 @@ def revise_campaign(
                 record(action, {}, "修订时新增专项行动")
             else:
                 action = item.old
-                before = {name: getattr(action, name) for name in _action_fields(item.new.data)}
-                for name, value in _action_fields(item.new.data).items():
+                fields = _action_fields(item.new.data)
+                for name, value in fields.items():
                     setattr(action, name, value)
-                action.save(update_fields=list(before))
+                action.save(update_fields=list(fields))
                 if item.changes:
                     record(action, {c.label: [c.old, c.new] for c in item.changes}, "修订专项行动")
             action.leaders.set([people[leader] for leader in item.new.leaders])
@@ -302,15 +302,11 @@ def revise_campaign(
         campaign.goals.all().delete()
         campaign.phases.all().delete()
         _create_goals_and_phases(campaign, parsed)
-        for name, value in _campaign_fields(parsed, source_name, source_text, warnings).items():
+        fields = _campaign_fields(parsed, source_name, source_text, warnings)
+        fields["revision"] = diff.revision
+        for name, value in fields.items():
             setattr(campaign, name, value)
-        campaign.revision = diff.revision
-        campaign.save(
-            update_fields=[
-                *_campaign_fields(parsed, source_name, source_text, warnings),
-                "revision",
-            ]
-        )
+        campaign.save(update_fields=list(fields))
         counts = diff.counts()
         summary: dict[str, Any] = {"修订版次": [diff.revision - 1, diff.revision]}
         summary.update({c.label: [c.old, c.new] for c in diff.changes})

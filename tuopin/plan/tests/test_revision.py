@@ -359,6 +359,7 @@ def test_dashboard_and_bulletin_follow_the_revised_campaign(
         for url in ("/dashboard/", "/dashboard/milestones/", "/plan/", "/plan/timeline/"):
             assert client.get(url).status_code == 200, url
         assert "第2版（<a href=" in client.get("/plan/").content.decode()
+        assert [c["revision"] for c in client.get("/api/plan/campaigns").json()] == [2]
         dropped = client.get(f"/dashboard/milestones/{measured['dropped'].pk}/")
         moved = client.get(f"/dashboard/milestones/{measured['moved'].pk}/")
     in_bulletin = {m["id"]: m for a in snapshot["actions"] for m in a["milestones"]}
