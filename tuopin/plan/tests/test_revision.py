@@ -372,3 +372,23 @@ def test_dashboard_and_bulletin_follow_the_revised_campaign(
     assert "指挥调度强化专项行动" in titles[1]
     assert dropped.status_code == 404
     assert moved.status_code == 200
+
+
+def test_a_dropped_action_is_withdrawn_with_its_milestones(campaign, seed_units):
+    text = SEED.read_text(encoding="utf-8")
+    start = text.index("(十九)村组道路畅通专项行动")
+    end = text.index("三、阶段安排")
+    roads = campaign.actions.get(number=19)
+    road_milestones = list(roads.milestones.values_list("pk", flat=True))
+    result = plan_actions.revise_campaign(campaign, planparse.parse(text[:start] + text[end:]))
+    assert result.diff.lines() == ["撤销 行动（19）村组道路畅通专项行动"]
+    assert campaign.actions.count() == 18
+    assert Action.all_objects.get(pk=roads.pk).withdrawn_at is not None
+    assert set(
+        Milestone.all_objects.filter(withdrawn_at__isnull=False).values_list("pk", flat=True)
+    ) == set(road_milestones)
+    # Loading the original again brings action 19 back as a new action beside the withdrawn one.
+    again = plan_actions.revise_campaign(campaign, planparse.parse(text))
+    assert again.diff.lines() == ["新增 行动（19）村组道路畅通专项行动"]
+    assert campaign.actions.get(number=19).pk != roads.pk
+    assert Campaign.objects.get().revision == 3
