@@ -231,6 +231,7 @@ def test_the_review_page_shows_the_diff_and_confirm_revises(
             "原行动（2）领导力量强化专项行动（序号相同）",
             "“陇县脱贫“摘帽”百日冲刺工作方案”的修订版（现为第1版）",
             "确认修订",
+            "时间节点有变化（见下）",
         ]:
             assert text in page, text
         for internal in ("deadline", "withdrawn", "metric_key", "same", "changed", "dropped<"):
