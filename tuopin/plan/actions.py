@@ -20,6 +20,7 @@ from tuopin.lib.plain_names import name_problem
 from tuopin.org import audit, units
 from tuopin.org.models import OrgUnit, Person, ResponsibleUnit
 from tuopin.plan import metrics as plan_metrics
+from tuopin.plan import revision
 from tuopin.plan.models import (
     Action,
     Campaign,
@@ -46,6 +47,7 @@ class LoadRefused(Exception):
 class LoadResult:
     campaign: Campaign
     warnings: list[str] = field(default_factory=list)
+    diff: revision.RevisionDiff | None = None  # set when the load revised an existing campaign
 
 
 @dataclass
@@ -152,62 +154,21 @@ def load_campaign(
     with transaction.atomic():
         if activate:
             Campaign.objects.filter(county=county, is_active=True).update(is_active=False)
-        reporting = parsed.get("reporting") or {}
         campaign = Campaign.objects.create(
-            title=parsed["title"].strip()[:200],
-            issuer=(parsed.get("issuer") or "")[:200],
-            issued_on=_date(parsed.get("issued_on")),
             county=county,
-            source_name=source_name[:200],
-            source_text=source_text,
-            preamble=parsed.get("preamble") or "",
-            parse_warnings=[_warning_text(w) for w in parsed.get("warnings") or []] + warnings,
-            reporting_weekday=int(reporting.get("weekday") or 5),
-            reporting_time=dt.time.fromisoformat(reporting.get("time") or "12:00"),
-            reporting_sign_off=bool(reporting.get("sign_off", True)),
             is_active=activate,
             created_at=now,
+            **_campaign_fields(parsed, source_name, source_text, warnings),
         )
-        Goal.objects.bulk_create(
-            Goal(
-                campaign=campaign,
-                text=str(goal.get("text", ""))[:500],
-                value=_decimal(goal.get("value")),
-                unit=str(goal.get("unit") or "")[:20],
-                order=index,
-            )
-            for index, goal in enumerate(parsed.get("goals") or [], start=1)
-        )
-        Phase.objects.bulk_create(
-            Phase(
-                campaign=campaign,
-                name=str(phase.get("name", ""))[:100],
-                start=_date(phase["start"]),
-                end=_date(phase["end"]),
-                text=phase.get("text") or "",
-                order=index,
-            )
-            for index, phase in enumerate(parsed.get("phases") or [], start=1)
-        )
+        _create_goals_and_phases(campaign, parsed)
         people = _people([leader for item in resolved for leader in item.leaders])
         milestones: list[Milestone] = []
         for item in resolved:
-            data = item.data
-            action = Action.objects.create(
-                campaign=campaign,
-                number=data["number"],
-                label=str(data.get("label") or "")[:20],
-                title=data["title"].strip()[:200],
-                text=data.get("text") or "",
-                leaders_text=(data.get("leaders_text") or "、".join(data.get("leaders") or []))[
-                    :300
-                ],
-                units_text=(data.get("units_text") or "、".join(data.get("units") or []))[:500],
-            )
+            action = Action.objects.create(campaign=campaign, **_action_fields(item.data))
             action.leaders.set([people[leader] for leader in item.leaders])
             action.units.set(item.units)
-            for order, milestone in enumerate(data.get("milestones") or [], start=1):
-                milestones.append(_milestone(action, order, milestone))
+            for order, milestone in enumerate(item.data.get("milestones") or [], start=1):
+                milestones.append(build_milestone(action, order, milestone))
         Milestone.objects.bulk_create(milestones)
         audit.record(
             campaign,
@@ -221,7 +182,187 @@ def load_campaign(
     return LoadResult(campaign, warnings)
 
 
-def _milestone(action: Action, order: int, data: dict[str, Any]) -> Milestone:
+def _campaign_fields(
+    parsed: dict[str, Any], source_name: str, source_text: str, warnings: list[str]
+) -> dict[str, Any]:
+    reporting = parsed.get("reporting") or {}
+    return {
+        "title": parsed["title"].strip()[:200],
+        "issuer": (parsed.get("issuer") or "")[:200],
+        "issued_on": _date(parsed.get("issued_on")),
+        "source_name": source_name[:200],
+        "source_text": source_text,
+        "preamble": parsed.get("preamble") or "",
+        "parse_warnings": [_warning_text(w) for w in parsed.get("warnings") or []] + warnings,
+        "reporting_weekday": int(reporting.get("weekday") or 5),
+        "reporting_time": dt.time.fromisoformat(reporting.get("time") or "12:00"),
+        "reporting_sign_off": bool(reporting.get("sign_off", True)),
+    }
+
+
+def _create_goals_and_phases(campaign: Campaign, parsed: dict[str, Any]) -> None:
+    Goal.objects.bulk_create(
+        Goal(
+            campaign=campaign,
+            text=str(goal.get("text", ""))[:500],
+            value=_decimal(goal.get("value")),
+            unit=str(goal.get("unit") or "")[:20],
+            order=index,
+        )
+        for index, goal in enumerate(parsed.get("goals") or [], start=1)
+    )
+    Phase.objects.bulk_create(
+        Phase(
+            campaign=campaign,
+            name=str(phase.get("name", ""))[:100],
+            start=_date(phase["start"]),
+            end=_date(phase["end"]),
+            text=phase.get("text") or "",
+            order=index,
+        )
+        for index, phase in enumerate(parsed.get("phases") or [], start=1)
+    )
+
+
+def _action_fields(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "number": data["number"],
+        "label": str(data.get("label") or "")[:20],
+        "title": data["title"].strip()[:200],
+        "text": data.get("text") or "",
+        "leaders_text": (data.get("leaders_text") or "、".join(data.get("leaders") or []))[:300],
+        "units_text": (data.get("units_text") or "、".join(data.get("units") or []))[:500],
+    }
+
+
+# What a revision rewrites on a matched milestone (its measurements and links stay).
+MILESTONE_PLAN_FIELDS = (
+    "deadline",
+    "text",
+    "target_value",
+    "target_unit",
+    "comparator",
+    "per",
+    "metric_key",
+    "metric_source",
+    "order",
+    "phrase",
+    "starts_on",
+)
+
+
+def revise_campaign(
+    campaign: Campaign,
+    parsed: dict[str, Any],
+    *,
+    actor=None,
+    source: str = "cli",
+    source_name: str = "",
+    source_text: str = "",
+    allow_unresolved: bool = False,
+) -> LoadResult:
+    """Load a revised plan as the next revision of ``campaign``; all or nothing.
+
+    Matched actions and milestones are updated in place, so reports, measurements, periods and
+    inspection links stay attached; new ones are created; dropped ones are withdrawn (kept for
+    the history that points at them, hidden from the plan). Every change is audited.
+    """
+    resolved, errors, warnings = check(parsed, campaign.county, allow_unresolved=allow_unresolved)
+    if errors:
+        raise LoadRefused(errors)
+    now = clock.now()
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().select_related("county").get(pk=campaign.pk)
+        diff = revision.compare(campaign, parsed, resolved)
+        note = f"第{diff.revision}版 {source_name}".strip()
+
+        def record(obj, changes: dict[str, Any], what: str) -> None:
+            audit.record(obj, changes, actor=actor, action=what, source=source, note=note)
+
+        for item in diff.actions:
+            if item.kind == "dropped":
+                _withdraw(item.old, now, record)
+        # Numbers of the actions that stay are unique among those in force: park the renumbered
+        # ones out of the way first so that swapping two numbers never collides.
+        moved = [
+            item.old
+            for item in diff.actions
+            if item.old and item.new and item.old.number != item.new.data["number"]
+        ]
+        for offset, action in enumerate(moved, start=1):
+            Action.objects.filter(pk=action.pk).update(number=30000 + offset)
+        people = _people([leader for item in resolved for leader in item.leaders])
+        created: list[Milestone] = []
+        for item in diff.actions:
+            if item.new is None:
+                continue
+            if item.old is None:
+                action = Action.objects.create(campaign=campaign, **_action_fields(item.new.data))
+                record(action, {}, "修订时新增专项行动")
+            else:
+                action = item.old
+                fields = _action_fields(item.new.data)
+                for name, value in fields.items():
+                    setattr(action, name, value)
+                action.save(update_fields=list(fields))
+                if item.changes:
+                    record(action, {c.label: [c.old, c.new] for c in item.changes}, "修订专项行动")
+            action.leaders.set([people[leader] for leader in item.new.leaders])
+            action.units.set(item.new.units)
+            for milestone_item in item.milestones:
+                created += _revise_milestone(action, milestone_item, now, record)
+        campaign.goals.all().delete()
+        campaign.phases.all().delete()
+        _create_goals_and_phases(campaign, parsed)
+        fields = _campaign_fields(parsed, source_name, source_text, warnings)
+        fields["revision"] = diff.revision
+        for name, value in fields.items():
+            setattr(campaign, name, value)
+        campaign.save(update_fields=list(fields))
+        counts = diff.counts()
+        summary: dict[str, Any] = {"修订版次": [diff.revision - 1, diff.revision]}
+        summary.update({c.label: [c.old, c.new] for c in diff.changes})
+        for scope, label in (("actions", "专项行动"), ("milestones", "时间节点")):
+            for kind in ("added", "changed", "dropped"):
+                if counts[scope][kind]:
+                    summary[f"{revision.KIND_LABELS[kind]}{label}"] = [None, counts[scope][kind]]
+        record(campaign, summary, "修订作战计划")
+    plan_metrics.register_milestones(created)
+    return LoadResult(campaign, warnings, diff)
+
+
+def _revise_milestone(action: Action, item: revision.MilestoneDiff, now, record) -> list[Milestone]:
+    """Apply one milestone of the diff; returns the milestones whose metric key is new."""
+    if item.kind == "dropped":
+        item.old.withdrawn_at = now
+        item.old.save(update_fields=["withdrawn_at"])
+        record(item.old, {}, "修订时撤销时间节点")
+        return []
+    fresh = item.new  # built by the diff from the revised plan, not saved yet
+    fresh.action = action
+    if item.old is None:
+        fresh.save()
+        record(fresh, {}, "修订时新增时间节点")
+        return [fresh]
+    milestone = item.old
+    rekeyed = milestone.metric_key != fresh.metric_key
+    for name in MILESTONE_PLAN_FIELDS:
+        setattr(milestone, name, getattr(fresh, name))
+    milestone.save(update_fields=list(MILESTONE_PLAN_FIELDS))
+    if item.changes:
+        record(milestone, {c.label: [c.old, c.new] for c in item.changes}, "修订时间节点")
+    return [milestone] if rekeyed else []
+
+
+def _withdraw(action: Action, now, record) -> None:
+    action.withdrawn_at = now
+    action.save(update_fields=["withdrawn_at"])
+    Milestone.objects.filter(action=action).update(withdrawn_at=now)
+    record(action, {}, "修订时撤销专项行动")
+
+
+def build_milestone(action: Action, order: int, data: dict[str, Any]) -> Milestone:
+    """An unsaved milestone of ``action`` from its parsed (and checked) data."""
     target = data.get("target") or None
     milestone = Milestone(
         action=action,
@@ -275,7 +416,11 @@ def load_document(
 
 
 def create_draft(name: str, data: bytes, county: OrgUnit, *, actor) -> PlanDraft:
-    """Parse an upload and keep it for review; raises ParseError before anything is stored."""
+    """Parse an upload and keep it for review; raises ParseError before anything is stored.
+
+    A plan with the title of one of the county's campaigns is taken as its revision; the
+    review page shows the diff and lets HQ load it as a new campaign instead.
+    """
     text = planparse.read_document(name, data)
     parsed = planparse.parse(text)
     return PlanDraft.objects.create(
@@ -283,28 +428,36 @@ def create_draft(name: str, data: bytes, county: OrgUnit, *, actor) -> PlanDraft
         source_name=name[:200],
         source_text=text,
         parsed=parsed,
+        revises=revision.find_revised_campaign(parsed, county),
         uploaded_by=actor if actor is not None and actor.is_authenticated else None,
         uploaded_at=clock.now(),
     )
 
 
-def save_draft_corrections(draft: PlanDraft, parsed: dict[str, Any]) -> None:
+def save_draft_corrections(
+    draft: PlanDraft, parsed: dict[str, Any], *, revises: Campaign | None
+) -> None:
+    if revises is not None and revises.county_id != draft.county_id:
+        raise ValueError("a draft revises a campaign of its own county only")
     with transaction.atomic():
         draft.parsed = parsed
-        draft.save(update_fields=["parsed"])
+        draft.revises = revises
+        draft.save(update_fields=["parsed", "revises"])
 
 
 def confirm_draft(draft: PlanDraft, *, actor, allow_unresolved: bool = False) -> LoadResult:
+    options = {
+        "actor": actor,
+        "source": "web",
+        "source_name": draft.source_name,
+        "source_text": draft.source_text,
+        "allow_unresolved": allow_unresolved,
+    }
     with transaction.atomic():
-        result = load_campaign(
-            draft.parsed,
-            draft.county,
-            actor=actor,
-            source="web",
-            source_name=draft.source_name,
-            source_text=draft.source_text,
-            allow_unresolved=allow_unresolved,
-        )
+        if draft.revises is not None:
+            result = revise_campaign(draft.revises, draft.parsed, **options)
+        else:
+            result = load_campaign(draft.parsed, draft.county, **options)
         draft.campaign = result.campaign
         draft.save(update_fields=["campaign"])
     return result

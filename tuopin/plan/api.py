@@ -37,6 +37,7 @@ class CampaignOut(Schema):
     issued_on: dt.date | None
     county_code: str
     is_active: bool
+    revision: int
     reporting: dict[str, Any]
     goals: list[GoalOut]
     phases: list[PhaseOut]
@@ -95,6 +96,7 @@ def _campaign_out(
         "issued_on": campaign.issued_on,
         "county_code": campaign.county.code,
         "is_active": campaign.is_active,
+        "revision": campaign.revision,
         "reporting": {
             "weekday": campaign.reporting_weekday,
             "time": campaign.reporting_time.strftime("%H:%M")

@@ -49,6 +49,7 @@ class Campaign(models.Model):
     created_at = models.DateTimeField("创建时间")
     preamble = models.TextField("前言", blank=True)
     parse_warnings = models.JSONField("解析提示", default=list, blank=True)
+    revision = models.PositiveIntegerField("修订版次", default=1)
 
     objects = CampaignQuerySet.as_manager()
 
@@ -99,6 +100,16 @@ class Phase(models.Model):
         return self.name
 
 
+class InForceManager(models.Manager):
+    """Rows still part of the plan. A revision withdraws actions and milestones instead of
+    deleting them, because reports, measurements and inspections point at them; every page and
+    computation reads through this default manager, while foreign keys from history (the base
+    manager) and ``all_objects`` still reach the withdrawn rows."""
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(withdrawn_at=None)
+
+
 class Action(models.Model):
     """A 专项行动 with its accountable leaders and responsible units (original wording kept)."""
 
@@ -115,13 +126,22 @@ class Action(models.Model):
         ResponsibleUnit, verbose_name="责任单位", related_name="actions", blank=True
     )
     units_text = models.CharField("责任单位（原文）", max_length=500, blank=True)
+    withdrawn_at = models.DateTimeField("修订时撤销于", null=True, blank=True)
+
+    all_objects = models.Manager()
+    objects = InForceManager()
 
     class Meta:
         verbose_name = "专项行动"
         verbose_name_plural = "专项行动"
+        default_manager_name = "objects"
         ordering = ["campaign", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "number"], name="action_number_unique")
+            models.UniqueConstraint(
+                fields=["campaign", "number"],
+                condition=models.Q(withdrawn_at=None),
+                name="action_number_unique",
+            )
         ]
 
     def __str__(self) -> str:
@@ -172,10 +192,15 @@ class Milestone(models.Model):
     order = models.PositiveIntegerField(default=0)
     phrase = models.CharField("时间原文", max_length=40, blank=True)
     starts_on = models.DateField("开始日期", null=True, blank=True)
+    withdrawn_at = models.DateTimeField("修订时撤销于", null=True, blank=True)
+
+    all_objects = models.Manager()
+    objects = InForceManager()
 
     class Meta:
         verbose_name = "时间节点"
         verbose_name_plural = "时间节点"
+        default_manager_name = "objects"
         ordering = ["deadline", "action__number", "order"]
         indexes = [models.Index(fields=["deadline"])]
 
@@ -242,6 +267,14 @@ class PlanDraft(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="drafts",
+    )
+    revises = models.ForeignKey(
+        Campaign,
+        verbose_name="修订的作战计划",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="revision_drafts",
     )
 
     class Meta:

@@ -18,7 +18,7 @@ from tuopin.lib import clock, planparse
 from tuopin.org import access, audit
 from tuopin.org.models import AuditEvent, OrgUnit, Person, ResponsibleUnit
 from tuopin.plan import actions as plan_actions
-from tuopin.plan import progress, timeline
+from tuopin.plan import progress, revision, timeline
 from tuopin.plan.forms import (
     ActionForm,
     CampaignForm,
@@ -338,10 +338,15 @@ def _work_page(
 @login_required
 def history(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = _campaign(request, campaign_id)
-    action_ids = [str(pk) for pk in campaign.actions.values_list("pk", flat=True)]
+    # Withdrawn actions and milestones keep their history.
+    action_ids = [
+        str(pk) for pk in Action.all_objects.filter(campaign=campaign).values_list("pk", flat=True)
+    ]
     milestone_ids = [
         str(pk)
-        for pk in Milestone.objects.filter(action__campaign=campaign).values_list("pk", flat=True)
+        for pk in Milestone.all_objects.filter(action__campaign=campaign).values_list(
+            "pk", flat=True
+        )
     ]
     from django.db.models import Q
 
@@ -385,7 +390,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 
 def _draft(request: HttpRequest, draft_id: int) -> PlanDraft:
-    draft = get_object_or_404(PlanDraft.objects.select_related("county"), pk=draft_id)
+    draft = get_object_or_404(PlanDraft.objects.select_related("county", "revises"), pk=draft_id)
     if not access.in_scope(request.user, draft):
         raise Http404
     _require_manage(request, draft)
@@ -401,10 +406,17 @@ def review(request: HttpRequest, draft_id: int) -> HttpResponse:
         return redirect("plan:campaign", campaign_id=draft.campaign_id)
     errors: list[str] = []
     status = 200
+    revisable = Campaign.objects.visible_to(request.user).filter(county=draft.county)
     if request.method == "POST":
         parsed, errors = apply_review_post(draft.parsed, request.POST)
+        revises = draft.revises
+        if "revises" in request.POST:
+            chosen = request.POST["revises"]
+            revises = revisable.filter(pk=chosen).first() if chosen.isdigit() else None
+            if chosen and revises is None:
+                errors.append("所选的作战计划不存在，请重新选择导入方式")
         if not errors:
-            plan_actions.save_draft_corrections(draft, parsed)
+            plan_actions.save_draft_corrections(draft, parsed, revises=revises)
             if "confirm" in request.POST:
                 try:
                     result = plan_actions.confirm_draft(
@@ -415,10 +427,17 @@ def review(request: HttpRequest, draft_id: int) -> HttpResponse:
                 except plan_actions.LoadRefused as refused:
                     errors = refused.errors
                 else:
-                    messages.success(
-                        request,
-                        f"已导入作战计划“{result.campaign.title}”：{result.campaign.actions.count()} 个专项行动",
-                    )
+                    if result.diff is not None:
+                        messages.success(
+                            request,
+                            f"已将“{result.campaign.title}”更新为第{result.campaign.revision}版："
+                            + _diff_summary(result.diff),
+                        )
+                    else:
+                        messages.success(
+                            request,
+                            f"已导入作战计划“{result.campaign.title}”：{result.campaign.actions.count()} 个专项行动",
+                        )
                     return redirect("plan:campaign", campaign_id=result.campaign.pk)
             else:
                 messages.success(request, "修改已保存，请继续核对后确认导入")
@@ -435,11 +454,34 @@ def review(request: HttpRequest, draft_id: int) -> HttpResponse:
             "source_lines": _source_lines(draft.source_text, draft.parsed.get("marks") or []),
             "errors": errors,
             "unresolved": unresolved,
+            "revisable": revisable.order_by("-is_active", "-id"),
+            "diff": _revision_diff(draft),
             "comparators": Milestone._meta.get_field("comparator").choices,
             "pers": Milestone._meta.get_field("per").choices,
         },
         status=status,
     )
+
+
+def _revision_diff(draft: PlanDraft) -> revision.RevisionDiff | None:
+    """The diff against the campaign the draft revises; None while the draft cannot load."""
+    if draft.revises is None:
+        return None
+    resolved, errors, _ = plan_actions.check(draft.parsed, draft.county, allow_unresolved=True)
+    if errors:
+        return None
+    return revision.compare(draft.revises, draft.parsed, resolved)
+
+
+def _diff_summary(diff: revision.RevisionDiff) -> str:
+    counts = diff.counts()
+    parts = [
+        f"{label}{kind_label}{counts[scope][kind]}个"
+        for scope, label in (("actions", "专项行动"), ("milestones", "时间节点"))
+        for kind, kind_label in (("added", "新增"), ("changed", "修改"), ("dropped", "撤销"))
+        if counts[scope][kind]
+    ]
+    return "，".join(parts) or "没有变化"
 
 
 def _unresolved(draft: PlanDraft) -> dict[int, list[str]]:
