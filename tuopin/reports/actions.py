@@ -91,11 +91,19 @@ def _event(report, version, actor, action, note="", source="web", at=None) -> No
 
 
 def _locked(report: Report, revision: int | None) -> Report:
-    locked = (
-        Report.objects.select_for_update(of=("self",))
-        .select_related("period", "unit", "unit__org_unit", "current_version")
-        .get(pk=report.pk)
-    )
+    """The report's row, locked, and its current version read after the lock was granted.
+
+    The lock is taken on the report row alone: on PostgreSQL a row that another transaction
+    changed while this one waited is re-read, but rows joined to it in the same statement are not
+    (they keep the statement's old snapshot), so a joined ``current_version`` could still say
+    "submitted" after a racing sign committed. The second query starts a new snapshot (READ
+    COMMITTED) and sees what the lock holder committed. On SQLite the transaction began with
+    ``BEGIN IMMEDIATE``, so every read in it already follows the last committed writer.
+    """
+    Report.objects.select_for_update().filter(pk=report.pk).values_list("pk").get()
+    locked = Report.objects.select_related(
+        "period", "unit", "unit__org_unit", "current_version"
+    ).get(pk=report.pk)
     if locked.current_version is not None:
         locked.current_version.report = locked  # one instance: callers read the new state
     if revision is not None and locked.revision != revision:
