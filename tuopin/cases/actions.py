@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from tuopin.cases import limits
 from tuopin.cases.models import (
@@ -108,7 +108,8 @@ def _lock(case: Case) -> Case:
     sees what the other transaction committed. SQLite's ``BEGIN IMMEDIATE`` already serialises
     the whole transaction, so there every read follows the last committed writer.
     """
-    Case.objects.select_for_update().filter(pk=case.pk).values_list("pk").get()
+    if connection.features.has_select_for_update:  # SQLite: BEGIN IMMEDIATE is the lock
+        Case.objects.select_for_update().filter(pk=case.pk).values_list("pk").get()
     return Case.objects.select_related("unit__org_unit").get(pk=case.pk)
 
 

@@ -16,7 +16,7 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 
 from tuopin.lib import clock
@@ -100,7 +100,8 @@ def _locked(report: Report, revision: int | None) -> Report:
     COMMITTED) and sees what the lock holder committed. On SQLite the transaction began with
     ``BEGIN IMMEDIATE``, so every read in it already follows the last committed writer.
     """
-    Report.objects.select_for_update().filter(pk=report.pk).values_list("pk").get()
+    if connection.features.has_select_for_update:  # SQLite: BEGIN IMMEDIATE is the lock
+        Report.objects.select_for_update().filter(pk=report.pk).values_list("pk").get()
     locked = Report.objects.select_related(
         "period__campaign", "unit__org_unit", "current_version"
     ).get(pk=report.pk)
