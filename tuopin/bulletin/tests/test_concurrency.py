@@ -54,3 +54,14 @@ def test_a_correction_issued_four_times_at_once_is_issued_once(campaign, world):
     assert (len(issued), len(refused)) == (1, TIMES - 1), outcomes
     assert all("已有更正版" in str(error) for error in refused)
     assert Bulletin.objects.filter(replaces=original).count() == 1
+
+
+def test_a_draft_composed_four_times_at_once_is_one_draft(campaign, world):
+    outcomes = run_together(
+        [lambda: actions.save_draft(campaign, data.WEEK, actor=world.hq)] * TIMES, at=data.NOW
+    )
+    assert all(isinstance(outcome, Bulletin) for outcome in outcomes), outcomes
+    assert {outcome.pk for outcome in outcomes} == {
+        Bulletin.objects.get(status=Status.DRAFT, week=data.WEEK).pk
+    }
+    assert AuditEvent.objects.filter(action="生成周通报草稿").count() == 1
