@@ -10,7 +10,8 @@ of HTTP clients (keep-alive connections), drives every unit through the JSON API
     GET form → PUT save → POST submit (reporter) → POST sign (head)
 
 It prints throughput, p50/p95/max latency per step and errors (must be zero), checks in the
-database that every unit is signed on time, and compares with a named baseline measured in the
+database that every unit is signed on time and exactly once (one signature event, two
+measurement rows, no "签字后有更改"), prints the load average, and compares with a named baseline measured in the
 same run against the same server: ``GET /api/org/me`` (authentication + one small read — the
 floor any API call pays).
 
@@ -156,6 +157,11 @@ class Client:
         return response.status, (json.loads(payload) if payload else {}), elapsed
 
 
+def _load() -> str:
+    """The machine's load average: other work on a shared machine moves every latency."""
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -192,6 +198,7 @@ def main() -> None:
     import django
 
     django.setup()
+    load_before = _load()
     started = time.perf_counter()
     period_id, pairs = build(args.units)
     print(
@@ -296,9 +303,22 @@ def main() -> None:
         server.wait(timeout=30)
         server_log.close()
 
-    from tuopin.reports.models import Report
+    from django.db.models import Count
+
+    from tuopin.plan.models import Measurement
+    from tuopin.reports.models import Report, ReportEvent
 
     on_time = Report.objects.filter(period_id=period_id, timeliness="on_time").count()
+    # Exactly once: one signature event and one set of measurements per unit, never a re-sign.
+    signatures = (
+        ReportEvent.objects.filter(report__period_id=period_id, action="签字")
+        .values("report_id")
+        .annotate(n=Count("id"))
+    )
+    signed_once = sum(1 for row in signatures if row["n"] == 1)
+    signed_twice = sum(1 for row in signatures if row["n"] > 1)
+    changed = Report.objects.filter(period_id=period_id, changed_after_signing=True).count()
+    measurements = Measurement.objects.filter(source="report").count()
     total = sum(len(v) for v in steps.values())
     print(f"\n并发客户端 {args.clients}，服务器线程 {args.server_threads}（waitress，127.0.0.1）")
     print(f"基线 GET /api/org/me：{report_line('GET /api/org/me', baseline, baseline_wall)}")
@@ -313,11 +333,23 @@ def main() -> None:
     print("  " + report_line("全部写流程请求", all_latencies))
     print(f"错误：{len(errors)}" + (f"（例：{errors[:3]}）" if errors else ""))
     print(f"按时签字：{on_time} / {len(pairs)}")
+    print(
+        f"只签一次的单位：{signed_once} / {len(pairs)}；重复签字：{signed_twice}；"
+        f"签字后有更改：{changed}；写入计划的数值 {measurements} 行（应为 {2 * len(pairs)} 行）"
+    )
+    print(f"系统负载（1/5/15 分钟）：开始 {load_before}，结束 {_load()}")
     print(f"服务器日志：{workdir}/server.log")
     print(f"十分钟内完成：{'是' if rush_wall < 600 else '否'}（{rush_wall:.0f} s）")
     ratio = percentile(all_latencies, 0.5) / percentile(baseline, 0.5)
     print(f"写流程 p50 是基线 p50 的 {ratio:.1f} 倍")
-    if errors or on_time != len(pairs):
+    if (
+        errors
+        or on_time != len(pairs)
+        or signed_once != len(pairs)
+        or signed_twice
+        or changed
+        or measurements != 2 * len(pairs)  # each unit's action has two milestones
+    ):
         raise SystemExit(1)
 
 

@@ -51,6 +51,9 @@ def save_draft(campaign: Campaign, week: Week | str, *, actor, source: str = "we
     snapshot = compose(campaign, week, now=now)
     digest = content_hash(snapshot)
     with transaction.atomic():
+        # The campaign row, not the draft: a week without a draft has no row to lock, and two
+        # composers would both create one.
+        _lock_campaign(campaign)
         draft = (
             Bulletin.objects.select_for_update()
             .filter(campaign=campaign, week=str(week), status=Status.DRAFT)

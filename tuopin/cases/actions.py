@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from tuopin.cases import limits
 from tuopin.cases.models import (
@@ -85,6 +85,10 @@ class CaseError(Exception):
     """An action that cannot be done now; the message says why in Chinese."""
 
 
+class CaseConflict(CaseError):
+    """The case is not (or no longer) in a state for this action, e.g. someone else acted first."""
+
+
 @dataclass(frozen=True)
 class Upload:
     name: str
@@ -96,12 +100,17 @@ class Upload:
 
 
 def _lock(case: Case) -> Case:
-    """Re-read the case under a row lock so the state check and the write see the same row."""
-    return (
-        Case.objects.select_for_update(of=("self",))
-        .select_related("unit__org_unit")
-        .get(pk=case.pk)
-    )
+    """Lock the case row, then read it (and its unit) fresh, so the state check sees the winner.
+
+    The lock statement reads the case alone: on PostgreSQL a row changed by the transaction this
+    one waited for is re-read, but rows joined in the same statement keep the old snapshot (a
+    unit assigned meanwhile would be missed). The second query runs after the lock is held and
+    sees what the other transaction committed. SQLite's ``BEGIN IMMEDIATE`` already serialises
+    the whole transaction, so there every read follows the last committed writer.
+    """
+    if connection.features.has_select_for_update:  # SQLite: BEGIN IMMEDIATE is the lock
+        Case.objects.select_for_update().filter(pk=case.pk).values_list("pk").get()
+    return Case.objects.select_related("unit__org_unit").get(pk=case.pk)
 
 
 def _event(
@@ -141,7 +150,7 @@ def _event(
 def _require_state(case: Case, allowed: Iterable[str], action: str) -> None:
     if case.state not in allowed:
         wanted = "、".join(State(s).label for s in allowed)
-        raise CaseError(
+        raise CaseConflict(
             f"{case.number} 当前状态为“{case.get_state_display()}”，不能{ACTION_LABELS[action]}"
             f"（仅“{wanted}”状态可以）"
         )
@@ -514,10 +523,10 @@ def pause_case(actor: User, case: Case, *, reason: str, source: str = "web") -> 
     with transaction.atomic():
         case = _lock(case)
         if case.state not in OPEN_STATES:
-            raise CaseError(f"{case.number} 已{case.get_state_display()}，没有正在计时的阶段")
+            raise CaseConflict(f"{case.number} 已{case.get_state_display()}，没有正在计时的阶段")
         _require_stage_actor(actor, case)
         if case.is_paused:
-            raise CaseError(f"{case.number} 已处于暂停计时状态")
+            raise CaseConflict(f"{case.number} 已处于暂停计时状态")
         _catch_up(case, at)
         clock_row = _running_clock(case)
         clock_row.paused_at = at
@@ -542,7 +551,7 @@ def resume_case(actor: User, case: Case, *, note: str = "", source: str = "web")
     with transaction.atomic():
         case = _lock(case)
         if not case.is_paused:
-            raise CaseError(f"{case.number} 没有暂停计时，无需恢复")
+            raise CaseConflict(f"{case.number} 没有暂停计时，无需恢复")
         _require_stage_actor(actor, case)
         clock_row = _running_clock(case)
         _resume_clock(clock_row, at)
@@ -627,7 +636,9 @@ def close_case(actor: User, case: Case, *, note: str = "", source: str = "web") 
             State.RETURNED,
             State.REOPENED,
         ):
-            raise CaseError(f"{case.number} 尚未办结（当前“{case.get_state_display()}”），不能销号")
+            raise CaseConflict(
+                f"{case.number} 尚未办结（当前“{case.get_state_display()}”），不能销号"
+            )
         _require_state(case, [State.VERIFIED], "close")
         _move(
             case,
@@ -742,14 +753,14 @@ def rate_petition(case: Case, *, rating: str, comment: str = "") -> PetitionRati
             State.VERIFIED,
             State.CLOSED,
         ):
-            raise CaseError("该信访件尚未办结，办结后才能评价")
+            raise CaseConflict("该信访件尚未办结，办结后才能评价")
         try:
             with transaction.atomic():
                 saved = PetitionRating.objects.create(
                     case=case, round=case.round, rating=rating, comment=comment, rated_at=at
                 )
         except IntegrityError:
-            raise CaseError("您已评价过本次办理结果") from None
+            raise CaseConflict("您已评价过本次办理结果") from None
         _event(
             case,
             "rate",

@@ -276,7 +276,9 @@ def case_detail(request, case_id: int):
 
 
 @router.post(
-    "/{int:case_id}/actions/{name}", response={200: CaseDetailOut, 400: Error}, summary="办理一步"
+    "/{int:case_id}/actions/{name}",
+    response={200: CaseDetailOut, 400: Error, 409: Error},
+    summary="办理一步",
 )
 def case_action(request, case_id: int, name: str, payload: ActionIn):
     """name: accept reject assign start return pause resume resolve verify close reopen comment."""
@@ -316,9 +318,15 @@ def case_action(request, case_id: int, name: str, payload: ActionIn):
             actions.comment_case(user, case, note=note, source="api")
         else:
             return Status(400, {"detail": f"没有名为“{name}”的操作"})
+    except actions.CaseConflict as error:
+        # Out of order, or another request did this step first: nothing was written.
+        return Status(409, {"detail": str(error)})
     except actions.CaseError as error:
         return Status(400, {"detail": str(error)})
-    return Status(200, _detail(request, _visible_case(request, case_id)))
+    # Not re-filtered by visibility: a unit that returns a case no longer sees it, yet the step
+    # it just did succeeded and the answer says so.
+    done = Case.objects.select_related("unit", "org_unit").get(pk=case_id)
+    return Status(200, _detail(request, done))
 
 
 def _visit_out(visit: InspectionVisit, request) -> dict:

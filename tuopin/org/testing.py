@@ -6,8 +6,15 @@ another town or unit, a read-only user and an anonymous visitor (STYLE.md habit 
 
 from __future__ import annotations
 
+import datetime as dt
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from django.db import connection, connections
+from django.test import Client
+
+from tuopin.lib import clock
 from tuopin.org.models import OrgUnit, Person, ResponsibleUnit, Role, UnitGroup, UnitKind, User
 
 PASSWORD = "test-pass-123"  # noqa: S105 - test accounts only
@@ -112,4 +119,46 @@ def build_world() -> World:
         other_cadre=_user("other_cadre", Role.TOWN_CADRE, scope=dongfeng),
         village_cadre=_user("village_cadre", Role.VILLAGE_CADRE, scope=cg_village),
         superuser=_user("root", Role.HQ_ADMIN, scope=county, is_superuser=True, is_staff=True),
+    )
+
+
+def run_together(jobs: Sequence[Callable[[], object]], *, at: dt.datetime | str) -> list:
+    """Run every job in its own thread and database connection, released at the same instant.
+
+    Returns what each job returned, or the exception it raised, in order. For races between
+    requests: the test needs ``django_db(transaction=True)`` so the threads see its rows.
+    """
+    barrier = threading.Barrier(len(jobs))
+    outcomes: list = [None] * len(jobs)
+
+    def run(index: int, job: Callable[[], object]) -> None:
+        try:
+            connection.ensure_connection()  # connect first: the race starts at the barrier
+            barrier.wait()
+            with clock.frozen(at):
+                outcomes[index] = job()
+        except Exception as error:
+            outcomes[index] = error
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def post_together(
+    user: User, url: str, data: dict, *, times: int = 8, at: dt.datetime | str
+) -> list:
+    """POST the same JSON body ``times`` times at once, as ``user``, each from its own client."""
+    clients = []
+    for _ in range(times):
+        client = Client()
+        client.force_login(user)
+        clients.append(client)
+    return run_together(
+        [lambda c=c: c.post(url, data, content_type="application/json") for c in clients], at=at
     )

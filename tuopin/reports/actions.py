@@ -16,13 +16,13 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 
 from tuopin.lib import clock
 from tuopin.org.access import can, has_capability
 from tuopin.org.models import Role, User
-from tuopin.plan.models import Campaign, Measurement
+from tuopin.plan.models import Measurement
 from tuopin.reports import payload as content
 from tuopin.reports.models import (
     Attachment,
@@ -91,11 +91,20 @@ def _event(report, version, actor, action, note="", source="web", at=None) -> No
 
 
 def _locked(report: Report, revision: int | None) -> Report:
-    locked = (
-        Report.objects.select_for_update(of=("self",))
-        .select_related("period", "unit", "unit__org_unit", "current_version")
-        .get(pk=report.pk)
-    )
+    """The report's row, locked, and its current version read after the lock was granted.
+
+    The lock is taken on the report row alone: on PostgreSQL a row that another transaction
+    changed while this one waited is re-read, but rows joined to it in the same statement are not
+    (they keep the statement's old snapshot), so a joined ``current_version`` could still say
+    "submitted" after a racing sign committed. The second query starts a new snapshot (READ
+    COMMITTED) and sees what the lock holder committed. On SQLite the transaction began with
+    ``BEGIN IMMEDIATE``, so every read in it already follows the last committed writer.
+    """
+    if connection.features.has_select_for_update:  # SQLite: BEGIN IMMEDIATE is the lock
+        Report.objects.select_for_update().filter(pk=report.pk).values_list("pk").get()
+    locked = Report.objects.select_related(
+        "period__campaign", "unit__org_unit", "current_version"
+    ).get(pk=report.pk)
     if locked.current_version is not None:
         locked.current_version.report = locked  # one instance: callers read the new state
     if revision is not None and locked.revision != revision:
@@ -191,77 +200,83 @@ def save_report(
     user: User, report: Report, data, *, revision: int | None, source: str = "web"
 ) -> ReportVersion:
     """Validate and store the content of the editable version (a submitted one goes back to draft)."""
-    with transaction.atomic():
-        report = _locked(report, revision)
-        _require_own_unit(user, "reports.fill", report, "填报")
-        now = clock.now()
-        _require_open(report, now)
-        if report.current_version is not None:
-            _editable_version(report)
-        try:
-            base = (
-                report.current_version.payload
-                if report.current_version is not None
-                else content.carried_over(report)
+    with content.memo():
+        content.prepare(report)
+        with transaction.atomic():
+            report = _locked(report, revision)
+            _require_own_unit(user, "reports.fill", report, "填报")
+            now = clock.now()
+            _require_open(report, now)
+            if report.current_version is not None:
+                _editable_version(report)
+            try:
+                base = (
+                    report.current_version.payload
+                    if report.current_version is not None
+                    else content.carried_over(report)
+                )
+                cleaned = content.clean(report, data, base)
+            except content.PayloadInvalid as invalid:
+                raise ReportError("填报内容有误，未保存：" + str(invalid), invalid.errors) from None
+            if report.current_version is None:
+                return _new_version(user, report, cleaned, None, source)
+            version = report.current_version
+            was_submitted = version.status == Status.SUBMITTED
+            version.payload = cleaned
+            version.status = Status.DRAFT
+            version.updated_at = now
+            version.submitted_at = None
+            version.submitted_by = None
+            version.save(
+                update_fields=["payload", "status", "updated_at", "submitted_at", "submitted_by"]
             )
-            cleaned = content.clean(report, data, base)
-        except content.PayloadInvalid as invalid:
-            raise ReportError("填报内容有误，未保存：" + str(invalid), invalid.errors) from None
-        if report.current_version is None:
-            return _new_version(user, report, cleaned, None, source)
-        version = report.current_version
-        was_submitted = version.status == Status.SUBMITTED
-        version.payload = cleaned
-        version.status = Status.DRAFT
-        version.updated_at = now
-        version.submitted_at = None
-        version.submitted_by = None
-        version.save(
-            update_fields=["payload", "status", "updated_at", "submitted_at", "submitted_by"]
-        )
-        _bump(report, status=Status.DRAFT)
-        _event(
-            report, version, user, "保存", "提交后修改，已退回草稿" if was_submitted else "", source
-        )
-        return version
+            _bump(report, status=Status.DRAFT)
+            _event(
+                report,
+                version,
+                user,
+                "保存",
+                "提交后修改，已退回草稿" if was_submitted else "",
+                source,
+            )
+            return version
 
 
 def submit_report(
     user: User, report: Report, *, revision: int | None, source: str = "web"
 ) -> ReportVersion:
     """The reporter hands the draft to the head for signature."""
-    with transaction.atomic():
-        report = _locked(report, revision)
-        _require_own_unit(user, "reports.fill", report, "提交")
-        now = clock.now()
-        _require_open(report, now)
-        version = _editable_version(report)
-        if version.status == Status.SUBMITTED:
-            raise ReportConflict(
-                f"第 {version.number} 版已于{_fmt(version.submitted_at)}提交，正等待主要领导签字，"
-                "无需重复提交"
+    with content.memo():
+        content.prepare(report, previous=False)
+        with transaction.atomic():
+            report = _locked(report, revision)
+            _require_own_unit(user, "reports.fill", report, "提交")
+            now = clock.now()
+            _require_open(report, now)
+            version = _editable_version(report)
+            if version.status == Status.SUBMITTED:
+                raise ReportConflict(
+                    f"第 {version.number} 版已于{_fmt(version.submitted_at)}提交，正等待主要领导签字，"
+                    "无需重复提交"
+                )
+            problems = content.missing_progress(report, version.payload)
+            if problems:
+                raise ReportError("未提交：" + "；".join(p["message"] for p in problems), problems)
+            version.status = Status.SUBMITTED
+            version.submitted_by = user
+            version.submitted_at = now
+            version.save(update_fields=["status", "submitted_by", "submitted_at"])
+            _bump(report, status=Status.SUBMITTED)
+            _event(report, version, user, "提交", source=source)
+            if not report.period.campaign.reporting_sign_off:
+                return _sign(user, report, version, now, source)
+            _notify_unit(
+                report,
+                Role.UNIT_HEAD,
+                f"{report.unit.name}{report.period}周报待您签字",
+                f"{user.display_name}于{_fmt(now)}提交，截止时间{_fmt(report.deadline)}。",
             )
-        problems = content.missing_progress(report, version.payload)
-        if problems:
-            raise ReportError("未提交：" + "；".join(p["message"] for p in problems), problems)
-        version.status = Status.SUBMITTED
-        version.submitted_by = user
-        version.submitted_at = now
-        version.save(update_fields=["status", "submitted_by", "submitted_at"])
-        _bump(report, status=Status.SUBMITTED)
-        _event(report, version, user, "提交", source=source)
-        sign_off = Campaign.objects.filter(pk=report.period.campaign_id).values_list(
-            "reporting_sign_off", flat=True
-        )
-        if not sign_off.get():
-            return _sign(user, report, version, now, source)
-        _notify_unit(
-            report,
-            Role.UNIT_HEAD,
-            f"{report.unit.name}{report.period}周报待您签字",
-            f"{user.display_name}于{_fmt(now)}提交，截止时间{_fmt(report.deadline)}。",
-        )
-        return version
+            return version
 
 
 def sign_report(

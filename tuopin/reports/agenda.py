@@ -14,7 +14,6 @@ class AgendaEntry:
     problems: str
     suggestions: str
     progress: str
-    signed: bool
 
 
 @dataclass
@@ -27,20 +26,20 @@ class AgendaItem:
 def build(period: Period, reports) -> list[AgendaItem]:
     """Agenda items for ``period`` from the given reports queryset (already filtered for access).
 
-    Each unit's newest signed version is used; a unit that has not signed is listed from its
-    newest submitted content, marked unsigned, so HQ sees everything said before the meeting.
+    Each unit's newest signed version is used. Content nobody has signed yet (a draft, or a
+    version submitted and waiting for the head) is never shown: what the agenda puts before
+    the meeting is what a head answered for.
     """
     chosen: dict[int, ReportVersion] = {}
     versions = (
-        ReportVersion.objects.filter(report__in=reports.filter(period=period))
-        .exclude(status="draft")
+        ReportVersion.objects.filter(
+            report__in=reports.filter(period=period), signed_at__isnull=False
+        )
         .select_related("report__unit")
         .order_by("report_id", "number")
     )
     for version in versions:
-        current = chosen.get(version.report_id)
-        if current is None or version.is_signed or not current.is_signed:
-            chosen[version.report_id] = version
+        chosen[version.report_id] = version  # ordered by number: the newest stays
     by_action: dict[int, list[AgendaEntry]] = {}
     for version in sorted(chosen.values(), key=lambda v: (v.report.unit.kind, v.report.unit.name)):
         for entry in version.payload.get("actions", []):
@@ -54,7 +53,6 @@ def build(period: Period, reports) -> list[AgendaItem]:
                     problems=problems,
                     suggestions=suggestions,
                     progress=(entry.get("progress") or "").strip(),
-                    signed=version.is_signed,
                 )
             )
     actions = (

@@ -215,7 +215,10 @@ def _form(user, report: Report) -> dict:
 
 
 def _run(request, pk: int, change, answer=_state):
-    report = _report(request, pk)
+    # Only the visibility check and the period: the action re-reads the row under its lock.
+    report = get_object_or_404(
+        Report.objects.visible_to(request.user).select_related("period"), pk=pk
+    )
     with content.memo():
         try:
             version = change(report)
@@ -269,10 +272,12 @@ def list_periods(request):
 def period_form(request, period_id: int, unit: int | None = None):
     unit_id = unit or request.user.unit_id
     report = get_object_or_404(
-        Report.objects.visible_to(request.user), period_id=period_id, unit_id=unit_id
+        Report.objects.visible_to(request.user).select_related("period", "unit", "current_version"),
+        period_id=period_id,
+        unit_id=unit_id,
     )
     with content.memo():
-        return Status(200, _form(request.user, _report(request, report.pk)))
+        return Status(200, _form(request.user, report))
 
 
 @router.get(

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.db.models import Prefetch
+
 from tuopin.plan.models import Action, Milestone
 from tuopin.reports.models import Report, ReportVersion, Status
 
@@ -97,16 +99,32 @@ def actions_of(report: Report) -> list[Action]:
         ("actions", campaign_id, report.unit_id),
         lambda: list(
             Action.objects.filter(campaign_id=campaign_id, units=report.unit_id)
-            .prefetch_related("milestones")
+            # sections() orders the milestones itself: no join to the action for the default order
+            .prefetch_related(Prefetch("milestones", queryset=Milestone.objects.order_by()))
             .order_by("number")
         ),
     )
 
 
-def sections(report: Report, payload: dict | None) -> list[ActionSection]:
-    """The form for a report, filled from ``payload`` (missing entries stay blank)."""
+def prepare(report: Report, *, previous: bool = True) -> None:
+    """Read the unit's form (and last week's values) into the active :func:`memo` now.
+
+    A change calls this before it takes its lock: neither read depends on the locked row (the
+    plan and earlier weeks do not move with this week's report), and on SQLite everything done
+    inside a write transaction makes every other unit's write wait.
+    """
+    actions_of(report)
+    if previous:
+        last_week_version(report)
+
+
+def sections(report: Report, payload: dict | None, *, previous: bool = True) -> list[ActionSection]:
+    """The form for a report, filled from ``payload`` (missing entries stay blank).
+
+    ``previous=False`` leaves out last week's values (and their query) where nobody shows them.
+    """
     by_action = {entry.get("action"): entry for entry in (payload or {}).get("actions", [])}
-    previous = previous_values(report)
+    previous_by_milestone = previous_values(report) if previous else {}
     result = []
     for action in actions_of(report):
         entry = by_action.get(action.pk, {})
@@ -119,7 +137,7 @@ def sections(report: Report, payload: dict | None) -> list[ActionSection]:
                     milestone=milestone,
                     value=row.get("value"),
                     status=row.get("status") or "not_started",
-                    previous_value=previous.get(milestone.pk),
+                    previous_value=previous_by_milestone.get(milestone.pk),
                 )
             )
         result.append(
@@ -211,7 +229,7 @@ def clean(report: Report, data: Any, base: dict | None = None) -> dict:
         raise PayloadInvalid(
             [{"field": "actions", "message": "填报内容格式不正确：应为 {actions: [...]}"}]
         )
-    items = sections(report, base)
+    items = sections(report, base, previous=False)
     by_id = {section.action.pk: section for section in items}
     for position, entry in enumerate(data.get("actions", []), start=1):
         if not isinstance(entry, dict) or entry.get("action") not in by_id:
@@ -321,7 +339,7 @@ def _short(text: str, limit: int = 24) -> str:
 def missing_progress(report: Report, payload: dict) -> list[dict[str, str]]:
     """Submission needs a progress line for every action."""
     problems = []
-    for section in sections(report, payload):
+    for section in sections(report, payload, previous=False):
         if not section.progress.strip():
             problems.append(
                 {

@@ -74,9 +74,9 @@ def test_others_cannot_act_and_nothing_changes(world, assigned, login, who, stat
     assert refresh(assigned).events.count() == before
 
 
-def test_out_of_order_is_a_400_with_a_chinese_reason(world, assigned, login):
+def test_out_of_order_is_a_409_with_a_chinese_reason(world, assigned, login):
     response = _post(login(world.hq), f"/api/cases/{assigned.pk}/actions/close", {})
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "尚未办结" in response.json()["detail"]
     assert refresh(assigned).state == "assigned"
 

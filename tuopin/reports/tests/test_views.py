@@ -242,6 +242,38 @@ def test_it_builds_the_face_to_face_agenda_grouped_by_action(setup, world, login
     assert login(None).get(reverse("reports:agenda", args=[setup.period.pk])).status_code == 302
 
 
+@pytest.mark.parametrize("who", ["viewer", "leader", "inspector", "hq"])
+def test_the_agenda_shows_only_signed_content(setup, world, login, who):
+    transport = setup.report(world.transport)
+    town = setup.report(world.chengguan_unit)
+    with clock.frozen(THURSDAY):
+        actions.save_report(
+            world.reporter, transport, values_for(setup, progress="交通局未签字的内容"), revision=0
+        )
+        actions.submit_report(world.reporter, transport, revision=1)
+        town_data = values_for(setup)
+        town_data["actions"][0]["problems"] = "城关镇已签字的问题"
+        actions.save_report(world.town_reporter, town, town_data, revision=0)
+        actions.submit_report(world.town_reporter, town, revision=1)
+        actions.sign_report(world.town_head, town, revision=2)
+        # A correction submitted but not yet signed: the signed version is what counts.
+        actions.revise_report(world.town_reporter, town, revision=3)
+        town_data["actions"][0]["problems"] = "城关镇更正后未签字的问题"
+        actions.save_report(world.town_reporter, town, town_data, revision=4)
+        actions.submit_report(world.town_reporter, town, revision=5)
+    response = login(getattr(world, who)).get(reverse("reports:agenda", args=[setup.period.pk]))
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert text.count("城关镇已签字的问题") == 1
+    assert "更正后未签字" not in text
+    assert "资金拨付滞后" not in text  # the transport bureau's submitted, unsigned problems
+    assert "县交通局" not in text
+    with clock.frozen(THURSDAY):
+        actions.sign_report(world.head, transport, revision=2)
+    text = login(getattr(world, who)).get(reverse("reports:agenda", args=[setup.period.pk]))
+    assert text.content.decode().count("资金拨付滞后") == 1
+
+
 @pytest.mark.parametrize(
     ("who", "expected"), [("hq", 200), ("viewer", 200), ("reporter", 403), (None, 302)]
 )
