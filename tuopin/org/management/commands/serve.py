@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import contextlib
 import signal
 import subprocess
 import sys
@@ -8,7 +7,6 @@ import sys
 from django.core.management.base import BaseCommand
 
 WORKER_STOP_SECONDS = 30  # the worker finishes its current pass; then it is killed
-CTRL_C_GRACE_SECONDS = 5  # the worker saw the terminal's Ctrl+C itself: let it exit alone
 
 
 class Command(BaseCommand):
@@ -44,46 +42,40 @@ class Command(BaseCommand):
 
         from tuopin.wsgi import application
 
-        # waitress stops on SystemExit; SIGTERM would otherwise kill the process before the
-        # worker could be stopped. Which signal it was decides how the worker is stopped.
-        stopped_by: list[int] = []
-
-        def exit_on_signal(signum, frame) -> None:
-            stopped_by.append(signum)
-            raise SystemExit(0)
-
-        signal.signal(signal.SIGTERM, exit_on_signal)
-        signal.signal(signal.SIGINT, exit_on_signal)
+        # waitress stops on SystemExit; SIGTERM or a closed terminal would otherwise end the
+        # process before the worker could be stopped.
+        for stop_signal in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(stop_signal, _exit_on_signal)
         worker = None
-        if with_worker:
-            worker = subprocess.Popen(  # noqa: S603 - our own command, no shell
-                [
-                    sys.executable,
-                    "-m",
-                    "tuopin",
-                    "worker",
-                    "--interval",
-                    str(worker_interval),
-                ]
-            )
-            self.stdout.write(f"后台任务已启动（进程 {worker.pid}，每 {worker_interval:g} 秒一轮）")
-        self.stdout.write(f"tuopin 已启动：http://{host}:{port}/ （Ctrl+C 停止）")
         try:
+            if with_worker:
+                worker = subprocess.Popen(  # noqa: S603 - our own command, no shell
+                    [
+                        sys.executable,
+                        "-m",
+                        "tuopin",
+                        "worker",
+                        "--interval",
+                        str(worker_interval),
+                    ],
+                    # Its own session: Ctrl+C and group signals reach the server only, which
+                    # stops the worker with exactly one SIGTERM (a second could cut its exit short).
+                    start_new_session=True,
+                )
+                self.stdout.write(
+                    f"后台任务已启动（进程 {worker.pid}，每 {worker_interval:g} 秒一轮）"
+                )
+            self.stdout.write(f"tuopin 已启动：http://{host}:{port}/ （Ctrl+C 停止）")
             serve(application, host=host, port=port, threads=threads, ident="tuopin")
         finally:
             if worker is not None:
-                self._stop(worker, interrupted=signal.SIGINT in stopped_by)
+                self._stop(worker)
         self.stdout.write("tuopin 已停止")
 
-    def _stop(self, worker: subprocess.Popen, *, interrupted: bool) -> None:
-        """Stop the worker after its current pass and wait for it.
-
-        Ctrl+C in a terminal reaches the worker too (same process group) and it is already
-        stopping: give it a moment before SIGTERM, which would cut short its exit.
-        """
-        if interrupted:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                worker.wait(timeout=CTRL_C_GRACE_SECONDS)
+    def _stop(self, worker: subprocess.Popen) -> None:
+        """Stop the worker after its current pass and wait for it (killed if it hangs)."""
+        for stop_signal in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(stop_signal, signal.SIG_IGN)  # a second Ctrl+C must not orphan it
         if worker.poll() is None:
             worker.send_signal(signal.SIGTERM)
         try:
@@ -92,3 +84,7 @@ class Command(BaseCommand):
             worker.kill()
             worker.wait()
         self.stdout.write(f"后台任务已停止（退出码 {worker.returncode}）")
+
+
+def _exit_on_signal(signum, frame) -> None:
+    raise SystemExit(0)
