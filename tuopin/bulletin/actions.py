@@ -230,10 +230,8 @@ def publish_bulletin(
     raise BulletinError(f"{week} 的周通报发布时与其他操作冲突，请稍后重试")
 
 
-def reissue_bulletin(original: Bulletin, *, reason: str, actor, source: str = "web") -> Bulletin:
-    """Publish a corrected version of a published issue; the original stays as it was."""
-    campaign = original.campaign
-    _require(actor, campaign)
+def check_reissue(original: Bulletin, reason: str) -> str:
+    """The cleaned correction reason, or a Chinese refusal (asked before the confirmation too)."""
     reason = (reason or "").strip()
     if not original.is_published:
         raise BulletinError("只有已发布的通报才能更正重发；草稿请直接刷新后发布")
@@ -243,6 +241,14 @@ def reissue_bulletin(original: Bulletin, *, reason: str, actor, source: str = "w
         raise BulletinError(f"更正原因有 {len(reason)} 字，超过 500 字上限，请精简")
     if Bulletin.objects.filter(replaces=original).exists():
         raise BulletinError(f"{original.number_label}已有更正版，请对最新版本进行更正")
+    return reason
+
+
+def reissue_bulletin(original: Bulletin, *, reason: str, actor, source: str = "web") -> Bulletin:
+    """Publish a corrected version of a published issue; the original stays as it was."""
+    campaign = original.campaign
+    _require(actor, campaign)
+    reason = check_reissue(original, reason)
     week = Week.parse(original.week)
     now = clock.now()
     snapshot, digest, document = _freeze(

@@ -234,9 +234,12 @@ def reissue_view(request: HttpRequest, pk: int) -> HttpResponse:
     if not can(request.user, "bulletin.publish", bulletin.campaign):
         raise PermissionDenied("您没有权限更正周通报")
     try:
-        corrected = actions.reissue_bulletin(
-            bulletin, reason=request.POST.get("reason", ""), actor=request.user
-        )
+        reason = actions.check_reissue(bulletin, request.POST.get("reason", ""))
+        if request.POST.get("confirm") != "yes":
+            return render(
+                request, "bulletin/confirm_reissue.html", {"bulletin": bulletin, "reason": reason}
+            )
+        corrected = actions.reissue_bulletin(bulletin, reason=reason, actor=request.user)
     except actions.BulletinError as error:
         messages.error(request, str(error))
         return redirect("bulletin:detail", pk=bulletin.pk)

@@ -163,8 +163,18 @@ def test_it_reissues_from_the_page(issues, world, login):
         .status_code
         == 403
     )
-    response = login(world.hq).post(
-        reverse("bulletin:reissue", args=[published.pk]), {"reason": "数据更正"}
+    client = login(world.hq)
+    empty = client.post(
+        reverse("bulletin:reissue", args=[published.pk]), {"reason": " "}, follow=True
+    )
+    assert "请填写更正原因" in empty.content.decode()
+    asked = client.post(reverse("bulletin:reissue", args=[published.pk]), {"reason": "数据更正"})
+    assert asked.status_code == 200
+    assert "更正原因：数据更正" in asked.content.decode()
+    assert "确认发布更正版" in asked.content.decode()
+    assert not Bulletin.objects.filter(replaces=published).exists()
+    response = client.post(
+        reverse("bulletin:reissue", args=[published.pk]), {"reason": "数据更正", "confirm": "yes"}
     )
     corrected = Bulletin.objects.get(replaces=published)
     assert response["Location"] == reverse("bulletin:detail", args=[corrected.pk])
