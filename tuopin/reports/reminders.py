@@ -318,7 +318,7 @@ def chase(
         )
         created = Reminder.objects.bulk_create(rows)
         result.reminder_ids = [row.pk for row in created]
-        channels = _channel_summary(rows)
+        # Each report's history says what reached that unit (its people, and the group robot).
         ReportEvent.objects.bulk_create(
             [
                 ReportEvent(
@@ -326,9 +326,13 @@ def chase(
                     at=now,
                     actor=actor,
                     action=CHASE_ACTION,
-                    note=channels
-                    if report.unit_id in reached
-                    else f"{channels}（本单位无接收账号）",
+                    note=_channel_summary(
+                        [
+                            row
+                            for row in rows
+                            if row.recipient is None or row.recipient.unit_id == report.unit_id
+                        ]
+                    ),
                     source=source,
                 )
                 for report in to_chase
@@ -339,7 +343,7 @@ def chase(
             actor=actor,
             action=CHASE_ACTION,
             source=source,
-            note=f"{period}：{channels}",
+            note=f"{period}：{_channel_summary(rows)}",
             at=now,
         )
         result.chased = [report.unit for report in to_chase]
@@ -350,7 +354,7 @@ def chase(
 
 def _channel_summary(rows: list[Reminder]) -> str:
     if not rows:
-        return "未发出：这些单位没有接收提醒的账号，也未设置群机器人"
+        return "未发出：没有接收提醒的账号，也未设置群机器人"
     counts = Counter(row.channel for row in rows)
     labels = dict(Reminder.CHANNELS)
     return "、".join(

@@ -92,7 +92,14 @@ def test_it_chases_every_unsigned_unit_at_once(friday, world, mail, hook, emails
     assert len(hook.bodies) == 1
     content = hook.bodies[0][2]["markdown"]["content"]
     assert "以下 3 个单位周报尚未签字" in content and "> 东风镇：未填报，尚未提交" in content
-    assert ReportEvent.objects.filter(action="催报").count() == 3
+    notes = dict(
+        ReportEvent.objects.filter(action="催报").values_list("report__unit__name", "note")
+    )
+    assert notes == {
+        "县卫计局": "站内通知 1 条、邮件 1 条、群机器人 1 条",
+        "城关镇": "站内通知 2 条、邮件 2 条、群机器人 1 条",
+        "东风镇": "群机器人 1 条",
+    }
     assert AuditEvent.objects.filter(action="催报", actor=world.hq).count() == 3
 
 
@@ -156,6 +163,9 @@ def test_it_chases_from_the_period_page_and_keeps_the_filter(friday, world, logi
     assert "已向 2 个单位催报：东风镇、城关镇" in everyone
     assert "县卫计局（10:00）刚催报过，本次未重复催报" in everyone
     assert "东风镇没有可接收提醒的账号，请电话联系" in everyone
+    assert ReportEvent.objects.get(action="催报", report__unit=world.dongfeng_unit).note == (
+        "未发出：没有接收提醒的账号，也未设置群机器人"
+    )
     refused = client.post(url, {"unit": world.transport.pk}, follow=True).content.decode()
     assert "县交通局本周周报已签字、免报或已锁定，无需催报" in refused
 
