@@ -46,7 +46,9 @@ def _bulletin(request: HttpRequest, pk: int) -> Bulletin:
 
 
 def _publishable_campaign(request: HttpRequest, pk) -> Campaign:
-    campaign = get_object_or_404(_campaigns(request.user), pk=pk)
+    if not str(pk or "").strip().isdigit():
+        raise Http404("没有这个作战计划")
+    campaign = get_object_or_404(_campaigns(request.user), pk=int(pk))
     if not can(request.user, "bulletin.publish", campaign):
         raise PermissionDenied("您没有权限编发周通报")
     return campaign

@@ -150,8 +150,11 @@ def chase_view(request: HttpRequest, pk: int) -> HttpResponse:
     if not can(request.user, "reports.manage", period):
         raise PermissionDenied("只有县脱贫办可以催报")
     unit = None
-    if request.POST.get("unit"):
-        unit = get_object_or_404(ResponsibleUnit, pk=request.POST.get("unit") or 0)
+    chosen = request.POST.get("unit", "").strip()
+    if chosen:
+        if not chosen.isdigit():
+            raise Http404("没有这个单位")
+        unit = get_object_or_404(ResponsibleUnit, pk=int(chosen))
     try:
         result = reminders.chase(period, unit, actor=request.user)
     except reminders.ChaseRefused as error:

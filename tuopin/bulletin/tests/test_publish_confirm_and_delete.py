@@ -73,6 +73,11 @@ def test_it_refuses_future_weeks(campaign, world, login):
         assert (
             "本周为 2018-W29（7月16日—22日），请选择本周或以前的周次" in response.content.decode()
         )
+    for campaign_id in ("abc", "", "999999"):
+        response = client.post(
+            reverse("bulletin:publish"), {"campaign": campaign_id, "week": "2018-W29"}
+        )
+        assert response.status_code == 404
     api = client.post(
         "/api/bulletin/publish",
         {"campaign": campaign.pk, "week": "2018-W30"},

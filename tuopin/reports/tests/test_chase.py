@@ -168,6 +168,9 @@ def test_it_chases_from_the_period_page_and_keeps_the_filter(friday, world, logi
     )
     refused = client.post(url, {"unit": world.transport.pk}, follow=True).content.decode()
     assert "县交通局本周周报已签字、免报或已锁定，无需催报" in refused
+    assert client.post(url, {"unit": "abc"}).status_code == 404
+    assert client.post(url, {"unit": "999999"}).status_code == 404
+    assert ReportEvent.objects.filter(action="催报").count() == 3
 
 
 @pytest.mark.parametrize(
