@@ -124,8 +124,10 @@ class Site:
         self.base_url = base_url
         self.contexts = []
 
-    def login(self, username: str, viewport: dict | None = None):
-        context = self.browser.new_context(viewport=viewport or DESKTOP, locale="zh-CN")
+    def login(self, username: str, viewport: dict | None = None, *, javascript: bool = True):
+        context = self.browser.new_context(
+            viewport=viewport or DESKTOP, locale="zh-CN", java_script_enabled=javascript
+        )
         context.set_default_timeout(15000)
         self.contexts.append(context)
         page = context.new_page()

@@ -1,4 +1,4 @@
-"""State changes of bulletins: save a draft, publish, publish a correction, auto-publish.
+"""State changes of bulletins: save or delete a draft, publish, publish a correction, auto-publish.
 
 Composing and rendering the document are slow and read-only, so they run before the
 transaction; the transaction then locks the campaign row, checks that nothing moved (the number
@@ -16,7 +16,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
-from tuopin.bulletin.compose import check_week, compose
+from tuopin.bulletin.compose import check_week, compose, refuse_future
 from tuopin.bulletin.docx import render_docx
 from tuopin.bulletin.models import Bulletin, BulletinSettings, Status, content_hash
 from tuopin.bulletin.weeks import Week, WeekError
@@ -43,10 +43,17 @@ def _title(campaign: Campaign) -> str:
     return BulletinSettings.for_campaign(campaign).title
 
 
+def current_or_past_week(campaign: Campaign, week: Week | str) -> Week:
+    """The week, refused in Chinese when malformed, outside the campaign or not yet begun."""
+    week = check_week(campaign, week)
+    refuse_future(week, clock.now())
+    return week
+
+
 def save_draft(campaign: Campaign, week: Week | str, *, actor, source: str = "web") -> Bulletin:
     """Compose the week from live data into the week's draft (created or refreshed)."""
     _require(actor, campaign)
-    week = check_week(campaign, week)
+    week = current_or_past_week(campaign, week)
     now = clock.now()
     snapshot = compose(campaign, week, now=now)
     digest = content_hash(snapshot)
@@ -92,6 +99,28 @@ def save_draft(campaign: Campaign, week: Week | str, *, actor, source: str = "we
                 source=source,
             )
     return draft
+
+
+def delete_draft(draft: Bulletin, *, actor, source: str = "web") -> None:
+    """Delete a draft (it can be composed again any time); a published issue is never deleted."""
+    _require(actor, draft.campaign)
+    with transaction.atomic():
+        locked = Bulletin.objects.select_for_update().filter(pk=draft.pk).first()
+        if locked is None:
+            raise BulletinError(f"{draft.week} 的草稿已被删除")
+        if locked.is_published:
+            raise BulletinError(
+                f"{locked.number_label}（{locked.week}）已发布，已发布的通报不能删除；"
+                "如内容有误，请使用“更正重发”，原通报保留备查"
+            )
+        audit.record(
+            locked,
+            {"week": [locked.week, None], "content_hash": [locked.content_hash, None]},
+            actor=actor,
+            action="删除周通报草稿",
+            source=source,
+        )
+        locked.delete()
 
 
 def next_number(campaign: Campaign) -> int:
@@ -145,7 +174,7 @@ def publish_bulletin(
 ) -> Bulletin:
     """Freeze the week's bulletin: number, snapshot, content hash and .docx, never changed again."""
     _require(actor, campaign)
-    week = check_week(campaign, week)
+    week = current_or_past_week(campaign, week)
     for _attempt in range(ATTEMPTS):
         existing = published_original(campaign, week)
         if existing is not None:
@@ -204,10 +233,8 @@ def publish_bulletin(
     raise BulletinError(f"{week} 的周通报发布时与其他操作冲突，请稍后重试")
 
 
-def reissue_bulletin(original: Bulletin, *, reason: str, actor, source: str = "web") -> Bulletin:
-    """Publish a corrected version of a published issue; the original stays as it was."""
-    campaign = original.campaign
-    _require(actor, campaign)
+def check_reissue(original: Bulletin, reason: str) -> str:
+    """The cleaned correction reason, or a Chinese refusal (asked before the confirmation too)."""
     reason = (reason or "").strip()
     if not original.is_published:
         raise BulletinError("只有已发布的通报才能更正重发；草稿请直接刷新后发布")
@@ -217,6 +244,14 @@ def reissue_bulletin(original: Bulletin, *, reason: str, actor, source: str = "w
         raise BulletinError(f"更正原因有 {len(reason)} 字，超过 500 字上限，请精简")
     if Bulletin.objects.filter(replaces=original).exists():
         raise BulletinError(f"{original.number_label}已有更正版，请对最新版本进行更正")
+    return reason
+
+
+def reissue_bulletin(original: Bulletin, *, reason: str, actor, source: str = "web") -> Bulletin:
+    """Publish a corrected version of a published issue; the original stays as it was."""
+    campaign = original.campaign
+    _require(actor, campaign)
+    reason = check_reissue(original, reason)
     week = Week.parse(original.week)
     now = clock.now()
     snapshot, digest, document = _freeze(

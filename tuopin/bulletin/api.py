@@ -1,4 +1,4 @@
-"""API: the bulletin archive, one issue's frozen snapshot, and composing / publishing for HQ."""
+"""API: the bulletin archive, one issue's frozen snapshot; composing, publishing, deleting drafts."""
 
 from __future__ import annotations
 
@@ -108,3 +108,15 @@ def publish_week(request, payload: WeekIn):
     except actions.BulletinError as error:
         return Status(409, {"detail": str(error)})
     return Status(201, _out(bulletin))
+
+
+@router.delete(
+    "/{int:pk}", response={204: None, 409: ErrorOut}, summary="删除草稿（已发布的通报不能删除）"
+)
+def delete_draft(request, pk: int):
+    bulletin = get_object_or_404(Bulletin.objects.visible_to(request.user), pk=pk)
+    try:
+        actions.delete_draft(bulletin, actor=request.user, source="api")
+    except actions.BulletinError as error:
+        return Status(409, {"detail": str(error)})
+    return Status(204, None)

@@ -81,12 +81,23 @@ def check_week(campaign: Campaign, week: Week | str) -> Week:
     return week
 
 
+def refuse_future(week: Week, now: dt.datetime) -> None:
+    """A week that has not begun has nothing to report: composing it would only mislead."""
+    current = Week.of(clock.local(now).date())
+    if week > current:
+        raise WeekError(
+            f"周次 {week}（{week.label}）尚未开始，不能提前生成或发布通报："
+            f"本周为 {current}（{current.label}），请选择本周或以前的周次"
+        )
+
+
 def compose(
     campaign: Campaign, week: Week | str, *, now: dt.datetime | None = None
 ) -> dict[str, Any]:
     """The snapshot of ``week`` for ``campaign`` (a draft: no number yet)."""
     week = check_week(campaign, week)
     now = now or clock.now()
+    refuse_future(week, now)
     week_end = clock.end_of_day(week.sunday)
     as_of = min(now, week_end)
     settings = BulletinSettings.for_campaign(campaign)

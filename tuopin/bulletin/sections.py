@@ -76,6 +76,21 @@ def period_of(campaign: Campaign, week: Week):
     )
 
 
+def outstanding(campaign: Campaign, week: Week, now: dt.datetime) -> dict[str, Any]:
+    """What publishing now would freeze as unfinished: the week's deadline and unsigned units."""
+    from tuopin.reports import timeliness as report_timeliness
+
+    period = period_of(campaign, week)
+    if period is None:
+        return {"period": None, "deadline": None, "before_deadline": False, "unsigned": []}
+    return {
+        "period": str(period),
+        "deadline": clock.local(period.deadline),
+        "before_deadline": now < period.deadline,
+        "unsigned": [unit.name for unit in report_timeliness.unsigned_units(period)],
+    }
+
+
 def timeliness(campaign: Campaign, week: Week, as_of: dt.datetime) -> dict[str, Any]:
     """Every responsible unit once: on time, late (with the signing time), missing or exempt.
 

@@ -14,4 +14,5 @@ urlpatterns = [
     path("<int:pk>/docx/", views.download_docx, name="docx"),
     path("<int:pk>/chart/<slug:name>.png", views.chart_png, name="chart"),
     path("<int:pk>/reissue/", views.reissue_view, name="reissue"),
+    path("<int:pk>/delete/", views.delete_view, name="delete"),
 ]

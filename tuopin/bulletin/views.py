@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tuopin.bulletin import actions, charts
+from tuopin.bulletin import actions, charts, sections
 from tuopin.bulletin.compose import campaign_span
 from tuopin.bulletin.docx import render_docx
 from tuopin.bulletin.models import Bulletin, BulletinSettings, Status, county_codes_of
@@ -46,7 +46,9 @@ def _bulletin(request: HttpRequest, pk: int) -> Bulletin:
 
 
 def _publishable_campaign(request: HttpRequest, pk) -> Campaign:
-    campaign = get_object_or_404(_campaigns(request.user), pk=pk)
+    if not str(pk or "").strip().isdigit():
+        raise Http404("没有这个作战计划")
+    campaign = get_object_or_404(_campaigns(request.user), pk=int(pk))
     if not can(request.user, "bulletin.publish", campaign):
         raise PermissionDenied("您没有权限编发周通报")
     return campaign
@@ -163,8 +165,15 @@ def compose_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def publish_view(request: HttpRequest) -> HttpResponse:
+    """Publishing is two steps: this page names what is still missing, then HQ confirms."""
     campaign = _publishable_campaign(request, request.POST.get("campaign"))
-    week = request.POST.get("week", "")
+    try:
+        week = actions.current_or_past_week(campaign, request.POST.get("week", ""))
+    except WeekError as error:
+        messages.error(request, str(error))
+        return redirect("bulletin:archive")
+    if request.POST.get("confirm") != "yes":
+        return _confirm_publish(request, campaign, week)
     try:
         bulletin = actions.publish_bulletin(campaign, week, actor=request.user)
     except (WeekError, actions.BulletinError) as error:
@@ -174,6 +183,52 @@ def publish_view(request: HttpRequest) -> HttpResponse:
     return redirect("bulletin:detail", pk=bulletin.pk)
 
 
+def _confirm_publish(request: HttpRequest, campaign: Campaign, week: Week) -> HttpResponse:
+    published = actions.published_original(campaign, week)
+    if published is not None:
+        when = clock.local(published.published_at)
+        messages.error(
+            request,
+            f"{week} 的周通报已于{when:%m月%d日 %H:%M}发布为{published.number_label}："
+            "已发布的通报不能修改，如需更正请使用“更正重发”",
+        )
+        return redirect("bulletin:detail", pk=published.pk)
+    draft = Bulletin.objects.filter(campaign=campaign, week=str(week), status=Status.DRAFT).first()
+    outstanding = sections.outstanding(campaign, week, clock.now())
+    return render(
+        request,
+        "bulletin/confirm_publish.html",
+        {
+            "campaign": campaign,
+            "week": week,
+            "number": actions.next_number(campaign),
+            "draft": draft,
+            "outstanding": outstanding,
+            "now": clock.now(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Deleting a draft is two steps too: a confirmation page, then the delete."""
+    bulletin = _bulletin(request, pk)
+    if not can(request.user, "bulletin.publish", bulletin.campaign):
+        raise PermissionDenied("您没有权限删除周通报草稿")
+    if request.POST.get("confirm") != "yes" and not bulletin.is_published:
+        return render(request, "bulletin/confirm_delete.html", {"bulletin": bulletin})
+    try:
+        actions.delete_draft(bulletin, actor=request.user)
+    except actions.BulletinError as error:
+        messages.error(request, str(error))
+        if Bulletin.objects.filter(pk=bulletin.pk).exists():
+            return redirect("bulletin:detail", pk=bulletin.pk)
+        return redirect("bulletin:archive")
+    messages.success(request, f"已删除 {bulletin.week} 的周通报草稿")
+    return redirect("bulletin:archive")
+
+
 @login_required
 @require_POST
 def reissue_view(request: HttpRequest, pk: int) -> HttpResponse:
@@ -181,9 +236,12 @@ def reissue_view(request: HttpRequest, pk: int) -> HttpResponse:
     if not can(request.user, "bulletin.publish", bulletin.campaign):
         raise PermissionDenied("您没有权限更正周通报")
     try:
-        corrected = actions.reissue_bulletin(
-            bulletin, reason=request.POST.get("reason", ""), actor=request.user
-        )
+        reason = actions.check_reissue(bulletin, request.POST.get("reason", ""))
+        if request.POST.get("confirm") != "yes":
+            return render(
+                request, "bulletin/confirm_reissue.html", {"bulletin": bulletin, "reason": reason}
+            )
+        corrected = actions.reissue_bulletin(bulletin, reason=reason, actor=request.user)
     except actions.BulletinError as error:
         messages.error(request, str(error))
         return redirect("bulletin:detail", pk=bulletin.pk)

@@ -17,7 +17,8 @@ from ninja.security import SessionAuth
 from tuopin.lib import clock
 from tuopin.org.access import is_county_wide
 from tuopin.org.api import ErrorOut, TokenAuth
-from tuopin.reports import actions, timeliness
+from tuopin.org.models import ResponsibleUnit
+from tuopin.reports import actions, reminders, timeliness
 from tuopin.reports import payload as content
 from tuopin.reports.models import Period, Report
 
@@ -132,6 +133,17 @@ class TimelinessOut(Schema):
     pending: list[str]
     exempt: list[str]
     changed_after_signing: list[str]
+    unsigned: list[str] = Field(description="尚未签字：应报未免报、还没有签字版本的全部单位")
+
+
+class ChaseIn(Schema):
+    unit: int | None = Field(None, description="责任单位 id；不填则催报全部尚未签字的单位")
+
+
+class ChaseOut(Schema):
+    chased: list[str]
+    recently_chased: list[str] = Field(description="刚催报过、本次跳过的单位")
+    unreachable: list[str] = Field(description="没有可接收提醒账号的单位")
 
 
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
@@ -297,6 +309,31 @@ def period_timeliness(request, period_id: int):
             **{
                 key: [unit.name for unit in units] for key, units in result.items() if key != "late"
             },
+            "unsigned": [unit.name for unit in timeliness.unsigned_units(period)],
+        },
+    )
+
+
+@router.post(
+    "/periods/{period_id}/chase",
+    response={200: ChaseOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="催报（一个单位或全部尚未签字单位）",
+)
+def chase(request, period_id: int, payload: ChaseIn):
+    period = get_object_or_404(Period.objects.visible_to(request.user), pk=period_id)
+    unit = None
+    if payload.unit is not None:
+        unit = get_object_or_404(ResponsibleUnit, pk=payload.unit)
+    try:
+        result = reminders.chase(period, unit, actor=request.user, source="api")
+    except reminders.ChaseRefused as error:
+        return Status(409, {"detail": str(error)})
+    return Status(
+        200,
+        {
+            "chased": [chased.name for chased in result.chased],
+            "recently_chased": [chased.name for chased, _at in result.recently],
+            "unreachable": [chased.name for chased in result.unreachable],
         },
     )
 

@@ -319,8 +319,10 @@ class ReportEvent(models.Model):
 class Reminder(models.Model):
     """One digest to one recipient (a user or a group-robot webhook) at one reminder moment.
 
-    Rows are created with a unique key and claimed by setting ``sent_at`` with a conditional
-    UPDATE, so two workers never send the same digest twice.
+    Scheduled rows are created with a unique key and claimed by setting ``sent_at`` with a
+    conditional UPDATE, so two workers never send the same digest twice. A 催报 sent by HQ by hand
+    carries ``chased_by``; it is guarded by the report rows' lock and a quiet interval instead of
+    the key (two chases may fall on the same moment when the clock is frozen, as in the demo).
     """
 
     CHANNELS = [("app", "站内通知"), ("email", "邮件"), ("webhook", "群机器人")]
@@ -336,6 +338,14 @@ class Reminder(models.Model):
     body = models.TextField("内容")
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)
     error = models.CharField("发送错误", max_length=500, blank=True)
+    chased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="催报人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = "催报提醒"
@@ -343,7 +353,9 @@ class Reminder(models.Model):
         ordering = ["-due_at", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["period", "due_at", "channel", "address"], name="reminder_digest_unique"
+                fields=["period", "due_at", "channel", "address"],
+                condition=Q(chased_by__isnull=True),
+                name="reminder_digest_unique",
             )
         ]
 

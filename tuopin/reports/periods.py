@@ -104,22 +104,29 @@ def ensure_periods(campaign: Campaign, now: dt.datetime | None = None) -> int:
         created += len(new_periods)
         unit_ids = list(responsible_units(campaign).values_list("id", flat=True))
         for period in Period.objects.filter(campaign=campaign, closed_at__isnull=True):
-            have = set(period.reports.values_list("unit_id", flat=True))
-            missing = [unit_id for unit_id in unit_ids if unit_id not in have]
-            Report.objects.bulk_create(
-                [
-                    Report(
-                        period=period,
-                        unit_id=unit_id,
-                        deadline=period.deadline,
-                        closes_at=period.closes_at,
-                    )
-                    for unit_id in missing
-                ],
-                ignore_conflicts=True,
-            )
-            created += len(missing)
+            created += ensure_reports(period, unit_ids)
     return created
+
+
+def ensure_reports(period: Period, unit_ids: list[int] | None = None) -> int:
+    """Create the missing report rows of an open period (every responsible unit by default)."""
+    if unit_ids is None:
+        unit_ids = list(responsible_units(period.campaign).values_list("id", flat=True))
+    have = set(period.reports.values_list("unit_id", flat=True))
+    missing = [unit_id for unit_id in unit_ids if unit_id not in have]
+    Report.objects.bulk_create(
+        [
+            Report(
+                period=period,
+                unit_id=unit_id,
+                deadline=period.deadline,
+                closes_at=period.closes_at,
+            )
+            for unit_id in missing
+        ],
+        ignore_conflicts=True,
+    )
+    return len(missing)
 
 
 def current_period(campaign: Campaign, now: dt.datetime | None = None) -> Period | None:

@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from tuopin.lib import clock
 from tuopin.org.models import ResponsibleUnit
 from tuopin.plan.models import Action, Campaign
-from tuopin.reports.models import Period, Report, Timeliness
+from tuopin.reports.models import Period, Report, ReportEvent, Status, Timeliness
+from tuopin.reports.periods import responsible_units
 
 SIGNED = (Timeliness.ON_TIME, Timeliness.LATE)
 NOT_DUE = (Timeliness.PENDING, Timeliness.EXEMPT)
@@ -99,6 +101,119 @@ def period_timeliness(period: Period) -> dict[str, list]:
         if report.changed_after_signing:
             result["changed_after_signing"].append(report.unit)
     return result
+
+
+@dataclass
+class RosterRow:
+    """One unit expected to report in a period, with its report (None: no report row yet)."""
+
+    unit: ResponsibleUnit
+    report: Report | None
+    last_chase: ReportEvent | None = None  # the latest 催报, filled in by the period page
+
+    @property
+    def status(self) -> str:
+        return self.report.status if self.report is not None else Status.NOT_STARTED
+
+    @property
+    def status_label(self) -> str:
+        return Status(self.status).label
+
+    @property
+    def signed(self) -> bool:
+        return self.report is not None and self.report.first_signed_at is not None
+
+    @property
+    def exempt(self) -> bool:
+        return self.report is not None and self.report.timeliness == Timeliness.EXEMPT
+
+    @property
+    def unsigned(self) -> bool:
+        """Expected to sign and has no signed version yet (whatever the deadline says)."""
+        return not self.signed and not self.exempt
+
+
+def period_roster(period: Period, reports=None) -> list[RosterRow]:
+    """Every unit expected to report in ``period``, ordered by kind and name.
+
+    A unit that became responsible after the period's report rows were made has no row until
+    the worker's next pass; while the period is not closed it is still expected (and unsigned).
+    ``reports`` narrows the rows to what a user may see; units without a row are only listed
+    when it is not given (county-wide readers).
+    """
+    visible = Report.objects.all() if reports is None else reports
+    rows = [
+        RosterRow(report.unit, report)
+        for report in visible.filter(period=period).select_related("unit", "current_version")
+    ]
+    if reports is None and period.closed_at is None:
+        have = {row.unit.pk for row in rows}
+        rows += [
+            RosterRow(unit, None)
+            for unit in responsible_units(period.campaign)
+            if unit.pk not in have
+        ]
+    return sorted(rows, key=lambda row: (row.unit.kind, row.unit.name))
+
+
+# The period page's filters: key → (label, which rows it keeps).
+ROSTER_FILTERS: dict[str, tuple[str, Callable[[RosterRow], bool]]] = {
+    "all": ("全部", lambda row: True),
+    "unsigned": ("尚未签字", lambda row: row.unsigned),
+    "not_started": ("未填报", lambda row: row.unsigned and row.status == Status.NOT_STARTED),
+    "draft": ("草稿", lambda row: row.unsigned and row.status == Status.DRAFT),
+    "submitted": ("待签字", lambda row: row.unsigned and row.status == Status.SUBMITTED),
+    "signed": ("已签字", lambda row: row.signed),
+    "on_time": ("按时", lambda row: _timeliness(row) == Timeliness.ON_TIME),
+    "late": ("迟报", lambda row: _timeliness(row) == Timeliness.LATE),
+    "missing": ("漏报", lambda row: _timeliness(row) == Timeliness.MISSING),
+    "returned": ("已退回", lambda row: row.status == Status.RETURNED),
+    "changed": ("签字后有更改", lambda row: bool(row.report and row.report.changed_after_signing)),
+    "exempt": ("免报", lambda row: row.exempt),
+}
+# Sorting by status puts the furthest behind first: nothing, a draft, waiting for the head …
+STATUS_ORDER = [
+    Status.NOT_STARTED,
+    Status.DRAFT,
+    Status.SUBMITTED,
+    Status.RETURNED,
+    Status.SIGNED,
+    Status.RECEIVED,
+]
+ROSTER_SORTS: dict[str, tuple[str, Callable[[RosterRow], tuple]]] = {
+    "unit": ("按单位", lambda row: (row.unit.kind, row.unit.name)),
+    "status": (
+        "按状态",
+        lambda row: (row.exempt, STATUS_ORDER.index(row.status), row.unit.kind, row.unit.name),
+    ),
+    "signed_at": (
+        "按签字时间",
+        lambda row: (
+            not row.signed,
+            row.report.first_signed_at if row.signed else dt.datetime.max.replace(tzinfo=dt.UTC),
+            row.unit.kind,
+            row.unit.name,
+        ),
+    ),
+}
+
+
+def _timeliness(row: RosterRow) -> str:
+    return row.report.timeliness if row.report is not None else Timeliness.PENDING
+
+
+def roster_counts(rows: list[RosterRow]) -> dict[str, int]:
+    """How many rows each filter keeps, plus ``expected``: every unit not exempt."""
+    counts = {
+        key: sum(1 for row in rows if keep(row)) for key, (_label, keep) in ROSTER_FILTERS.items()
+    }
+    counts["expected"] = counts["all"] - counts["exempt"]
+    return counts
+
+
+def unsigned_units(period: Period) -> list[ResponsibleUnit]:
+    """The units still expected to sign this period (the 催报 list, the bulletin's 未报)."""
+    return [row.unit for row in period_roster(period) if row.unsigned]
 
 
 def _reports(campaign: Campaign, periods: list[Period] | None = None):

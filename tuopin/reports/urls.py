@@ -6,6 +6,7 @@ app_name = "reports"
 urlpatterns = [
     path("", views.home, name="home"),
     path("period/<int:pk>/", views.period_page, name="period"),
+    path("period/<int:pk>/chase/", views.chase_view, name="chase"),
     path("period/<int:pk>/agenda/", views.agenda_page, name="agenda"),
     path("report/<int:pk>/", views.report_page, name="report"),
     path("report/<int:pk>/edit/", views.edit_page, name="edit"),

@@ -8,19 +8,23 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tuopin.lib import clock
 from tuopin.org.access import can, has_capability, is_county_wide, visible_q
+from tuopin.org.models import ResponsibleUnit
 from tuopin.plan.models import Campaign
-from tuopin.reports import actions, agenda, timeliness
+from tuopin.reports import actions, agenda, reminders, timeliness
 from tuopin.reports import payload as content
 from tuopin.reports.models import (
     Attachment,
     Notification,
     Period,
+    Reminder,
     ReminderSlot,
     Report,
     ReportVersion,
@@ -87,24 +91,99 @@ def period_page(request: HttpRequest, pk: int) -> HttpResponse:
     period = get_object_or_404(
         Period.objects.visible_to(request.user).select_related("campaign"), pk=pk
     )
-    reports = (
-        Report.objects.visible_to(request.user)
-        .filter(period=period)
-        .select_related("unit", "current_version")
-        .order_by("unit__kind", "unit__name")
+    county_wide = is_county_wide(request.user)
+    # County-wide readers see every expected unit, also one that has no report row yet.
+    rows = timeliness.period_roster(
+        period, None if county_wide else Report.objects.visible_to(request.user)
     )
-    summary = timeliness.period_timeliness(period) if is_county_wide(request.user) else None
+    counts = timeliness.roster_counts(rows)
+    notices = []
+    show = request.GET.get("show") or "all"
+    if show not in timeliness.ROSTER_FILTERS:
+        notices.append(f"筛选条件“{show}”无效，已显示全部单位")
+        show = "all"
+    sort = request.GET.get("sort") or "unit"
+    if sort not in timeliness.ROSTER_SORTS:
+        notices.append(f"排序方式“{sort}”无效，已按单位排序")
+        sort = "unit"
+    keep = timeliness.ROSTER_FILTERS[show][1]
+    shown = sorted((row for row in rows if keep(row)), key=timeliness.ROSTER_SORTS[sort][1])
+    now = clock.now()
+    may_chase = (
+        can(request.user, "reports.manage", period)
+        and period.closed_at is None
+        and period.opens_at <= now
+    )
+    if may_chase:
+        chases = reminders.last_chases(period)
+        for row in shown:
+            row.last_chase = chases.get(row.unit.pk)
     return render(
         request,
         "reports/period.html",
         {
             "period": period,
-            "reports": reports,
-            "summary": summary,
-            "state": period.state_label(clock.now()),
+            "rows": shown,
+            "counts": counts,
+            "county_wide": county_wide,
+            "filters": [
+                (key, label, counts[key])
+                for key, (label, _keep) in timeliness.ROSTER_FILTERS.items()
+            ],
+            "sorts": [(key, label) for key, (label, _key) in timeliness.ROSTER_SORTS.items()],
+            "show": show,
+            "sort": sort,
+            "notices": notices,
+            "may_chase": may_chase,
+            "state": period.state_label(now),
             "unread": _unread(request.user),
         },
     )
+
+
+@login_required
+@require_POST
+def chase_view(request: HttpRequest, pk: int) -> HttpResponse:
+    period = get_object_or_404(
+        Period.objects.visible_to(request.user).select_related("campaign"), pk=pk
+    )
+    if not can(request.user, "reports.manage", period):
+        raise PermissionDenied("只有县脱贫办可以催报")
+    unit = None
+    chosen = request.POST.get("unit", "").strip()
+    if chosen:
+        if not chosen.isdigit():
+            raise Http404("没有这个单位")
+        unit = get_object_or_404(ResponsibleUnit, pk=int(chosen))
+    try:
+        result = reminders.chase(period, unit, actor=request.user)
+    except reminders.ChaseRefused as error:
+        messages.error(request, str(error))
+    else:
+        names = "、".join(chased.name for chased in result.chased)
+        messages.success(request, f"已向 {len(result.chased)} 个单位催报：{names}")
+        if result.recently:
+            recent = "、".join(
+                f"{chased.name}（{clock.local(at):%H:%M}）" for chased, at in result.recently
+            )
+            messages.info(request, f"{recent}刚催报过，本次未重复催报")
+        if result.unreachable:
+            unreachable = "、".join(chased.name for chased in result.unreachable)
+            messages.warning(request, f"{unreachable}没有可接收提醒的账号，请电话联系")
+        failed = Reminder.objects.filter(pk__in=result.reminder_ids).exclude(error="").count()
+        if failed:
+            messages.warning(
+                request, f"有 {failed} 条提醒发送失败（已记录），请检查邮件或群机器人设置"
+            )
+    return redirect(_period_url(period, request.POST.get("next_query", "")))
+
+
+def _period_url(period: Period, query: str) -> str:
+    """Back to the period page with the filter and sort the user had (only those two)."""
+    kept = QueryDict(query).dict()
+    params = {key: kept[key] for key in ("show", "sort") if kept.get(key)}
+    url = reverse("reports:period", args=[period.pk])
+    return f"{url}?{urlencode(params)}" if params else url
 
 
 def _detail_context(request: HttpRequest, report: Report) -> dict:

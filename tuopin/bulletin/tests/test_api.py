@@ -69,3 +69,15 @@ def test_it_composes_and_publishes_for_hq_only(campaign, world, login):
         == 401
     )
     assert Bulletin.objects.filter(status=Status.PUBLISHED).count() == 1
+
+
+def test_it_deletes_drafts_but_not_published_issues(issues, world, login):
+    published, draft = issues
+    assert login(world.viewer).delete(f"/api/bulletin/{draft.pk}").status_code == 404
+    assert login(world.viewer).delete(f"/api/bulletin/{published.pk}").status_code == 403
+    assert login(None).delete(f"/api/bulletin/{draft.pk}").status_code == 401
+    client = login(world.hq)
+    refused = client.delete(f"/api/bulletin/{published.pk}")
+    assert refused.status_code == 409 and "已发布的通报不能删除" in refused.json()["detail"]
+    assert client.delete(f"/api/bulletin/{draft.pk}").status_code == 204
+    assert list(Bulletin.objects.values_list("pk", flat=True)) == [published.pk]

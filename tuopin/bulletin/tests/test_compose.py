@@ -163,11 +163,12 @@ def test_it_says_so_when_a_week_has_no_reports(campaign):
     may = compose(campaign, "2018-W20")
     assert may["state"] == "no_reports"
     assert "尚无周报填报周期" in may["notice"]
-    # Week 30's period opened at 12:00 today and nobody has signed yet.
-    current = compose(campaign, "2018-W30")
+    # Week 30's period opened at 12:00 last Friday and nobody has signed yet.
+    with clock.frozen("2018-07-23T09:00:00+08:00"):
+        current = compose(campaign, "2018-W30")
     assert current["state"] == "no_reports"
     assert current["notice"] == (
-        "截至2018年7月20日16:00，2018年第30周（7月23日—29日）尚无单位签字报送周报。"
+        "截至2018年7月23日09:00，2018年第30周（7月23日—29日）尚无单位签字报送周报。"
     )
     assert sorted(current["timeliness"]["missing"]) == sorted(
         u.name for u in responsible_units(campaign)

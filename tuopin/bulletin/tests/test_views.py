@@ -123,14 +123,19 @@ def test_it_lets_hq_compose_and_publish(campaign, world, login):
     assert response.status_code == 302 and response["Location"] == reverse(
         "bulletin:detail", args=[draft.pk]
     )
+    asked = client.post(reverse("bulletin:publish"), {"campaign": campaign.pk, "week": "2018-W29"})
+    assert asked.status_code == 200 and "确认发布第1期" in asked.content.decode()
+    assert not Bulletin.objects.filter(status=Status.PUBLISHED).exists()
     response = client.post(
-        reverse("bulletin:publish"), {"campaign": campaign.pk, "week": "2018-W29"}
+        reverse("bulletin:publish"), {"campaign": campaign.pk, "week": "2018-W29", "confirm": "yes"}
     )
     issue = Bulletin.objects.get(status=Status.PUBLISHED)
     assert issue.pk == draft.pk and issue.number == 1
     assert response["Location"] == reverse("bulletin:detail", args=[issue.pk])
     again = client.post(
-        reverse("bulletin:publish"), {"campaign": campaign.pk, "week": "2018-W29"}, follow=True
+        reverse("bulletin:publish"),
+        {"campaign": campaign.pk, "week": "2018-W29", "confirm": "yes"},
+        follow=True,
     )
     assert "已发布的通报不能修改" in again.content.decode()
     bad = client.post(
@@ -158,8 +163,18 @@ def test_it_reissues_from_the_page(issues, world, login):
         .status_code
         == 403
     )
-    response = login(world.hq).post(
-        reverse("bulletin:reissue", args=[published.pk]), {"reason": "数据更正"}
+    client = login(world.hq)
+    empty = client.post(
+        reverse("bulletin:reissue", args=[published.pk]), {"reason": " "}, follow=True
+    )
+    assert "请填写更正原因" in empty.content.decode()
+    asked = client.post(reverse("bulletin:reissue", args=[published.pk]), {"reason": "数据更正"})
+    assert asked.status_code == 200
+    assert "更正原因：数据更正" in asked.content.decode()
+    assert "确认发布更正版" in asked.content.decode()
+    assert not Bulletin.objects.filter(replaces=published).exists()
+    response = client.post(
+        reverse("bulletin:reissue", args=[published.pk]), {"reason": "数据更正", "confirm": "yes"}
     )
     corrected = Bulletin.objects.get(replaces=published)
     assert response["Location"] == reverse("bulletin:detail", args=[corrected.pk])

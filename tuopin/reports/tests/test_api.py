@@ -215,3 +215,29 @@ def test_it_still_checks_csrf_for_a_browser_session(setup, world):
         )
     assert response.status_code == 403
     assert ReportVersion.objects.count() == 0
+
+
+def test_it_lists_the_unsigned_units_and_chases_them(friday, world, mail):
+    from tuopin.reports.models import Reminder
+
+    hq = Api(world.hq)
+    figures = hq.get(f"/periods/{friday.period.pk}/timeliness").json()
+    assert figures["unsigned"] == ["县卫计局", "东风镇", "城关镇"]
+    one = hq.send("post", f"/periods/{friday.period.pk}/chase", {"unit": world.health.pk})
+    assert one.status_code == 200
+    assert one.json() == {"chased": ["县卫计局"], "recently_chased": [], "unreachable": []}
+    rest = hq.send("post", f"/periods/{friday.period.pk}/chase", {})
+    assert rest.json() == {
+        "chased": ["东风镇", "城关镇"],
+        "recently_chased": ["县卫计局"],
+        "unreachable": ["东风镇"],
+    }
+    again = hq.send("post", f"/periods/{friday.period.pk}/chase", {})
+    assert again.status_code == 409 and "30 分钟内不重复催报" in again.json()["detail"]
+    sent = Reminder.objects.count()
+    for who, expected in (("viewer", 403), ("reporter", 403), ("other_cadre", 404), (None, 401)):
+        api = Api(getattr(world, who) if who else None)
+        response = api.send("post", f"/periods/{friday.period.pk}/chase", {"unit": world.health.pk})
+        assert response.status_code == expected
+    assert Reminder.objects.count() == sent
+    assert ReportEvent.objects.filter(action="催报").count() == 3

@@ -11,39 +11,13 @@ from tuopin.lib import clock
 from tuopin.reports import actions, reminders
 from tuopin.reports.models import Notification, Reminder
 from tuopin.reports.periods import rule_for
-from tuopin.reports.tests.conftest import values_for
-from tuopin.reports.tests.servers import smtp_server, webhook_server
+from tuopin.reports.tests.conftest import give_emails, values_for
 
 THURSDAY_1700 = clock.at(dt.date(2018, 7, 19), 17, 0, 30)
 
 
-@pytest.fixture
-def mail(settings):
-    with smtp_server() as server:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST = "127.0.0.1"
-        settings.EMAIL_PORT = server.server_address[1]
-        settings.EMAIL_USE_TLS = False
-        yield server
-
-
-@pytest.fixture
-def hook(setup):
-    with webhook_server() as server:
-        rule = rule_for(setup.campaign)
-        rule.webhook_url = f"http://127.0.0.1:{server.server_address[1]}/cgi-bin/webhook/send?key=t"
-        rule.save()
-        yield server
-
-
-def _emails(world):
-    for user in (world.reporter, world.head, world.other_reporter, world.town_head):
-        user.email = f"{user.username}@longxian.gov.cn"
-        user.save(update_fields=["email"])
-
-
 def test_it_sends_one_digest_per_recipient_by_email_webhook_and_in_app(setup, world, mail, hook):
-    _emails(world)
+    give_emails(world)
     report = setup.report(world.transport)
     with clock.frozen("2018-07-19T10:00:00+08:00"):
         actions.save_report(world.reporter, report, values_for(setup), revision=0)
@@ -104,7 +78,7 @@ def test_it_sends_nothing_before_the_moment_or_long_after(setup, world, hook):
 def test_it_records_a_failed_channel_and_goes_on(setup, world, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 1
-    _emails(world)
+    give_emails(world)
     reminders.send_due(THURSDAY_1700)
     failed = Reminder.objects.filter(channel="email")
     assert failed.count() == 4
@@ -114,7 +88,7 @@ def test_it_records_a_failed_channel_and_goes_on(setup, world, settings):
 
 def test_it_never_sends_twice_when_a_second_worker_runs_in_between(setup, world, mail):
     """Worker B runs a whole pass while worker A is delivering its first claimed digest."""
-    _emails(world)
+    give_emails(world)
     real = reminders.deliver
     calls = []
 
@@ -141,7 +115,7 @@ IN_MEMORY_SQLITE = pytest.mark.skipif(
 @IN_MEMORY_SQLITE
 @pytest.mark.django_db(transaction=True)
 def test_it_sends_once_when_two_workers_run_at_the_same_time(setup, world, mail):
-    _emails(world)
+    give_emails(world)
     barrier = threading.Barrier(2)
     results = []
 
