@@ -25,6 +25,7 @@ from tuopin.lib.citizen_id import mask, mask_phone
 from tuopin.org import audit
 from tuopin.org.access import can, has_capability, may_see_personal_data
 from tuopin.org.models import AuditEvent, Level, OrgUnit
+from tuopin.org.widgets import DateInput
 from tuopin.registry import actions, codes
 from tuopin.registry.exporter import write_registry, write_template
 from tuopin.registry.importer import plan_import, shown_value
@@ -45,9 +46,11 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     households = Household.objects.visible_to(user).active()
     query = request.GET.get("q", "")[:50]
+    include_closed = request.GET.get("closed") == "1"
     results = None
     if query.strip():
-        found = households.search(query).select_related("village").order_by("household_no")
+        searched = Household.objects.visible_to(user) if include_closed else households
+        found = searched.search(query).select_related("village").order_by("household_no")
         results = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
         for household in results:
             household.shown_id = mask(household.head_id_number)
@@ -77,6 +80,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "registry/home.html",
         {
             "query": query,
+            "include_closed": include_closed,
             "results": results,
             "villages": village_page,
             "totals": totals,
@@ -190,6 +194,7 @@ def household_page(request: HttpRequest, household_no: str) -> HttpResponse:
             else mask_phone(household.helper_phone),
             "history": _history(household, [p.pk for p in members]),
             "can_edit": can(request.user, "registry.edit", household),
+            "can_reopen": can(request.user, "registry.reopen", household),
             "causes": shown_value("other_causes", household.other_causes),
             "edit_form": HouseholdForm(instance=household),
         },
@@ -200,7 +205,7 @@ class HouseholdForm(forms.ModelForm):
     class Meta:
         model = Household
         fields = list(actions.EDITABLE_FIELDS)
-        widgets = {"housing_appraised_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"housing_appraised_on": DateInput()}
 
 
 @login_required
@@ -232,6 +237,9 @@ def household_close(request: HttpRequest, household_no: str) -> HttpResponse:
     household = _household_for(request, household_no)
     if not can(request.user, "registry.edit", household):
         raise PermissionDenied("您没有注销该户的权限")
+    if request.POST.get("confirm") != "1":
+        messages.error(request, "未注销：请勾选“确认注销该户”后再提交")
+        return redirect("registry:household", household_no=household.household_no)
     try:
         actions.close_household(request.user, household, request.POST.get("reason", ""))
     except ValueError as error:
@@ -240,6 +248,21 @@ def household_close(request: HttpRequest, household_no: str) -> HttpResponse:
         messages.success(
             request, f"户 {household.household_no} 已注销（档案保留，可在变更记录中查看）"
         )
+    return redirect("registry:household", household_no=household.household_no)
+
+
+@login_required
+@require_POST
+def household_reopen(request: HttpRequest, household_no: str) -> HttpResponse:
+    household = _household_for(request, household_no)
+    if not can(request.user, "registry.reopen", household):
+        raise PermissionDenied("只有县指挥部和镇干部可以恢复已注销的户")
+    try:
+        actions.reopen_household(request.user, household, request.POST.get("reason", ""))
+    except ValueError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"户 {household.household_no} 已恢复")
     return redirect("registry:household", household_no=household.household_no)
 
 

@@ -37,10 +37,15 @@ def test_it_runs_the_whole_cycle_in_the_browser(setup, world, login, settings, t
         response = client.post(reverse("reports:edit", args=[report.pk]), _form(setup))
         assert response.status_code == 302
         upload = SimpleUploadedFile("照片.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100)
-        response = client.post(reverse("reports:upload", args=[report.pk]), {"file": upload})
-        assert response.status_code == 302
         response = client.post(
-            reverse("reports:edit", args=[report.pk]), _form(setup, intent="submit", revision=2)
+            reverse("reports:edit", args=[report.pk]),
+            {**_form(setup, intent="upload", revision=1), "file": upload},
+        )
+        assert response.url == reverse("reports:edit", args=[report.pk])
+        report.refresh_from_db()
+        response = client.post(
+            reverse("reports:edit", args=[report.pk]),
+            _form(setup, intent="submit", revision=report.revision),
         )
         assert response.status_code == 302
         report.refresh_from_db()
@@ -51,7 +56,8 @@ def test_it_runs_the_whole_cycle_in_the_browser(setup, world, login, settings, t
         page = client.get(reverse("reports:report", args=[report.pk]))
         assert "确认内容并签字" in page.content.decode()
         response = client.post(
-            reverse("reports:sign", args=[report.pk]), {"revision": report.revision}
+            reverse("reports:sign", args=[report.pk]),
+            {"revision": report.revision, "confirm": "1"},
         )
         assert response.status_code == 302
     report.refresh_from_db()
@@ -76,7 +82,10 @@ def test_it_runs_the_whole_cycle_in_the_browser(setup, world, login, settings, t
         )
         report.refresh_from_db()
         client = login(world.head)
-        client.post(reverse("reports:sign", args=[report.pk]), {"revision": report.revision})
+        client.post(
+            reverse("reports:sign", args=[report.pk]),
+            {"revision": report.revision, "confirm": "1"},
+        )
         report.refresh_from_db()
         client = login(world.hq)
         client.post(reverse("reports:receive", args=[report.pk]), {"revision": report.revision})
@@ -129,11 +138,15 @@ def test_it_refuses_an_attachment_of_the_wrong_type(setup, world, login, setting
         client = login(world.reporter)
         fake = SimpleUploadedFile("scan.pdf", b"MZ\x90\x00 not a pdf")
         response = client.post(
-            reverse("reports:upload", args=[report.pk]), {"file": fake}, follow=True
+            reverse("reports:edit", args=[report.pk]),
+            {**_form(setup, intent="upload"), "file": fake},
+            follow=True,
         )
         exe = SimpleUploadedFile("tool.exe", b"MZ")
         response2 = client.post(
-            reverse("reports:upload", args=[report.pk]), {"file": exe}, follow=True
+            reverse("reports:edit", args=[report.pk]),
+            {**_form(setup, intent="upload", revision=1), "file": exe},
+            follow=True,
         )
     assert "内容与扩展名 .pdf 不符" in response.content.decode()
     assert "类型不支持" in response2.content.decode()
