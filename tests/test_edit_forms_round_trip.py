@@ -40,7 +40,7 @@ DATE_TYPES = {"date", "time", "datetime-local", "month", "week"}
 SKIP_PATHS = re.compile(
     r"^/(logout|admin|api)/|/(export|download|template|attachment)|\.(xlsx|docx|csv|json)$"
 )
-PAGES_PER_ROUTE = 4
+PAGES_PER_ROUTE = 1
 MAX_PAGES = 400
 # Tables a save may legitimately write without changing the record: sessions and the audit of
 # who looked at personal data.

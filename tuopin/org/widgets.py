@@ -11,7 +11,8 @@ from django import forms
 
 ISO_DATE = "%Y-%m-%d"
 ISO_TIME = "%H:%M"
-ISO_DATETIME = "%Y-%m-%dT%H:%M"
+# With seconds: a deadline of 23:59:59 shown as 23:59 would be saved back as 23:59:00.
+ISO_DATETIME = "%Y-%m-%dT%H:%M:%S"
 
 
 class DateInput(forms.DateInput):
@@ -32,4 +33,5 @@ class DateTimeInput(forms.DateTimeInput):
     input_type = "datetime-local"
 
     def __init__(self, attrs: dict | None = None) -> None:
-        super().__init__(attrs, format=ISO_DATETIME)
+        # step=1 lets the picker show and keep the seconds.
+        super().__init__({"step": "1", **(attrs or {})}, format=ISO_DATETIME)

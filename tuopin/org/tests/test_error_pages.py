@@ -40,7 +40,7 @@ def test_it_explains_an_expired_form_in_chinese(world):
     page = response.content.decode()
     assert response.status_code == 403
     assert "页面已过期，未保存（403）" in page
-    assert "CSRF" not in page
+    assert "CSRF verification failed" not in page
 
 
 def test_it_renders_the_500_page_without_the_database(rf):
