@@ -10,6 +10,9 @@ admin.site.site_title = "tuopin 后台"
 admin.site.index_title = "脱贫攻坚指挥部后台"
 admin.site.login_form = AdminLoginForm
 
+handler403 = org_views.permission_denied
+handler404 = org_views.page_not_found
+
 urlpatterns = [
     path("", org_views.home, name="home"),
     path("login/", org_views.login_view, name="login"),

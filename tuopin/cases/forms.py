@@ -7,6 +7,7 @@ from django import forms
 from tuopin.cases.limits import LEVELS, STAGE_LABELS, STAGES_WITH_PARK
 from tuopin.cases.models import Kind, Rating, Source, State
 from tuopin.org.models import Level, OrgUnit, ResponsibleUnit
+from tuopin.org.widgets import DateInput, DateTimeInput
 
 
 class OrgUnitChoiceField(forms.ModelChoiceField):
@@ -82,13 +83,13 @@ class AssignForm(NoteForm):
     due_at = forms.DateTimeField(
         label="办理期限（可选，默认按时限表）",
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=DateTimeInput(),
     )
 
 
 class VisitForm(forms.Form):
     org_unit = OrgUnitChoiceField(label="督查地点", queryset=OrgUnit.objects.none())
-    visited_on = forms.DateField(label="督查日期", widget=forms.DateInput(attrs={"type": "date"}))
+    visited_on = forms.DateField(label="督查日期", widget=DateInput())
     inspectors = forms.CharField(label="督查人员", max_length=200)
     is_unannounced = forms.BooleanField(label="暗访", required=False)
     cadres_expected = forms.IntegerField(label="应在岗驻村干部", min_value=0, initial=0)
@@ -120,7 +121,7 @@ class FindingForm(forms.Form):
         label="整改责任单位",
         queryset=ResponsibleUnit.objects.filter(is_active=True).order_by("kind", "name"),
     )
-    due_on = forms.DateField(label="整改期限", widget=forms.DateInput(attrs={"type": "date"}))
+    due_on = forms.DateField(label="整改期限", widget=DateInput())
 
 
 class LimitForm(forms.Form):
@@ -139,7 +140,7 @@ class LimitForm(forms.Form):
 
 
 class CalendarDayForm(forms.Form):
-    day = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(label="日期", widget=DateInput())
     is_working_day = forms.TypedChoiceField(
         label="安排", choices=[("0", "放假"), ("1", "上班（调休）")], coerce=lambda v: v == "1"
     )

@@ -29,6 +29,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "reports.manage",
             "registry.edit",
             "registry.import",
+            "registry.reopen",
             "personal_data.view",
             "assess.manage",
             "assess.visit",
@@ -47,6 +48,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         {
             "registry.edit",
             "registry.import",
+            # Reopening a closed household changes the town's counts: town level and above.
+            "registry.reopen",
             "personal_data.view",
             "cases.register",
             "cases.handle",

@@ -6,23 +6,29 @@ from django.urls import NoReverseMatch, reverse
 
 from tuopin.lib import clock
 
-# (URL name, label); an entry appears once its app provides the URL.
+# (URL name, label, needs a scope); an entry appears once its app provides the URL. The boards,
+# the registry, the assessment and the org tree show a place: a department's reporter or head
+# has no place (only a unit), so those entries would only refuse them.
 NAVIGATION = [
-    ("dashboard:home", "指挥大屏"),
-    ("plan:home", "作战计划"),
-    ("reports:home", "周报"),
-    ("bulletin:archive", "周通报"),
-    ("registry:home", "建档立卡"),
-    ("assess:home", "退出评估"),
-    ("cases:home", "问题台账"),
-    ("org:browse", "组织机构"),
+    ("dashboard:home", "指挥大屏", True),
+    ("plan:home", "作战计划", False),
+    ("reports:home", "周报", False),
+    ("bulletin:archive", "周通报", False),
+    ("registry:home", "建档立卡", True),
+    ("assess:home", "退出评估", True),
+    ("cases:home", "问题台账", False),
+    ("org:browse", "组织机构", True),
 ]
 
 
 def navigation(request) -> dict:
     items = []
-    if getattr(request, "user", None) is not None and request.user.is_authenticated:
-        for name, label in NAVIGATION:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        has_place = user.scope_id is not None or user.is_superuser
+        for name, label, needs_scope in NAVIGATION:
+            if needs_scope and not has_place:
+                continue
             try:
                 url = reverse(name)
             except NoReverseMatch:

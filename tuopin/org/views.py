@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
@@ -12,18 +14,44 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tuopin.org import throttle
 from tuopin.org.forms import LoginForm
-from tuopin.org.models import Level, OrgUnit
+from tuopin.org.models import Level, OrgUnit, Role
+
+# Where a role starts when its first page is not the board of its scope: a unit's reporter and
+# head fill and sign their unit's report, so they start on this week's report.
+FIRST_PAGE_BY_ROLE = {Role.UNIT_REPORTER: "reports:current", Role.UNIT_HEAD: "reports:current"}
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_authenticated:
+    user = request.user
+    if not user.is_authenticated:
         return redirect("login")
-    for name in ("dashboard:home", "org:browse"):
+    names = [FIRST_PAGE_BY_ROLE.get(user.role, "")]
+    if user.scope_id is not None or user.is_superuser:
+        names.append("dashboard:home")
+    for name in [*names, "reports:home"]:
         try:
             return redirect(reverse(name))
         except NoReverseMatch:
             continue
     return redirect("org:browse")
+
+
+# Django's own messages name models ("No Household matches the given query."); only the
+# project's own reasons, written in Chinese, reach the page.
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _reason(exception: Exception | None) -> str:
+    message = exception.args[0] if exception is not None and exception.args else ""
+    return message if isinstance(message, str) and CHINESE.search(message) else ""
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "403.html", {"reason": _reason(exception)}, status=403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", {"reason": _reason(exception)}, status=404)
 
 
 @require_http_methods(["GET", "POST"])

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.http import QueryDict
 
 from tuopin.lib import clock, planparse
+from tuopin.org.widgets import DateInput, DateTimeInput, TimeInput
 from tuopin.plan.models import Comparator, Per
 
 ALLOWED_SUFFIXES = (".txt", ".docx")
@@ -45,17 +46,13 @@ class _InstanceForm(forms.Form):
 class CampaignForm(_InstanceForm):
     title = forms.CharField(label="标题", max_length=200)
     issuer = forms.CharField(label="印发单位", max_length=200, required=False)
-    issued_on = forms.DateField(
-        label="印发日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    issued_on = forms.DateField(label="印发日期", required=False, widget=DateInput())
     reporting_weekday = forms.TypedChoiceField(
         label="周报截止星期",
         coerce=int,
         choices=[(i, f"星期{'一二三四五六日'[i - 1]}") for i in range(1, 8)],
     )
-    reporting_time = forms.TimeField(
-        label="周报截止时间", widget=forms.TimeInput(attrs={"type": "time"})
-    )
+    reporting_time = forms.TimeField(label="周报截止时间", widget=TimeInput())
     reporting_sign_off = forms.BooleanField(label="周报须主要领导签字", required=False)
     is_active = forms.BooleanField(label="当前作战计划", required=False)
 
@@ -71,7 +68,7 @@ class ActionForm(_InstanceForm):
 class MilestoneForm(forms.Form):
     deadline = forms.DateTimeField(
         label="截止时间",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=DateTimeInput(),
     )
     text = forms.CharField(label="原文条款", widget=forms.Textarea(attrs={"rows": 3}))
     target_value = forms.DecimalField(

@@ -426,6 +426,41 @@ def close_household(user, household: Household, reason: str) -> None:
         )
 
 
+def reopen_household(user, household: Household, reason: str) -> None:
+    """Undo a closing: the household and the members closed with it are active again."""
+    require(user, "registry.reopen", household)
+    reason = reason.strip()
+    if not reason:
+        raise ValueError("请填写恢复原因")
+    with transaction.atomic():
+        locked = Household.objects.select_for_update().get(pk=household.pk)
+        if locked.is_active:
+            raise ValueError("该户未注销，无需恢复")
+        closed_with_it = list(
+            locked.members.filter(
+                is_active=False, closed_at=locked.closed_at, closed_reason__startswith="随户注销"
+            )
+        )
+        audit.apply_changes(
+            locked,
+            {"is_active": True, "closed_reason": "", "closed_at": None},
+            actor=user,
+            action="恢复",
+            note=f"恢复原因：{reason}"[:200],
+        )
+        for person in closed_with_it:
+            person.is_active = True
+            person.closed_reason = ""
+            person.closed_at = None
+        Person.objects.bulk_update(closed_with_it, ["is_active", "closed_reason", "closed_at"])
+        audit.record_many(
+            [(p, {"is_active": [False, True]}) for p in closed_with_it],
+            actor=user,
+            action="随户恢复",
+            source="web",
+        )
+
+
 _CODE_LENGTHS = (15, 12, 9, 6)  # group, village, town, county
 
 

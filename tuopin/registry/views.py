@@ -24,6 +24,7 @@ from tuopin.lib import clock
 from tuopin.org import audit, privacy
 from tuopin.org.access import can, has_capability
 from tuopin.org.models import AuditEvent, Level, OrgUnit
+from tuopin.org.widgets import DateInput
 from tuopin.registry import actions, codes
 from tuopin.registry.exporter import write_registry, write_template
 from tuopin.registry.importer import plan_import, shown_value
@@ -50,13 +51,15 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     households = Household.objects.visible_to(user).active()
     query = request.GET.get("q", "")[:50]
+    include_closed = request.GET.get("closed") == "1"
     results = None
     if query.strip():
         by_id = privacy.disclosure(user).unmasked
         if not by_id and citizen_id_query(query) is not None:
             messages.warning(request, "按证件号码查找需要查看个人信息的权限；请按户编号或姓名查找")
         found = (
-            households.search(query, by_citizen_id=by_id)
+            (Household.objects.visible_to(user) if include_closed else households)
+            .search(query, by_citizen_id=by_id)
             .select_related("village")
             .order_by("household_no")
         )
@@ -89,6 +92,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "registry/home.html",
         {
             "query": query,
+            "include_closed": include_closed,
             "results": results,
             "villages": village_page,
             "totals": totals,
@@ -196,6 +200,7 @@ def household_page(request: HttpRequest, household_no: str) -> HttpResponse:
             "helper_phone": shown.phone(household.helper_phone),
             "history": _history(household, [p.pk for p in members], shown),
             "can_edit": can(request.user, "registry.edit", household),
+            "can_reopen": can(request.user, "registry.reopen", household),
             "causes": shown_value("other_causes", household.other_causes),
             "edit_form": HouseholdForm(instance=household),
         },
@@ -206,7 +211,7 @@ class HouseholdForm(forms.ModelForm):
     class Meta:
         model = Household
         fields = list(actions.EDITABLE_FIELDS)
-        widgets = {"housing_appraised_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"housing_appraised_on": DateInput()}
 
 
 @login_required
@@ -238,6 +243,9 @@ def household_close(request: HttpRequest, household_no: str) -> HttpResponse:
     household = _household_for(request, household_no)
     if not can(request.user, "registry.edit", household):
         raise PermissionDenied("您没有注销该户的权限")
+    if request.POST.get("confirm") != "1":
+        messages.error(request, "未注销：请勾选“确认注销该户”后再提交")
+        return redirect("registry:household", household_no=household.household_no)
     try:
         actions.close_household(request.user, household, request.POST.get("reason", ""))
     except ValueError as error:
@@ -246,6 +254,21 @@ def household_close(request: HttpRequest, household_no: str) -> HttpResponse:
         messages.success(
             request, f"户 {household.household_no} 已注销（档案保留，可在变更记录中查看）"
         )
+    return redirect("registry:household", household_no=household.household_no)
+
+
+@login_required
+@require_POST
+def household_reopen(request: HttpRequest, household_no: str) -> HttpResponse:
+    household = _household_for(request, household_no)
+    if not can(request.user, "registry.reopen", household):
+        raise PermissionDenied("只有县指挥部和镇干部可以恢复已注销的户")
+    try:
+        actions.reopen_household(request.user, household, request.POST.get("reason", ""))
+    except ValueError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"户 {household.household_no} 已恢复")
     return redirect("registry:household", household_no=household.household_no)
 
 

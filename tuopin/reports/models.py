@@ -75,8 +75,9 @@ class PeriodQuerySet(models.QuerySet):
         from tuopin.org.access import visible_q
 
         condition = visible_q(user, code_path="campaign__county__code")
-        if user is not None and user.is_authenticated and user.unit_id:
-            condition |= Q(pk__in=Report.objects.filter(unit_id=user.unit_id).values("period_id"))
+        if user is not None and user.is_authenticated and (user.unit_id or user.scope_id):
+            # A unit sees the weeks it reports in; a town cadre the weeks of its town's reports.
+            condition |= Q(pk__in=Report.objects.visible_to(user).values("period_id"))
         return self.filter(condition)
 
 

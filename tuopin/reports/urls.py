@@ -5,6 +5,7 @@ from tuopin.reports import views
 app_name = "reports"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("current/", views.current_report, name="current"),
     path("period/<int:pk>/", views.period_page, name="period"),
     path("period/<int:pk>/chase/", views.chase_view, name="chase"),
     path("period/<int:pk>/agenda/", views.agenda_page, name="agenda"),
@@ -16,12 +17,6 @@ urlpatterns = [
     path("report/<int:pk>/return/", views.return_view, name="return"),
     path("report/<int:pk>/revise/", views.revise_view, name="revise"),
     path("report/<int:pk>/exception/", views.exception_view, name="exception"),
-    path("report/<int:pk>/attachments/", views.upload_view, name="upload"),
-    path(
-        "report/<int:pk>/attachments/<int:attachment_id>/delete/",
-        views.detach_view,
-        name="detach",
-    ),
     path("attachment/<int:pk>/", views.attachment_view, name="attachment"),
     path("version/<int:pk>/", views.version_page, name="version"),
     path("rates/", views.rates_page, name="rates"),

@@ -50,13 +50,18 @@ def _unread(user) -> int:
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     now = clock.now()
-    mine = []
     if user.unit_id:
-        mine = list(
-            Report.objects.filter(unit_id=user.unit_id)
-            .select_related("period", "period__campaign")
-            .order_by("-period__deadline")[:30]
-        )
+        own = Report.objects.filter(unit_id=user.unit_id)
+    elif not is_county_wide(user):
+        # A town or village cadre follows the reports of the units in its area (its town).
+        own = Report.objects.visible_to(user)
+    else:
+        own = Report.objects.none()
+    mine = list(
+        own.select_related("period", "period__campaign", "unit").order_by(
+            "-period__deadline", "unit__name"
+        )[:30]
+    )
     periods = (
         Period.objects.visible_to(user)
         .select_related("campaign")
@@ -84,6 +89,21 @@ def home(request: HttpRequest) -> HttpResponse:
             "can_manage": has_capability(user, "reports.manage"),
         },
     )
+
+
+@login_required
+def current_report(request: HttpRequest) -> HttpResponse:
+    """A unit's first page: its report of the week now open (else the latest one, else 周报)."""
+    report = None
+    if request.user.unit_id:
+        report = (
+            Report.objects.filter(unit_id=request.user.unit_id, period__opens_at__lte=clock.now())
+            .order_by("-period__deadline")
+            .first()
+        )
+    if report is None:
+        return redirect("reports:home")
+    return redirect("reports:report", pk=report.pk)
 
 
 @login_required
@@ -267,9 +287,14 @@ def edit_page(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         data = _posted_data(request, report)
+        intent = request.POST.get("intent")
         try:
             actions.save_report(request.user, report, data, revision=_revision(request))
-            if request.POST.get("intent") == "submit":
+            # The draft is saved before any attachment changes, so typed text is never lost.
+            touched, failed = _change_attachments(request, report)
+            if failed or (touched and intent != "submit"):
+                return redirect("reports:edit", pk=report.pk)
+            if intent == "submit":
                 report.refresh_from_db()
                 actions.submit_report(request.user, report, revision=report.revision)
                 messages.success(request, "已提交，等待主要领导签字")
@@ -299,6 +324,28 @@ def edit_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _change_attachments(request: HttpRequest, report: Report) -> tuple[bool, bool]:
+    """Upload the chosen file or delete one (the edit form's 上传/删除 buttons): (touched, failed)."""
+    upload = request.FILES.get("file")
+    detach = request.POST.get("detach", "")
+    if upload is None and not detach and request.POST.get("intent") != "upload":
+        return False, False
+    report.refresh_from_db()
+    try:
+        if detach:
+            actions.detach(request.user, report, int(detach) if detach.isdigit() else 0)
+            messages.success(request, "草稿已保存，已删除附件")
+        elif upload is not None:
+            actions.attach(request.user, report, upload)
+            messages.success(request, f"草稿已保存，已上传附件「{upload.name}」")
+        else:
+            messages.warning(request, "草稿已保存；请先选择要上传的附件")
+    except actions.ReportError as error:
+        messages.error(request, f"草稿已保存，但附件未处理：{error.message}")
+        return True, True
+    return True, False
+
+
 def _transition(request: HttpRequest, pk: int, run, done: str) -> HttpResponse:
     report = _report(request, pk)
     try:
@@ -325,6 +372,13 @@ def submit_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def sign_view(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.POST.get("confirm") != "1":
+        # Signing locks the content for good: the head ticks that it was read (no JS needed).
+        report = _report(request, pk)
+        if not (_own(request.user, report) and has_capability(request.user, "reports.sign")):
+            raise PermissionDenied("只有本单位主要领导可以签字")
+        messages.error(request, "未签字：请先勾选“我已核对以上内容”，再点击签字")
+        return redirect("reports:report", pk=report.pk)
     return _transition(
         request,
         pk,
@@ -395,38 +449,6 @@ def exception_view(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "已办理例外",
     )
-
-
-@login_required
-@require_POST
-def upload_view(request: HttpRequest, pk: int) -> HttpResponse:
-    report = _report(request, pk)
-    upload = request.FILES.get("file")
-    if upload is None:
-        messages.error(request, "请选择要上传的文件")
-        return redirect("reports:edit", pk=report.pk)
-    try:
-        actions.attach(request.user, report, upload)
-        messages.success(request, f"已上传附件「{upload.name}」")
-    except actions.ReportError as error:
-        if error.status == 403:
-            raise PermissionDenied(error.message) from None
-        messages.error(request, error.message)
-    return redirect("reports:edit", pk=report.pk)
-
-
-@login_required
-@require_POST
-def detach_view(request: HttpRequest, pk: int, attachment_id: int) -> HttpResponse:
-    report = _report(request, pk)
-    try:
-        actions.detach(request.user, report, attachment_id)
-        messages.success(request, "已删除附件")
-    except actions.ReportError as error:
-        if error.status == 403:
-            raise PermissionDenied(error.message) from None
-        messages.error(request, error.message)
-    return redirect("reports:edit", pk=report.pk)
 
 
 @login_required

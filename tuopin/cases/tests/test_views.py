@@ -352,3 +352,9 @@ def test_every_page_renders_for_hq_and_on_a_phone_layout(world, ledger, login):
         assert 'name="viewport"' in response.content.decode(), url
     assert "不限时" in client.get("/cases/settings/limits/").content.decode()
     assert "2018-02-11" in client.get("/cases/settings/calendar/").content.decode()
+
+
+def test_it_fills_the_inspection_date_with_today_in_a_form_the_browser_reads(world, login):
+    with clock.frozen(at(NOW)):
+        page = login(world.inspector).get("/cases/inspections/new/").content.decode()
+    assert '<input type="date" name="visited_on" value="2018-07-20"' in page

@@ -7,6 +7,7 @@ from python_calamine import CalamineWorkbook
 
 from tuopin.lib import clock
 from tuopin.lib.citizen_id import mask
+from tuopin.org.models import AuditEvent
 from tuopin.registry.models import Household, ImportBatch, PersonalDataView
 from tuopin.registry.tests.helpers import HEAD_ID, build, small_workbook
 
@@ -166,15 +167,94 @@ def test_it_closes_a_household_with_a_reason_and_keeps_it(registry, login, cg_ho
     client = login(registry.cadre)
     url = f"/registry/household/{cg_household.household_no}/close/"
     with clock.frozen(NOW):
-        assert client.post(url, {"reason": ""}).status_code == 302
+        assert client.post(url, {"reason": "", "confirm": "1"}).status_code == 302
         cg_household.refresh_from_db()
         assert cg_household.is_active is True
-        client.post(url, {"reason": "全家迁往外省"})
+        client.post(url, {"reason": "全家迁往外省", "confirm": "1"})
     cg_household.refresh_from_db()
     assert (cg_household.is_active, cg_household.closed_reason) == (False, "全家迁往外省")
     assert cg_household.members.filter(is_active=True).count() == 0
     assert Household.objects.filter(pk=cg_household.pk).exists()
-    assert login(registry.viewer).post(url, {"reason": "x"}).status_code == 403
+    assert login(registry.viewer).post(url, {"reason": "x", "confirm": "1"}).status_code == 403
+
+
+def test_it_asks_for_confirmation_before_closing(registry, login, cg_household):
+    client = login(registry.cadre)
+    page = client.get(f"/registry/household/{cg_household.household_no}/").content.decode()
+    assert 'name="confirm" value="1" required' in page
+    with clock.frozen(NOW):
+        response = client.post(
+            f"/registry/household/{cg_household.household_no}/close/",
+            {"reason": "全家迁往外省"},
+            follow=True,
+        )
+    assert "未注销：请勾选“确认注销该户”后再提交" in response.content.decode()
+    cg_household.refresh_from_db()
+    assert (cg_household.is_active, cg_household.closed_at) == (True, None)
+    assert AuditEvent.objects.filter(action="注销").count() == 0
+
+
+@pytest.fixture
+def closed_household(registry, cg_household):
+    from tuopin.registry import actions
+
+    with clock.frozen(NOW):
+        actions.close_household(registry.cadre, cg_household, "全家迁往外省")
+    cg_household.refresh_from_db()
+    return cg_household
+
+
+def test_it_reopens_a_closed_household_with_a_reason_and_its_members(
+    registry, login, closed_household
+):
+    member_total = closed_household.members.count()
+    url = f"/registry/household/{closed_household.household_no}/reopen/"
+    client = login(registry.cadre)
+    page = client.get(f"/registry/household/{closed_household.household_no}/").content.decode()
+    assert "恢复原因" in page
+    with clock.frozen("2018-07-21T09:00:00+08:00"):
+        response = client.post(url, {"reason": ""}, follow=True)
+        assert "请填写恢复原因" in response.content.decode()
+        closed_household.refresh_from_db()
+        assert closed_household.is_active is False
+        response = client.post(url, {"reason": "误注销"}, follow=True)
+    assert f"户 {closed_household.household_no} 已恢复" in response.content.decode()
+    closed_household.refresh_from_db()
+    assert (closed_household.is_active, closed_household.closed_reason) == (True, "")
+    assert closed_household.closed_at is None
+    assert closed_household.members.filter(is_active=True).count() == member_total
+    event = AuditEvent.objects.get(action="恢复")
+    assert (event.actor, event.note) == (registry.cadre, "恢复原因：误注销")
+    assert event.changes["is_active"] == [False, True]
+    assert AuditEvent.objects.filter(action="随户恢复").count() == member_total
+    assert "恢复原因：误注销" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [("hq", 302), ("other_cadre", 404), ("village_cadre", 403), ("viewer", 403), (None, 302)],
+)
+def test_it_guards_reopening(registry, login, closed_household, who, expected):
+    user = getattr(registry, who) if who else None
+    url = f"/registry/household/{closed_household.household_no}/reopen/"
+    response = login(user).post(url, {"reason": "误注销"})
+    assert response.status_code == expected
+    closed_household.refresh_from_db()
+    assert closed_household.is_active is (who == "hq")
+    if who is None:
+        assert response.url.startswith("/login/")
+
+
+def test_it_finds_a_closed_household_only_on_request(registry, login, closed_household):
+    client = login(registry.cadre)
+    plain = client.get("/registry/", {"q": closed_household.household_no})
+    assert f"{closed_household.household_no}</a>" not in plain.content.decode()
+    assert plain.context["results"].paginator.count == 0
+    wider = client.get("/registry/", {"q": closed_household.household_no, "closed": "1"})
+    page = wider.content.decode()
+    assert wider.context["results"].paginator.count == 1
+    assert f'{closed_household.household_no}</a> <span class="tag tag-bad">已注销</span>' in page
+    assert 'name="closed" value="1" checked' in page
 
 
 # Import ---------------------------------------------------------------------------------------

@@ -37,10 +37,15 @@ def test_it_runs_the_whole_cycle_in_the_browser(setup, world, login, settings, t
         response = client.post(reverse("reports:edit", args=[report.pk]), _form(setup))
         assert response.status_code == 302
         upload = SimpleUploadedFile("照片.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100)
-        response = client.post(reverse("reports:upload", args=[report.pk]), {"file": upload})
-        assert response.status_code == 302
         response = client.post(
-            reverse("reports:edit", args=[report.pk]), _form(setup, intent="submit", revision=2)
+            reverse("reports:edit", args=[report.pk]),
+            {**_form(setup, intent="upload", revision=1), "file": upload},
+        )
+        assert response.url == reverse("reports:edit", args=[report.pk])
+        report.refresh_from_db()
+        response = client.post(
+            reverse("reports:edit", args=[report.pk]),
+            _form(setup, intent="submit", revision=report.revision),
         )
         assert response.status_code == 302
         report.refresh_from_db()
@@ -51,7 +56,8 @@ def test_it_runs_the_whole_cycle_in_the_browser(setup, world, login, settings, t
         page = client.get(reverse("reports:report", args=[report.pk]))
         assert "确认内容并签字" in page.content.decode()
         response = client.post(
-            reverse("reports:sign", args=[report.pk]), {"revision": report.revision}
+            reverse("reports:sign", args=[report.pk]),
+            {"revision": report.revision, "confirm": "1"},
         )
         assert response.status_code == 302
     report.refresh_from_db()
@@ -76,7 +82,10 @@ def test_it_runs_the_whole_cycle_in_the_browser(setup, world, login, settings, t
         )
         report.refresh_from_db()
         client = login(world.head)
-        client.post(reverse("reports:sign", args=[report.pk]), {"revision": report.revision})
+        client.post(
+            reverse("reports:sign", args=[report.pk]),
+            {"revision": report.revision, "confirm": "1"},
+        )
         report.refresh_from_db()
         client = login(world.hq)
         client.post(reverse("reports:receive", args=[report.pk]), {"revision": report.revision})
@@ -129,11 +138,15 @@ def test_it_refuses_an_attachment_of_the_wrong_type(setup, world, login, setting
         client = login(world.reporter)
         fake = SimpleUploadedFile("scan.pdf", b"MZ\x90\x00 not a pdf")
         response = client.post(
-            reverse("reports:upload", args=[report.pk]), {"file": fake}, follow=True
+            reverse("reports:edit", args=[report.pk]),
+            {**_form(setup, intent="upload"), "file": fake},
+            follow=True,
         )
         exe = SimpleUploadedFile("tool.exe", b"MZ")
         response2 = client.post(
-            reverse("reports:upload", args=[report.pk]), {"file": exe}, follow=True
+            reverse("reports:edit", args=[report.pk]),
+            {**_form(setup, intent="upload", revision=1), "file": exe},
+            follow=True,
         )
     assert "内容与扩展名 .pdf 不符" in response.content.decode()
     assert "类型不支持" in response2.content.decode()
@@ -206,7 +219,7 @@ def test_it_guards_every_transition(setup, world, login, who, name, expected):
 
 @pytest.mark.parametrize(
     ("who", "expected"),
-    [("hq", 200), ("viewer", 200), ("reporter", 200), ("other_cadre", 404), (None, 302)],
+    [("hq", 200), ("viewer", 200), ("reporter", 200), ("village_cadre", 404), (None, 302)],
 )
 def test_it_guards_the_period_page(setup, world, login, who, expected):
     user = getattr(world, who) if who else None
@@ -369,3 +382,77 @@ def test_it_counts_unread_notifications_for_the_top_bar(world, rf):
     assert notifications(request) == {"unread_notifications": 1}
     request.user = AnonymousUser()
     assert notifications(request) == {"unread_notifications": 0}
+
+
+def test_it_signs_only_after_the_head_confirms_the_content(setup, world, login):
+    report = setup.report(world.transport)
+    with clock.frozen(THURSDAY):
+        actions.save_report(world.reporter, report, values_for(setup), revision=0)
+        actions.submit_report(world.reporter, report, revision=1)
+        client = login(world.head)
+        page = client.get(reverse("reports:report", args=[report.pk])).content.decode()
+        assert 'name="confirm" value="1" required' in page
+        response = client.post(
+            reverse("reports:sign", args=[report.pk]), {"revision": 2}, follow=True
+        )
+        assert "未签字：请先勾选“我已核对以上内容”" in response.content.decode()
+        report.refresh_from_db()
+        assert (report.status, report.revision, report.first_signed_at) == ("submitted", 2, None)
+        client.post(reverse("reports:sign", args=[report.pk]), {"revision": 2, "confirm": "1"})
+    report.refresh_from_db()
+    assert report.status == "signed"
+
+
+def test_it_saves_the_typed_text_before_uploading_an_attachment(
+    setup, world, login, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    report = setup.report(world.transport)
+    with clock.frozen(THURSDAY):
+        client = login(world.reporter)
+        upload = SimpleUploadedFile("照片.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100)
+        response = client.post(
+            reverse("reports:edit", args=[report.pk]),
+            {**_form(setup, intent="upload", progress="刚打的字，还没保存"), "file": upload},
+            follow=True,
+        )
+    page = response.content.decode()
+    assert response.redirect_chain == [(reverse("reports:edit", args=[report.pk]), 302)]
+    assert "草稿已保存，已上传附件「照片.png」" in page
+    assert "刚打的字，还没保存</textarea>" in page
+    report.refresh_from_db()
+    assert report.current_version.payload["actions"][0]["progress"] == "刚打的字，还没保存"
+    assert [a.name for a in report.current_version.attachments.all()] == ["照片.png"]
+
+
+def test_it_keeps_the_typed_text_when_an_attachment_is_refused_or_deleted(
+    setup, world, login, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    report = setup.report(world.transport)
+    with clock.frozen(THURSDAY):
+        client = login(world.reporter)
+        exe = SimpleUploadedFile("tool.exe", b"MZ")
+        response = client.post(
+            reverse("reports:edit", args=[report.pk]),
+            {**_form(setup, intent="upload", progress="第一段"), "file": exe},
+            follow=True,
+        )
+        assert "草稿已保存，但附件未处理" in response.content.decode()
+        assert "第一段</textarea>" in response.content.decode()
+        report.refresh_from_db()
+        photo = SimpleUploadedFile("照片.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100)
+        actions.attach(world.reporter, report, photo)
+        item = report.current_version.attachments.get()
+        report.refresh_from_db()
+        response = client.post(
+            reverse("reports:edit", args=[report.pk]),
+            {**_form(setup, revision=report.revision, progress="第二段"), "detach": item.pk},
+            follow=True,
+        )
+    page = response.content.decode()
+    assert "草稿已保存，已删除附件" in page
+    assert "第二段</textarea>" in page
+    report.refresh_from_db()
+    assert report.current_version.attachments.count() == 0
+    assert report.current_version.payload["actions"][0]["progress"] == "第二段"
