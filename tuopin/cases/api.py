@@ -11,6 +11,7 @@ from tuopin.cases import actions, backlog
 from tuopin.cases.models import OPEN_STATES, Case, InspectionVisit
 from tuopin.cases.views import overdue_q, user_scope
 from tuopin.lib import clock
+from tuopin.lib.bounds import Count, Day, Id, Moment, Offset, page_size
 from tuopin.lib.citizen_id import mask_phone
 from tuopin.org.access import may_see_personal_data
 from tuopin.org.models import OrgUnit, ResponsibleUnit
@@ -81,9 +82,9 @@ class CaseDetailOut(CaseOut):
 class RegisterIn(Schema):
     kind: str = Field(description="discipline / petition / inspection / rectification")
     source: str
-    title: str
+    title: str = Field(max_length=200)
     content: str
-    org_code: str
+    org_code: str = Field(max_length=15)
     reporter_name: str = ""
     reporter_phone: str = ""
     subject: str = ""
@@ -91,8 +92,8 @@ class RegisterIn(Schema):
 
 class ActionIn(Schema):
     note: str = ""
-    unit_id: int | None = None
-    due_at: dt.datetime | None = None
+    unit_id: Id | None = None
+    due_at: Moment | None = None
 
 
 class FiguresOut(Schema):
@@ -105,17 +106,17 @@ class FiguresOut(Schema):
 
 
 class VisitIn(Schema):
-    org_code: str
-    visited_on: dt.date
-    inspectors: str
+    org_code: str = Field(max_length=15)
+    visited_on: Day
+    inspectors: str = Field(max_length=200)
     is_unannounced: bool = False
-    cadres_expected: int = Field(0, ge=0)
-    cadres_present: int = Field(0, ge=0)
-    files_checked: int = Field(0, ge=0)
-    files_ok: int = Field(0, ge=0)
+    cadres_expected: Count = 0
+    cadres_present: Count = 0
+    files_checked: Count = 0
+    files_ok: Count = 0
     progress_note: str = ""
     notes: str = ""
-    milestone_ids: list[int] = []
+    milestone_ids: list[Id] = Field([], max_length=1000)
 
 
 class VisitOut(Schema):
@@ -132,10 +133,10 @@ class VisitOut(Schema):
 
 
 class FindingIn(Schema):
-    title: str
+    title: str = Field(max_length=200)
     content: str
-    unit_id: int
-    due_on: dt.date
+    unit_id: Id
+    due_on: Day
 
 
 def _case_out(case: Case) -> dict:
@@ -219,8 +220,8 @@ def list_cases(
     state: str | None = None,
     town: str | None = None,
     overdue: bool = False,
-    limit: int = 200,
-    offset: int = 0,
+    limit: page_size(1000) = 200,
+    offset: Offset = 0,
 ):
     cases = Case.objects.visible_to(request.user).select_related("unit", "org_unit")
     if kind:
@@ -233,7 +234,6 @@ def list_cases(
         cases = cases.filter(org_code__startswith=town)
     if overdue:
         cases = cases.filter(overdue_q(clock.now()))
-    limit = max(1, min(limit, 1000))
     return [_case_out(case) for case in cases[offset : offset + limit]]
 
 
@@ -259,7 +259,7 @@ def register_case(request, payload: RegisterIn):
 
 
 @router.get("/backlog", response=FiguresOut, summary="积压情况（无积压、零暂存）")
-def backlog_figures(request, at: dt.datetime | None = None):
+def backlog_figures(request, at: Moment | None = None):
     figures = backlog.figures(user_scope(request.user), at)
     return {
         "at": figures.at,
@@ -272,14 +272,14 @@ def backlog_figures(request, at: dt.datetime | None = None):
 
 
 @router.get("/{int:case_id}", response=CaseDetailOut, summary="问题件详情")
-def case_detail(request, case_id: int):
+def case_detail(request, case_id: Id):
     return _detail(request, _visible_case(request, case_id))
 
 
 @router.post(
     "/{int:case_id}/actions/{name}", response={200: CaseDetailOut, 400: Error}, summary="办理一步"
 )
-def case_action(request, case_id: int, name: str, payload: ActionIn):
+def case_action(request, case_id: Id, name: str, payload: ActionIn):
     """name: accept reject assign start return pause resume resolve verify close reopen comment."""
     case = _visible_case(request, case_id)
     user, note = request.user, payload.note
@@ -376,7 +376,7 @@ def create_visit(request, payload: VisitIn):
     response={201: CaseDetailOut, 400: Error},
     summary="登记督查发现的问题（生成整改件）",
 )
-def create_finding(request, visit_id: int, payload: FindingIn):
+def create_finding(request, visit_id: Id, payload: FindingIn):
     visit = get_object_or_404(InspectionVisit.objects.visible_to(request.user), pk=visit_id)
     unit = ResponsibleUnit.objects.filter(pk=payload.unit_id).first()
     if unit is None:

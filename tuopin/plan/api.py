@@ -11,6 +11,7 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from tuopin.lib import clock, planparse
+from tuopin.lib.bounds import Day, Id
 from tuopin.org import access
 from tuopin.plan import progress
 from tuopin.plan.models import Action, Campaign, Milestone
@@ -124,13 +125,13 @@ def campaigns(request):
 
 
 @router.get("/campaigns/{campaign_id}", response=CampaignOut, summary="作战计划详情")
-def campaign_detail(request, campaign_id: int):
+def campaign_detail(request, campaign_id: Id):
     campaign = get_object_or_404(_visible(request), pk=campaign_id)
     return _campaign_out(campaign, progress.milestone_statuses(campaign))
 
 
 @router.get("/campaigns/{campaign_id}/actions", response=list[ActionOut], summary="专项行动及状态")
-def campaign_actions(request, campaign_id: int, on: dt.date | None = None):
+def campaign_actions(request, campaign_id: Id, on: Day | None = None):
     campaign = get_object_or_404(_visible(request), pk=campaign_id)
     rows = list(campaign.actions.prefetch_related("leaders", "units").order_by("number"))
     summary = progress.action_statuses(rows, on)
@@ -156,7 +157,7 @@ def campaign_actions(request, campaign_id: int, on: dt.date | None = None):
     summary="时间节点及状态、预测",
 )
 def campaign_milestones(
-    request, campaign_id: int, on: dt.date | None = None, status: str | None = None
+    request, campaign_id: Id, on: Day | None = None, status: str | None = None
 ):
     campaign = get_object_or_404(_visible(request), pk=campaign_id)
     statuses = progress.milestone_statuses(campaign, on)
@@ -175,7 +176,7 @@ def campaign_milestones(
 
 
 @router.get("/actions/{action_id}", response=ActionOut, summary="专项行动详情")
-def action_detail(request, action_id: int):
+def action_detail(request, action_id: Id):
     action = get_object_or_404(Action.objects.filter(campaign__in=_visible(request)), pk=action_id)
     summary = progress.action_status(action)
     return {

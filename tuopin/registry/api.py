@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 
 from tuopin.lib import clock
+from tuopin.lib.bounds import Offset, page_size
 from tuopin.lib.citizen_id import mask, mask_phone
 from tuopin.org.access import may_see_personal_data
 from tuopin.registry import actions
@@ -112,8 +113,8 @@ class HouseholdFilter(Schema):
     registered: bool | None = None
     exit_status: str = ""
     include_closed: bool = False
-    offset: int = 0
-    limit: int = 100
+    offset: Offset = 0
+    limit: page_size(MAX_LIMIT) = 100
 
 
 def _row(household: Household) -> dict:
@@ -145,8 +146,7 @@ def households(request, filters: Query[HouseholdFilter]):
     if filters.exit_status:
         queryset = queryset.filter(exit_status=filters.exit_status)
     queryset = queryset.search(filters.q[:50]).order_by("household_no")
-    limit = max(1, min(filters.limit, MAX_LIMIT))
-    offset = max(0, filters.offset)
+    offset, limit = filters.offset, filters.limit
     return {
         "count": queryset.count(),
         "offset": offset,
