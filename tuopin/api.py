@@ -11,7 +11,7 @@ import importlib.util
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ParseError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import SessionAuth
 
 from tuopin.org import bad_input
@@ -60,11 +60,17 @@ for _error in bad_input.BAD_INPUT_ERRORS:
     api.add_exception_handler(_error, _bad_input)
 
 
-@api.exception_handler(ParseError)
-def _unparsable(request, error: ParseError):
-    return api.create_response(
-        request, {"detail": "请求体无法解析：应为合法的 JSON 或表单数据", "errors": []}, status=400
-    )
+@api.exception_handler(HttpError)
+def _http_error(request, error: HttpError):
+    # Our own HttpErrors carry Chinese messages; django-ninja's own (an unparsable body) do not.
+    message = error.message
+    if not any("\u4e00" <= char <= "\u9fff" for char in message):
+        message = (
+            "请求体无法解析：应为合法的 JSON 或表单数据"
+            if error.status_code == 400
+            else "请求无法处理"
+        )
+    return api.create_response(request, {"detail": message, "errors": []}, status=error.status_code)
 
 
 @api.exception_handler(PermissionDenied)
