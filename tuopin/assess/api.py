@@ -83,8 +83,7 @@ def households(request, query: Query[HouseholdQuery]) -> list[dict[str, Any]]:
     if query.failing_only:
         verdicts = (v for v in verdicts if not v.passed)
     return [
-        v.as_json()
-        for v in itertools.islice(verdicts, query.offset, query.offset + query.limit)
+        v.as_json() for v in itertools.islice(verdicts, query.offset, query.offset + query.limit)
     ]
 
 

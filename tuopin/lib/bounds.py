@@ -90,9 +90,7 @@ def parse_number(
     return value
 
 
-def parse_integer(
-    raw: str | int, label: str, *, minimum: int = 0, maximum: int = MAX_COUNT
-) -> int:
+def parse_integer(raw: str | int, label: str, *, minimum: int = 0, maximum: int = MAX_COUNT) -> int:
     """A whole number within ``[minimum, maximum]`` (``12.0`` is twelve; ``inf`` is refused)."""
     value = parse_number(raw, label, minimum=minimum, maximum=maximum)
     if value != value.to_integral_value():

@@ -23,9 +23,8 @@ LABELS = {
     "jpg": "JPEG 图片",
     "png": "PNG 图片",
     "docx": "Word 文档（.docx）",
-    "doc": "Word 97-2003 文档（.doc）",
     "xlsx": "Excel 工作簿（.xlsx）",
-    "xls": "Excel 97-2003 工作簿（.xls）",
+    "ole": "Word/Excel 97-2003 文件（.doc/.xls）",
     "text": "文本文件",
     "zip": "zip 压缩包",
 }
@@ -34,14 +33,18 @@ EXTENSIONS = {
     "jpg": (".jpg", ".jpeg"),
     "png": (".png",),
     "docx": (".docx",),
-    "doc": (".doc",),
     "xlsx": (".xlsx", ".xlsm"),
-    "xls": (".xls",),
+    "ole": (".doc", ".xls"),
     "text": (".txt", ".csv", ".json", ".geojson"),
 }
 
-# Attachments to reports and cases: documents, scans and photos.
-ATTACHMENTS = frozenset({"pdf", "jpg", "png", "docx", "doc", "xlsx", "xls"})
+# The old binary Office formats share one container (OLE2); its signature does not reliably
+# tell a .doc from a .xls, so they are one kind.
+OLE_KINDS = frozenset({"doc", "xls", "ppt", "msi"})
+# Attachments to reports and cases: documents, scans, photos and plain notes.
+ATTACHMENTS = frozenset({"pdf", "jpg", "png", "docx", "xlsx", "ole", "text"})
+# A workbook to import.
+WORKBOOKS = frozenset({"xlsx"})
 # A table to import: a workbook, or a CSV text.
 TABLES = frozenset({"xlsx", "text"})
 # A plan document: Word or plain text.
@@ -92,6 +95,8 @@ def detect(stream: IO[bytes]) -> str | None:
     if kind in ("zip", "xlsx", "docx"):
         kind = _office_kind(stream)
         stream.seek(0)
+    elif kind in OLE_KINDS or head.startswith(b"\xd0\xcf\x11\xe0"):
+        kind = "ole"
     elif kind is None and _is_text(head):
         kind = "text"
     return kind
@@ -109,7 +114,7 @@ def check(stream: IO[bytes], name: str, allowed: Iterable[str]) -> str:
         raise WrongKind(f"无法识别文件“{name}”的类型，此处只接受{accepted}")
     if kind not in allowed:
         raise WrongKind(
-            f"文件“{name}”的内容是{LABELS.get(kind, kind)}，此处只接受{accepted}"
+            f"文件“{name}”的内容是{LABELS.get(kind, f'.{kind} 文件')}，此处只接受{accepted}"
             "（改扩展名不会改变文件内容）"
         )
     suffix = PurePath(name).suffix.lower()

@@ -84,6 +84,12 @@ class SizeLimitHandler(FileUploadHandler):
         return None
 
 
+def refusal(request: HttpRequest, field: str) -> str | None:
+    """Why the file sent as ``field`` was dropped while streaming in (for views using forms)."""
+    request.FILES  # noqa: B018 - parsing the body is what records refusals
+    return _refusals(request).get(field)
+
+
 def _checked(upload: UploadedFile, kinds: Iterable[str]) -> UploadedFile:
     name = upload.name or "未命名文件"
     if upload.size == 0:
@@ -99,10 +105,10 @@ def received_file(
     request: HttpRequest, field: str = "file", *, kinds: Iterable[str]
 ) -> UploadedFile | None:
     """The file sent as ``field`` if it is acceptable, ``None`` if none was sent."""
+    dropped = refusal(request, field)
+    if dropped:
+        raise UploadRefused(dropped)
     upload = request.FILES.get(field)
-    refusal = _refusals(request).get(field)
-    if refusal:
-        raise UploadRefused(refusal)
     return None if upload is None else _checked(upload, kinds)
 
 
@@ -110,8 +116,7 @@ def received_files(
     request: HttpRequest, field: str = "file", *, kinds: Iterable[str]
 ) -> list[UploadedFile]:
     """Every file sent as ``field``; one unacceptable file refuses them all."""
-    uploads = request.FILES.getlist(field)
-    refusal = _refusals(request).get(field)
-    if refusal:
-        raise UploadRefused(refusal)
-    return [_checked(upload, kinds) for upload in uploads]
+    dropped = refusal(request, field)
+    if dropped:
+        raise UploadRefused(dropped)
+    return [_checked(upload, kinds) for upload in request.FILES.getlist(field)]

@@ -10,10 +10,11 @@ from ninja import File, Router, Schema
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
-from tuopin.lib import clock, planparse
+from tuopin.lib import clock, filekinds, planparse
 from tuopin.lib.bounds import Day, Id
 from tuopin.org import access
 from tuopin.plan import progress
+from tuopin.plan.forms import MAX_DOCUMENT_BYTES
 from tuopin.plan.models import Action, Campaign, Milestone
 
 router = Router(tags=["作战计划"])
@@ -156,9 +157,7 @@ def campaign_actions(request, campaign_id: Id, on: Day | None = None):
     response=list[MilestoneOut],
     summary="时间节点及状态、预测",
 )
-def campaign_milestones(
-    request, campaign_id: Id, on: Day | None = None, status: str | None = None
-):
+def campaign_milestones(request, campaign_id: Id, on: Day | None = None, status: str | None = None):
     campaign = get_object_or_404(_visible(request), pk=campaign_id)
     statuses = progress.milestone_statuses(campaign, on)
     rows = (
@@ -215,8 +214,12 @@ def _milestone_out(milestone: Milestone, status: progress.MilestoneStatus | None
 def parse(request, document: UploadedFile = File(...)):  # noqa: B008 - django-ninja idiom
     if not access.has_capability(request.user, "plan.manage"):
         raise HttpError(403, "只有县脱贫办管理员可以解析导入工作方案")
-    if document.size > 20 * 1024 * 1024:
+    if document.size > MAX_DOCUMENT_BYTES:
         raise HttpError(422, "文件过大：工作方案文件不应超过 20 MB")
+    try:
+        filekinds.check(document, document.name or "plan.txt", filekinds.DOCUMENTS)
+    except filekinds.WrongKind as error:
+        raise HttpError(422, str(error)) from None
     try:
         return planparse.parse_document(document.name or "plan.txt", document.read())
     except planparse.ParseError as error:

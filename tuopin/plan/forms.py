@@ -11,10 +11,11 @@ from django import forms
 from django.conf import settings
 from django.http import QueryDict
 
-from tuopin.lib import clock, planparse
+from tuopin.lib import clock, filekinds, planparse
 from tuopin.plan.models import Comparator, Per
 
 ALLOWED_SUFFIXES = (".txt", ".docx")
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 
 
 class UploadForm(forms.Form):
@@ -31,8 +32,12 @@ class UploadForm(forms.Form):
         document = self.cleaned_data["document"]
         if not document.name.lower().endswith(ALLOWED_SUFFIXES):
             raise forms.ValidationError("只能上传 .txt 或 .docx 文件（.doc 请先另存为 .docx）")
-        if document.size > min(settings.TUOPIN_UPLOAD_MAX_BYTES, 20 * 1024 * 1024):
+        if document.size > min(settings.TUOPIN_UPLOAD_MAX_BYTES, MAX_DOCUMENT_BYTES):
             raise forms.ValidationError("文件过大：工作方案文件不应超过 20 MB")
+        try:
+            filekinds.check(document, document.name, filekinds.DOCUMENTS)
+        except filekinds.WrongKind as error:
+            raise forms.ValidationError(str(error)) from None
         return document
 
 
