@@ -16,6 +16,8 @@ from typing import IO
 
 import filetype
 
+from tuopin.lib import xlsx_guard
+
 HEAD_BYTES = 8192
 
 LABELS = {
@@ -41,8 +43,8 @@ EXTENSIONS = {
 # The old binary Office formats share one container (OLE2); its signature does not reliably
 # tell a .doc from a .xls, so they are one kind.
 OLE_KINDS = frozenset({"doc", "xls", "ppt", "msi"})
-# Attachments to reports and cases: documents, scans, photos and plain notes.
-ATTACHMENTS = frozenset({"pdf", "jpg", "png", "docx", "xlsx", "ole", "text"})
+# Attachments to reports and cases: documents, scans and photos (a note goes in the text).
+ATTACHMENTS = frozenset({"pdf", "jpg", "png", "docx", "xlsx", "ole"})
 # A workbook to import.
 WORKBOOKS = frozenset({"xlsx"})
 # A table to import: a workbook, or a CSV text.
@@ -117,6 +119,13 @@ def check(stream: IO[bytes], name: str, allowed: Iterable[str]) -> str:
             f"文件“{name}”的内容是{LABELS.get(kind, f'.{kind} 文件')}，此处只接受{accepted}"
             "（改扩展名不会改变文件内容）"
         )
+    if kind in ("xlsx", "docx"):
+        try:
+            xlsx_guard.check_integrity(stream)
+        except xlsx_guard.UnsafeWorkbook as error:
+            raise WrongKind(f"文件“{name}”：{error}") from None
+        finally:
+            stream.seek(0)
     suffix = PurePath(name).suffix.lower()
     if suffix not in EXTENSIONS[kind]:
         raise WrongKind(
