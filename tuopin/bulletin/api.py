@@ -13,6 +13,7 @@ from tuopin.bulletin.models import Bulletin, county_codes_of
 from tuopin.bulletin.weeks import WeekError
 from tuopin.lib.bounds import Id
 from tuopin.org.access import require
+from tuopin.org.api import ErrorOut
 from tuopin.plan.models import Campaign
 
 router = Router(tags=["周通报"])
@@ -40,10 +41,6 @@ class BulletinDetailOut(BulletinOut):
 class WeekIn(Schema):
     campaign: Id
     week: str = Field(max_length=20)
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 def _out(bulletin: Bulletin) -> dict[str, Any]:

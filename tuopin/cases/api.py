@@ -14,13 +14,10 @@ from tuopin.lib import clock
 from tuopin.lib.bounds import Count, Day, Id, Moment, Offset, page_size
 from tuopin.lib.citizen_id import mask_phone
 from tuopin.org.access import may_see_personal_data
+from tuopin.org.api import ErrorOut
 from tuopin.org.models import OrgUnit, ResponsibleUnit
 
 router = Router(tags=["问题台账"])
-
-
-class Error(Schema):
-    detail: str
 
 
 class EventOut(Schema):
@@ -90,7 +87,7 @@ class RegisterIn(Schema):
     subject: str = ""
 
 
-class ActionIn(Schema):
+class CaseStepIn(Schema):
     note: str = ""
     unit_id: Id | None = None
     due_at: Moment | None = None
@@ -237,7 +234,7 @@ def list_cases(
     return [_case_out(case) for case in cases[offset : offset + limit]]
 
 
-@router.post("/", response={201: CaseDetailOut, 400: Error}, summary="登记")
+@router.post("/", response={201: CaseDetailOut, 400: ErrorOut}, summary="登记")
 def register_case(request, payload: RegisterIn):
     org_unit = get_object_or_404(OrgUnit.objects.visible_to(request.user), code=payload.org_code)
     try:
@@ -277,9 +274,11 @@ def case_detail(request, case_id: Id):
 
 
 @router.post(
-    "/{int:case_id}/actions/{name}", response={200: CaseDetailOut, 400: Error}, summary="办理一步"
+    "/{int:case_id}/actions/{name}",
+    response={200: CaseDetailOut, 400: ErrorOut},
+    summary="办理一步",
 )
-def case_action(request, case_id: Id, name: str, payload: ActionIn):
+def case_action(request, case_id: Id, name: str, payload: CaseStepIn):
     """name: accept reject assign start return pause resume resolve verify close reopen comment."""
     case = _visible_case(request, case_id)
     user, note = request.user, payload.note
@@ -343,7 +342,7 @@ def list_visits(request):
     return [_visit_out(visit, request) for visit in visits]
 
 
-@router.post("/inspections", response={201: VisitOut, 400: Error}, summary="记录督查")
+@router.post("/inspections", response={201: VisitOut, 400: ErrorOut}, summary="记录督查")
 def create_visit(request, payload: VisitIn):
     from tuopin.plan.models import Milestone
 
@@ -373,7 +372,7 @@ def create_visit(request, payload: VisitIn):
 
 @router.post(
     "/inspections/{int:visit_id}/findings",
-    response={201: CaseDetailOut, 400: Error},
+    response={201: CaseDetailOut, 400: ErrorOut},
     summary="登记督查发现的问题（生成整改件）",
 )
 def create_finding(request, visit_id: Id, payload: FindingIn):

@@ -306,7 +306,7 @@ def import_boundaries(request: HttpRequest) -> HttpResponse:
     summary = None
     if request.method == "POST":
         try:
-            upload = uploads.received_file(request, "file", kinds=filekinds.TEXT)
+            upload = uploads.received_file(request, "file", kinds=filekinds.GEOJSON)
         except uploads.UploadRefused as error:
             upload, errors = None, [str(error)]
         if upload is None and not errors:

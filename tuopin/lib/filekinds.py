@@ -28,6 +28,9 @@ LABELS = {
     "xlsx": "Excel 工作簿（.xlsx）",
     "ole": "Word/Excel 97-2003 文件（.doc/.xls）",
     "text": "文本文件",
+    "txt": "文本文件（.txt）",
+    "csv": "CSV 表格（.csv）",
+    "json": "GeoJSON 文本（.geojson/.json）",
     "zip": "zip 压缩包",
 }
 EXTENSIONS = {
@@ -37,22 +40,26 @@ EXTENSIONS = {
     "docx": (".docx",),
     "xlsx": (".xlsx", ".xlsm"),
     "ole": (".doc", ".xls"),
-    "text": (".txt", ".csv", ".json", ".geojson"),
+    "txt": (".txt",),
+    "csv": (".csv",),
+    "json": (".geojson", ".json"),
 }
+# Text has no signature: which text it is follows from the name.
+TEXT_KINDS = ("txt", "csv", "json")
 
 # The old binary Office formats share one container (OLE2); its signature does not reliably
 # tell a .doc from a .xls, so they are one kind.
 OLE_KINDS = frozenset({"doc", "xls", "ppt", "msi"})
-# Attachments to reports and cases: documents, scans and photos (a note goes in the text).
-ATTACHMENTS = frozenset({"pdf", "jpg", "png", "docx", "xlsx", "ole"})
+# Attachments to reports and cases: documents, scans, photos and plain-text notes.
+ATTACHMENTS = frozenset({"pdf", "jpg", "png", "docx", "xlsx", "ole", "txt"})
 # A workbook to import.
 WORKBOOKS = frozenset({"xlsx"})
 # A table to import: a workbook, or a CSV text.
-TABLES = frozenset({"xlsx", "text"})
+TABLES = frozenset({"xlsx", "csv"})
 # A plan document: Word or plain text.
-DOCUMENTS = frozenset({"docx", "text"})
+DOCUMENTS = frozenset({"docx", "txt"})
 # GeoJSON boundaries.
-TEXT = frozenset({"text"})
+GEOJSON = frozenset({"json"})
 
 
 class WrongKind(ValueError):
@@ -109,6 +116,9 @@ def check(stream: IO[bytes], name: str, allowed: Iterable[str]) -> str:
     allowed = sorted(allowed)
     accepted = "、".join(LABELS[kind] for kind in allowed)
     kind = detect(stream)
+    suffix = PurePath(name).suffix.lower()
+    if kind == "text":
+        kind = next((k for k in TEXT_KINDS if suffix in EXTENSIONS[k]), "text")
     if kind is None:
         stream.seek(0)
         if not stream.read(1):
@@ -126,7 +136,6 @@ def check(stream: IO[bytes], name: str, allowed: Iterable[str]) -> str:
             raise WrongKind(f"文件“{name}”：{error}") from None
         finally:
             stream.seek(0)
-    suffix = PurePath(name).suffix.lower()
     if suffix not in EXTENSIONS[kind]:
         raise WrongKind(
             f"文件“{name}”的扩展名与内容不符：内容是{LABELS[kind]}，"

@@ -12,6 +12,18 @@ from tuopin.org.models import ApiToken, OrgUnit, ResponsibleUnit
 router = Router(tags=["组织机构"])
 
 
+class ErrorItem(Schema):
+    field: str
+    message: str
+
+
+class ErrorOut(Schema):
+    """Every refusal of the API: a Chinese ``detail`` and, for bad fields, one item each."""
+
+    detail: str
+    errors: list[ErrorItem] = []
+
+
 class TokenAuth(HttpBearer):
     def authenticate(self, request, token: str):
         found = (

@@ -17,7 +17,7 @@ from ninja.security import SessionAuth
 from tuopin.lib import clock
 from tuopin.lib.bounds import Id, Natural
 from tuopin.org.access import is_county_wide
-from tuopin.org.api import TokenAuth
+from tuopin.org.api import ErrorOut, TokenAuth
 from tuopin.reports import actions, timeliness
 from tuopin.reports import payload as content
 from tuopin.reports.models import Period, Report
@@ -25,16 +25,6 @@ from tuopin.reports.models import Period, Report
 # The token is tried first: with the project-wide order (session first) a token client's
 # PUT/POST fails the session's CSRF check before the token is ever looked at.
 router = Router(tags=["周报"], auth=[TokenAuth(), SessionAuth()])
-
-
-class ErrorItem(Schema):
-    field: str
-    message: str
-
-
-class ErrorOut(Schema):
-    detail: str
-    errors: list[ErrorItem] = []
 
 
 class MyReportOut(Schema):
@@ -58,7 +48,7 @@ class PeriodOut(Schema):
     my_report: MyReportOut | None
 
 
-class MilestoneOut(Schema):
+class ReportMilestoneOut(Schema):
     milestone: int
     text: str
     deadline: dt.datetime
@@ -69,14 +59,14 @@ class MilestoneOut(Schema):
     status: str
 
 
-class ActionOut(Schema):
+class ReportActionOut(Schema):
     action: int
     number: int
     title: str
     progress: str
     problems: str
     suggestions: str
-    milestones: list[MilestoneOut]
+    milestones: list[ReportMilestoneOut]
 
 
 class StateOut(Schema):
@@ -99,26 +89,26 @@ class StateOut(Schema):
 
 
 class FormOut(StateOut):
-    actions: list[ActionOut]
+    actions: list[ReportActionOut]
 
 
-class MilestoneIn(Schema):
+class ReportMilestoneIn(Schema):
     milestone: Id
     value: Decimal | str | None = None
     status: str = "not_started"
 
 
-class ActionIn(Schema):
+class ReportActionIn(Schema):
     action: Id
     progress: str = ""
     problems: str = ""
     suggestions: str = ""
-    milestones: list[MilestoneIn] = []
+    milestones: list[ReportMilestoneIn] = []
 
 
 class SaveIn(Schema):
     revision: Natural
-    actions: list[ActionIn]
+    actions: list[ReportActionIn]
 
 
 class RevisionIn(Schema):
