@@ -124,11 +124,6 @@ def check(stream: IO[bytes], name: str, allowed: Iterable[str]) -> str:
         if not stream.read(1):
             raise WrongKind(f"文件“{name}”是空的，请重新选择文件")
         raise WrongKind(f"无法识别文件“{name}”的类型，此处只接受{accepted}")
-    if kind not in allowed:
-        raise WrongKind(
-            f"文件“{name}”的内容是{LABELS.get(kind, f'.{kind} 文件')}，此处只接受{accepted}"
-            "（改扩展名不会改变文件内容）"
-        )
     if kind in ("xlsx", "docx"):
         try:
             xlsx_guard.check_integrity(stream)
@@ -136,6 +131,11 @@ def check(stream: IO[bytes], name: str, allowed: Iterable[str]) -> str:
             raise WrongKind(f"文件“{name}”：{error}") from None
         finally:
             stream.seek(0)
+    if kind not in allowed:
+        raise WrongKind(
+            f"文件“{name}”的内容是{LABELS.get(kind, f'.{kind} 文件')}，此处只接受{accepted}"
+            "（改扩展名不会改变文件内容）"
+        )
     if suffix not in EXTENSIONS[kind]:
         raise WrongKind(
             f"文件“{name}”的扩展名与内容不符：内容是{LABELS[kind]}，"

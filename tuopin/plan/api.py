@@ -12,7 +12,7 @@ from ninja.files import UploadedFile
 
 from tuopin.lib import clock, filekinds, planparse
 from tuopin.lib.bounds import Day, Id
-from tuopin.org import access
+from tuopin.org import access, uploads
 from tuopin.plan import progress
 from tuopin.plan.forms import MAX_DOCUMENT_BYTES
 from tuopin.plan.models import Action, Campaign, Milestone
@@ -211,15 +211,17 @@ def _milestone_out(milestone: Milestone, status: progress.MilestoneStatus | None
 
 
 @router.post("/parse", summary="解析工作方案（上传 .txt/.docx，返回识别结果，不保存）")
-def parse(request, document: UploadedFile = File(...)):  # noqa: B008 - django-ninja idiom
+def parse(request, document: UploadedFile | None = File(None)):  # noqa: B008 - django-ninja idiom
     if not access.has_capability(request.user, "plan.manage"):
         raise HttpError(403, "只有县脱贫办管理员可以解析导入工作方案")
+    try:
+        document = uploads.received_file(request, "document", kinds=filekinds.DOCUMENTS)
+    except uploads.UploadRefused as error:
+        raise HttpError(422, str(error)) from None
+    if document is None:
+        raise HttpError(422, "请上传工作方案文件（字段 document，.txt 或 .docx）")
     if document.size > MAX_DOCUMENT_BYTES:
         raise HttpError(422, "文件过大：工作方案文件不应超过 20 MB")
-    try:
-        filekinds.check(document, document.name or "plan.txt", filekinds.DOCUMENTS)
-    except filekinds.WrongKind as error:
-        raise HttpError(422, str(error)) from None
     try:
         return planparse.parse_document(document.name or "plan.txt", document.read())
     except planparse.ParseError as error:

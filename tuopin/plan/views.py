@@ -347,10 +347,12 @@ def upload(request: HttpRequest) -> HttpResponse:
     if county is None or not access.can(request.user, MANAGE, county):
         raise PermissionDenied("只有县脱贫办管理员可以导入作战计划")
     form = UploadForm(request.POST or None, request.FILES or None)
-    dropped = uploads.refusal(request, "document")
+    dropped = uploads.refusal(request, "document") if request.method == "POST" else None
     if dropped:
-        form.add_error("document", dropped)
-    if request.method == "POST" and form.is_valid():
+        # The file was too large to receive: say so instead of "please choose a file".
+        form.is_valid()
+        form.errors["document"] = form.error_class([dropped])
+    elif request.method == "POST" and form.is_valid():
         document = form.cleaned_data["document"]
         try:
             draft = plan_actions.create_draft(
