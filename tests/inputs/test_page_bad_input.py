@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import path, reverse
 
+from tuopin import urls as project_urls
 from tuopin.assess import actions as assess_actions
 from tuopin.assess.models import DrillHousehold, RuleParameter
 from tuopin.assess.tests.factories import household
@@ -21,7 +22,6 @@ from tuopin.lib import clock
 from tuopin.org.models import ApiToken
 from tuopin.reports.models import Report, ReportEvent
 from tuopin.reports.tests.conftest import build_setup
-from tuopin import urls as project_urls
 
 THURSDAY = "2018-07-19T15:00:00+08:00"
 
@@ -166,7 +166,9 @@ def test_it_refuses_a_boundary_ring_outside_the_globe(world, login):
     assert Boundary.objects.count() == 0
 
 
-def test_it_drops_a_case_attachment_past_20_mb_while_it_streams_in(world, login, settings, tmp_path):
+def test_it_drops_a_case_attachment_past_20_mb_while_it_streams_in(
+    world, login, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     big = SimpleUploadedFile("扫描件.pdf", b"%PDF-1.4\n" + b"0" * (20 * 1024 * 1024 + 1))
     response = login(world.hq).post(
@@ -198,5 +200,6 @@ urlpatterns = [path("overflow/", _overflowing_view), *project_urls.urlpatterns]
 def test_it_answers_a_value_no_check_caught_with_a_chinese_400_page(world, login):
     response = login(world.hq).get("/overflow/")
     assert response.status_code == 400
-    assert "请求中有无法处理的取值（数字过大、日期超出范围或格式不正确）" in response.content.decode()
-
+    assert (
+        "请求中有无法处理的取值（数字过大、日期超出范围或格式不正确）" in response.content.decode()
+    )
