@@ -16,7 +16,9 @@ from tuopin import urls as project_urls
 from tuopin.assess import actions as assess_actions
 from tuopin.assess.models import DrillHousehold, RuleParameter
 from tuopin.assess.tests.factories import household
-from tuopin.cases.models import Case, CaseAttachment
+from tuopin.cases import actions as case_actions
+from tuopin.cases.models import Case, CaseAttachment, CaseEvent, State
+from tuopin.cases.tests.helpers import problem
 from tuopin.dashboard.models import Boundary
 from tuopin.lib import clock
 from tuopin.org.models import ApiToken
@@ -203,3 +205,19 @@ def test_it_answers_a_value_no_check_caught_with_a_chinese_400_page(world, login
     assert (
         "请求中有无法处理的取值（数字过大、日期超出范围或格式不正确）" in response.content.decode()
     )
+
+
+def test_it_refuses_a_case_deadline_of_year_9999(world, login):
+    case = problem(world)
+    with clock.frozen("2018-07-02T10:00:00+08:00"):
+        case_actions.accept_case(world.hq, case)
+        events = CaseEvent.objects.filter(case=case).count()
+        response = login(world.hq).post(
+            reverse("cases:action", args=[case.pk, "assign"]),
+            {"unit": world.transport.pk, "due_at": "9999-12-31T12:00"},
+            follow=True,
+        )
+    [message] = _messages(response)
+    assert message.startswith("未能交办：交办信息有误：确保该值小于或等于")
+    assert CaseEvent.objects.filter(case=case).count() == events
+    assert Case.objects.get(pk=case.pk).state == State.ACCEPTED

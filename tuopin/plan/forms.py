@@ -12,6 +12,7 @@ from django.conf import settings
 from django.http import QueryDict
 
 from tuopin.lib import clock, filekinds, planparse
+from tuopin.org.form_bounds import SANE_DATE, SANE_MOMENT
 from tuopin.plan.models import Comparator, Per
 
 ALLOWED_SUFFIXES = (".txt", ".docx")
@@ -51,7 +52,10 @@ class CampaignForm(_InstanceForm):
     title = forms.CharField(label="标题", max_length=200)
     issuer = forms.CharField(label="印发单位", max_length=200, required=False)
     issued_on = forms.DateField(
-        label="印发日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="印发日期",
+        required=False,
+        validators=SANE_DATE,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     reporting_weekday = forms.TypedChoiceField(
         label="周报截止星期",
@@ -76,6 +80,7 @@ class ActionForm(_InstanceForm):
 class MilestoneForm(forms.Form):
     deadline = forms.DateTimeField(
         label="截止时间",
+        validators=SANE_MOMENT,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     text = forms.CharField(label="原文条款", widget=forms.Textarea(attrs={"rows": 3}))
