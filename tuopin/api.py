@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 
+import pydantic
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from ninja import NinjaAPI
@@ -58,6 +59,13 @@ def _bad_input(request, error: Exception):
 
 for _error in bad_input.BAD_INPUT_ERRORS:
     api.add_exception_handler(_error, _bad_input)
+
+
+@api.exception_handler(pydantic.ValidationError)
+def _response_out_of_shape(request, error: pydantic.ValidationError):
+    # A ValueError too, but raised when *our* output does not fit its schema: a server bug,
+    # which must stay a 500 (and fail the schemathesis run) rather than blame the client.
+    raise error
 
 
 @api.exception_handler(HttpError)

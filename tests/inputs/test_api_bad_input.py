@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
+import pydantic
 import pytest
 
+from tuopin.api import api
 from tuopin.cases.models import InspectionVisit
 from tuopin.org.models import ApiToken
 
@@ -86,3 +90,23 @@ def test_it_refuses_an_inspection_dated_year_9999(hq_api, world):
 def test_it_refuses_malformed_json_in_chinese(hq_api):
     response = hq_api.post("/api/cases/inspections", "{", content_type="application/json")
     assert _refused(response, 400)["detail"] == "请求体无法解析：应为合法的 JSON 或表单数据"
+
+
+def test_it_keeps_an_answer_that_does_not_fit_its_schema_a_server_error(rf):
+    # pydantic's ValidationError is a ValueError, but here it is our bug, not the client's.
+    class Shape(pydantic.BaseModel):
+        count: int
+
+    with pytest.raises(pydantic.ValidationError) as raised:
+        Shape.model_validate({"count": "many"})
+    with pytest.raises(pydantic.ValidationError):
+        api.on_exception(rf.get("/api/org/me"), raised.value)
+
+
+def test_it_answers_a_value_parsing_refused_with_400(rf):
+    response = api.on_exception(rf.get("/api/org/me"), OverflowError("int too large"))
+    assert response.status_code == 400
+    assert json.loads(response.content) == {
+        "detail": "请求中有无法处理的取值（数字过大、日期超出范围或格式不正确），请检查后重试",
+        "errors": [],
+    }
