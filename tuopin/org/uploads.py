@@ -63,15 +63,10 @@ class SizeLimitHandler(FileUploadHandler):
     def __init__(self, request: HttpRequest | None = None) -> None:
         super().__init__(request)
         self.limit = limit_for(request) if request is not None else settings.TUOPIN_UPLOAD_MAX_BYTES
-        self.received = 0
-
-    def new_file(self, field_name, file_name, *args, **kwargs) -> None:
-        super().new_file(field_name, file_name, *args, **kwargs)
-        self.received = 0
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
-        self.received += len(raw_data)
-        if self.received > self.limit:
+        # ``start`` is this chunk's offset in the file: the bytes received so far.
+        if start + len(raw_data) > self.limit:
             if self.request is not None:
                 _refusals(self.request)[self.field_name] = (
                     f"文件“{self.file_name}”超过 {describe_bytes(self.limit)} 的上限，未接收；"
