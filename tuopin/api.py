@@ -8,12 +8,14 @@ from __future__ import annotations
 import importlib
 import importlib.util
 
+import pydantic
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from ninja import NinjaAPI, Swagger
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import SessionAuth
 
+from tuopin.org import bad_input
 from tuopin.org.api import TokenAuth
 from tuopin.org.api import router as org_router
 
@@ -48,6 +50,40 @@ def _invalid(request, error: ValidationError):
     )
 
 
+def _bad_input(request, error: Exception):
+    # A value that passed the schema but not parsing or storing (see org/bad_input.py).
+    bad_input.log_refusal(request, error)
+    return api.create_response(
+        request,
+        {"detail": bad_input.reason(error), "errors": []},
+        status=400,
+    )
+
+
+for _error in bad_input.BAD_INPUT_ERRORS:
+    api.add_exception_handler(_error, _bad_input)
+
+
+@api.exception_handler(pydantic.ValidationError)
+def _response_out_of_shape(request, error: pydantic.ValidationError):
+    # A ValueError too, but raised when *our* output does not fit its schema: a server bug,
+    # which must stay a 500 (and fail the schemathesis run) rather than blame the client.
+    raise error
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, error: HttpError):
+    # Our own HttpErrors carry Chinese messages; django-ninja's own (an unparsable body) do not.
+    message = error.message
+    if not any("\u4e00" <= char <= "\u9fff" for char in message):
+        message = (
+            "请求体无法解析：应为合法的 JSON 或表单数据"
+            if error.status_code == 400
+            else "请求无法处理"
+        )
+    return api.create_response(request, {"detail": message, "errors": []}, status=error.status_code)
+
+
 @api.exception_handler(PermissionDenied)
 def _forbidden(request, error: PermissionDenied):
     return api.create_response(request, {"detail": str(error) or "没有权限"}, status=403)
@@ -78,5 +114,21 @@ def _chinese_reason(item: dict) -> str:
         "json_invalid": "不是合法的 JSON",
         "greater_than_equal": "数值过小",
         "less_than_equal": "数值过大",
+        "greater_than": "数值过小",
+        "less_than": "数值过大",
+        "int_from_float": "应为整数",
+        "finite_number": "应为有限数字",
+        "string_too_long": "文本过长",
+        "list_type": "应为列表",
+        "dict_type": "应为对象",
+        "model_attributes_type": "应为对象",
+        "enum": "不是可选的取值",
+        "literal_error": "不是可选的取值",
     }
-    return reasons.get(kind, item.get("msg", "取值不合法"))
+    if kind == "value_error":
+        # Our own validators (lib/bounds.py) raise Chinese messages: pass them on.
+        error = item.get("ctx", {}).get("error")
+        return str(error) if error is not None else "取值不合法"
+    if kind in reasons:
+        return reasons[kind]
+    return "取值不合法"

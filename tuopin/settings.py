@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so that it sees a view's exception first: a value no check caught answers 400.
+    "tuopin.org.bad_input.BadInputMiddleware",
 ]
 
 ROOT_URLCONF = "tuopin.urls"
@@ -189,10 +191,17 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# Uploads: documents and workbooks; large registry workbooks are streamed to disk.
+# Uploads: documents and workbooks; anything above 5 MB is streamed to a temporary file. The
+# first handler counts each file's bytes while it streams in and drops it past its limit (the
+# project's, or a lower one the view declares): see org/uploads.py.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 TUOPIN_UPLOAD_MAX_BYTES = env_int("TUOPIN_UPLOAD_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)
+FILE_UPLOAD_HANDLERS = [
+    "tuopin.org.uploads.SizeLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # Public rate limits count in this cache (per process; login throttling counts in the database).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -13,7 +13,7 @@ from django.db import transaction
 from tuopin.assess import drill as sampling
 from tuopin.assess import rulesets
 from tuopin.assess.models import Approval, Drill, DrillHousehold, RuleParameter
-from tuopin.lib import clock
+from tuopin.lib import bounds, clock
 from tuopin.lib.tables import TableError, read_table
 from tuopin.org import audit
 from tuopin.org.access import can, require
@@ -222,9 +222,9 @@ def import_visits(
     for number, values in table.rows:
         raw_sequence = values.get("序号")
         try:
-            sequence = int(float(str(raw_sequence).strip()))
-        except ValueError:
-            problems.append(ImportProblem(number, "序号", raw_sequence, "应为整数"))
+            sequence = bounds.parse_integer(raw_sequence, "", minimum=1, maximum=bounds.MAX_ID)
+        except bounds.OutOfBounds:
+            problems.append(ImportProblem(number, "序号", raw_sequence, "应为正整数"))
             continue
         sampled = by_sequence.get(sequence)
         if sampled is None:

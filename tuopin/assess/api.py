@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 
 from tuopin.assess import engine, explain, present, rulesets
+from tuopin.lib.bounds import Day, Offset, page_size
 from tuopin.org import privacy
 from tuopin.org.models import Level, OrgUnit
 from tuopin.registry.models import Household
@@ -20,13 +21,13 @@ router = Router(tags=["退出评估"])
 
 class AreaQuery(Schema):
     area: str | None = None
-    as_of: dt.date | None = None
+    as_of: Day | None = None
 
 
 class HouseholdQuery(AreaQuery):
     failing_only: bool = False
-    offset: int = 0
-    limit: int = 1000
+    offset: Offset = 0
+    limit: page_size(10000) = 1000
 
 
 def _area(request, code: str | None) -> OrgUnit:
@@ -65,7 +66,7 @@ def villages(request, query: Query[AreaQuery]) -> list[dict[str, Any]]:
 
 
 @router.get("/villages/{code}", summary="一个村的退出指标、三率估计与风险户数")
-def village(request, code: str, as_of: dt.date | None = None) -> dict[str, Any]:
+def village(request, code: str, as_of: Day | None = None) -> dict[str, Any]:
     area = get_object_or_404(
         OrgUnit.objects.visible_to(request.user), code=code, level=Level.VILLAGE
     )
@@ -83,13 +84,13 @@ def households(request, query: Query[HouseholdQuery]) -> list[dict[str, Any]]:
     verdicts = engine.household_verdicts(_context(area, as_of))
     if query.failing_only:
         verdicts = (v for v in verdicts if not v.passed)
-    limit = max(1, min(query.limit, 10000))
-    offset = max(0, query.offset)
-    return [v.as_json() for v in itertools.islice(verdicts, offset, offset + limit)]
+    return [
+        v.as_json() for v in itertools.islice(verdicts, query.offset, query.offset + query.limit)
+    ]
 
 
 @router.get("/households/{household_no}", summary="一户的退出条件及说明")
-def household(request, household_no: str, as_of: dt.date | None = None) -> dict[str, Any]:
+def household(request, household_no: str, as_of: Day | None = None) -> dict[str, Any]:
     found = get_object_or_404(
         Household.objects.visible_to(request.user).select_related("village"),
         household_no=household_no,

@@ -85,7 +85,12 @@ def context_for(
     stored = RuleParameter.objects.filter(ruleset=ruleset.key).order_by("scope_code")
     for row in stored:
         if area_code.startswith(row.scope_code) and row.name in ruleset.parameters:
-            params[row.name] = ruleset.parameters[row.name].parse(row.value)
+            try:
+                params[row.name] = ruleset.parameters[row.name].parse(row.value)
+            except ValueError:
+                # Stored before the rule file bounded it (e.g. 1e999999): it counts as unset,
+                # so the items using it show 无数据 instead of every page failing.
+                params[row.name] = None
     for name, raw in overrides.items():
         if name not in ruleset.parameters:
             known = "、".join(sorted(ruleset.parameters))

@@ -14,12 +14,12 @@ import datetime as dt
 import functools
 import tomllib
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from tuopin.assess.vocabulary import HOUSEHOLD_FACTS, MEMBER_FACTS, VILLAGE_FACTS
-from tuopin.lib import ruleexpr
+from tuopin.lib import bounds, ruleexpr
 from tuopin.lib.ruleexpr import AGGREGATES, Call, ExpressionError, Name, Node
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
@@ -40,30 +40,27 @@ class ParameterSpec:
     type: str
     default: Any
     note: str = ""
+    # A number's sane range, stated by the rule file (``min``/``max``): HQ cannot store a value
+    # outside it, so no typo or probe reaches the evaluation.
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
 
     def parse(self, raw: Any) -> Any:
         """Turn user input (text, number, date) into the parameter's value; '' means unset."""
         if raw is None or (isinstance(raw, str) and raw.strip() == ""):
             return None
+        label = f"参数 {self.label}（{self.name}）"
         if self.type == "number":
-            try:
-                value = Decimal(str(raw).strip().replace(",", ""))
-            except InvalidOperation:
-                raise ValueError(
-                    f"参数 {self.label}（{self.name}）应为数字，实际为“{raw}”"
-                ) from None
-            if not value.is_finite():
-                raise ValueError(f"参数 {self.label}（{self.name}）应为有限数字")
-            return value
+            return bounds.parse_number(
+                raw,
+                label,
+                minimum=self.minimum if self.minimum is not None else -bounds.MAX_COUNT,
+                maximum=self.maximum if self.maximum is not None else bounds.MAX_COUNT,
+            )
         if self.type == "date":
             if isinstance(raw, dt.date):
-                return raw
-            try:
-                return dt.date.fromisoformat(str(raw).strip())
-            except ValueError:
-                raise ValueError(
-                    f"参数 {self.label}（{self.name}）应为日期（YYYY-MM-DD），实际为“{raw}”"
-                ) from None
+                return bounds.check_date(raw, label)
+            return bounds.parse_date(str(raw), label)
         return str(raw)
 
     def format(self, value: Any) -> str:
@@ -263,7 +260,13 @@ def _load_cached(key: str) -> RuleSet:
     parameters: dict[str, ParameterSpec] = {
         "as_of": ParameterSpec("as_of", "评估基准日", "date", None, "默认为今天"),
         "assessment_year": ParameterSpec(
-            "assessment_year", "评估年度", "number", None, "默认为评估基准日所在年度"
+            "assessment_year",
+            "评估年度",
+            "number",
+            None,
+            "默认为评估基准日所在年度",
+            Decimal(bounds.EARLIEST_DATE.year),
+            Decimal(bounds.LATEST_DATE.year),
         ),
     }
     for param_name, spec in _section(data, "parameters").items():
@@ -272,13 +275,23 @@ def _load_cached(key: str) -> RuleSet:
             raise RuleError(f"{where}：{param_name} 是内置参数，不能重新定义")
         if not isinstance(spec, dict) or spec.get("type") not in PARAMETER_TYPES:
             raise RuleError(f"{where}：type 应为 {'/'.join(PARAMETER_TYPES)} 之一")
-        draft = ParameterSpec(param_name, spec.get("label", param_name), spec["type"], None)
+        minimum = maximum = None
+        if spec["type"] == "number":
+            try:
+                minimum, maximum = Decimal(str(spec["min"])), Decimal(str(spec["max"]))
+            except (KeyError, ArithmeticError):
+                raise RuleError(f"{where}：数字参数须写明取值范围 min 和 max") from None
+            if not (minimum.is_finite() and maximum.is_finite() and minimum <= maximum):
+                raise RuleError(f"{where}：min 和 max 应为有限数字且 min ≤ max")
+        draft = ParameterSpec(
+            param_name, spec.get("label", param_name), spec["type"], None, "", minimum, maximum
+        )
         try:
             default = draft.parse(spec.get("value"))
         except ValueError as error:
             raise RuleError(f"{where}：{error}") from None
         parameters[param_name] = ParameterSpec(
-            param_name, draft.label, draft.type, default, spec.get("note", "")
+            param_name, draft.label, draft.type, default, spec.get("note", ""), minimum, maximum
         )
 
     expander = _Expander(name, data)

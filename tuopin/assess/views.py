@@ -15,8 +15,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tuopin.assess import actions, drill, engine, explain, rulesets, sheets
 from tuopin.assess.models import Approval, Drill, DrillHousehold, RuleParameter
-from tuopin.lib import clock
-from tuopin.org import privacy
+from tuopin.lib import bounds, clock, filekinds
+from tuopin.org import privacy, uploads
 from tuopin.org.access import can, has_capability
 from tuopin.org.models import Level, OrgUnit
 from tuopin.registry.models import Household
@@ -34,9 +34,9 @@ def _as_of(request: HttpRequest) -> dt.date:
     if not raw:
         return clock.today()
     try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        messages.error(request, f"评估基准日“{raw}”不是有效日期（YYYY-MM-DD），已按今天评估")
+        return bounds.parse_date(raw, "评估基准日")
+    except bounds.OutOfBounds as error:
+        messages.error(request, f"{error}，已按今天评估")
         return clock.today()
 
 
@@ -254,13 +254,17 @@ def drills(request: HttpRequest) -> HttpResponse:
             created = actions.create_drill(
                 request.user,
                 area=county,
-                seed=int(request.POST.get("seed") or 1),
-                as_of=dt.date.fromisoformat(request.POST.get("as_of") or clock.today().isoformat()),
-                villages=int(request.POST.get("villages") or 25),
-                households=int(request.POST.get("households") or 1500),
+                seed=bounds.parse_integer(
+                    request.POST.get("seed") or 1, "随机种子", maximum=bounds.MAX_ID
+                ),
+                as_of=bounds.parse_date(
+                    request.POST.get("as_of") or clock.today().isoformat(), "基准日"
+                ),
+                villages=bounds.parse_integer(request.POST.get("villages") or 25, "抽样村数"),
+                households=bounds.parse_integer(request.POST.get("households") or 1500, "抽样户数"),
             )
-        except ValueError:
-            messages.error(request, "种子、村数、户数应为整数，基准日应为 YYYY-MM-DD")
+        except bounds.OutOfBounds as error:
+            messages.error(request, str(error))
             return redirect("assess:drills")
         except ValidationError as error:
             messages.error(request, "；".join(error.messages))
@@ -387,7 +391,11 @@ def drill_import(request: HttpRequest, pk: int) -> HttpResponse:
     drill_obj = _drill_for(request, pk)
     if not actions.may_visit(request.user):
         raise PermissionDenied("您没有记录走访结果的权限")
-    upload = request.FILES.get("file")
+    try:
+        upload = uploads.received_file(request, "file", kinds=filekinds.TABLES)
+    except uploads.UploadRefused as error:
+        messages.error(request, f"走访表：{error}")
+        return redirect("assess:drill", pk=pk)
     if upload is None:
         messages.error(request, "请选择已填写的走访表（.xlsx）")
         return redirect("assess:drill", pk=pk)

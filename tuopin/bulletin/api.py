@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from tuopin.bulletin import actions
 from tuopin.bulletin.compose import compose
 from tuopin.bulletin.models import Bulletin, county_codes_of
 from tuopin.bulletin.weeks import WeekError
+from tuopin.lib.bounds import Id
 from tuopin.org.access import require
 from tuopin.org.api import ErrorOut
 from tuopin.plan.models import Campaign
@@ -38,8 +39,8 @@ class BulletinDetailOut(BulletinOut):
 
 
 class WeekIn(Schema):
-    campaign: int
-    week: str
+    campaign: Id
+    week: str = Field(max_length=20)
 
 
 def _out(bulletin: Bulletin) -> dict[str, Any]:
@@ -77,7 +78,7 @@ def list_bulletins(request):
 
 
 @router.get("/{int:pk}", response=BulletinDetailOut, summary="一期通报（冻结的快照）")
-def get_bulletin(request, pk: int):
+def get_bulletin(request, pk: Id):
     bulletin = get_object_or_404(Bulletin.objects.visible_to(request.user), pk=pk)
     return {**_out(bulletin), "snapshot": bulletin.snapshot}
 

@@ -21,7 +21,7 @@ from tuopin.bulletin.compose import campaign_span
 from tuopin.bulletin.docx import render_docx
 from tuopin.bulletin.models import Bulletin, BulletinSettings, Status, county_codes_of
 from tuopin.bulletin.weeks import Week, WeekError
-from tuopin.lib import clock
+from tuopin.lib import bounds, clock
 from tuopin.org.access import can
 from tuopin.plan.models import Campaign
 
@@ -45,10 +45,8 @@ def _bulletin(request: HttpRequest, pk: int) -> Bulletin:
     )
 
 
-def _publishable_campaign(request: HttpRequest, pk) -> Campaign:
-    if not str(pk or "").strip().isdigit():
-        raise Http404("没有这个作战计划")
-    campaign = get_object_or_404(_campaigns(request.user), pk=int(pk))
+def _publishable_campaign(request: HttpRequest, raw: str | None) -> Campaign:
+    campaign = get_object_or_404(_campaigns(request.user), pk=bounds.parse_id(raw))
     if not can(request.user, "bulletin.publish", campaign):
         raise PermissionDenied("您没有权限编发周通报")
     return campaign

@@ -11,14 +11,12 @@ from tuopin.cases import actions, backlog
 from tuopin.cases.models import OPEN_STATES, Case, InspectionVisit
 from tuopin.cases.views import overdue_q, user_scope
 from tuopin.lib import clock
+from tuopin.lib.bounds import Count, Day, Id, Moment, Offset, page_size
 from tuopin.org import privacy
+from tuopin.org.api import ErrorOut
 from tuopin.org.models import OrgUnit, ResponsibleUnit
 
 router = Router(tags=["问题台账"])
-
-
-class Error(Schema):
-    detail: str
 
 
 class EventOut(Schema):
@@ -80,18 +78,18 @@ class CaseDetailOut(CaseOut):
 class RegisterIn(Schema):
     kind: str = Field(description="discipline / petition / inspection / rectification")
     source: str
-    title: str
+    title: str = Field(max_length=200)
     content: str
-    org_code: str
+    org_code: str = Field(max_length=15)
     reporter_name: str = ""
     reporter_phone: str = ""
     subject: str = ""
 
 
-class ActionIn(Schema):
+class CaseStepIn(Schema):
     note: str = ""
-    unit_id: int | None = None
-    due_at: dt.datetime | None = None
+    unit_id: Id | None = None
+    due_at: Moment | None = None
 
 
 class FiguresOut(Schema):
@@ -104,17 +102,17 @@ class FiguresOut(Schema):
 
 
 class VisitIn(Schema):
-    org_code: str
-    visited_on: dt.date
-    inspectors: str
+    org_code: str = Field(max_length=15)
+    visited_on: Day
+    inspectors: str = Field(max_length=200)
     is_unannounced: bool = False
-    cadres_expected: int = Field(0, ge=0)
-    cadres_present: int = Field(0, ge=0)
-    files_checked: int = Field(0, ge=0)
-    files_ok: int = Field(0, ge=0)
+    cadres_expected: Count = 0
+    cadres_present: Count = 0
+    files_checked: Count = 0
+    files_ok: Count = 0
     progress_note: str = ""
     notes: str = ""
-    milestone_ids: list[int] = []
+    milestone_ids: list[Id] = Field([], max_length=1000)
 
 
 class VisitOut(Schema):
@@ -131,10 +129,10 @@ class VisitOut(Schema):
 
 
 class FindingIn(Schema):
-    title: str
+    title: str = Field(max_length=200)
     content: str
-    unit_id: int
-    due_on: dt.date
+    unit_id: Id
+    due_on: Day
 
 
 def _case_out(case: Case) -> dict:
@@ -218,8 +216,8 @@ def list_cases(
     state: str | None = None,
     town: str | None = None,
     overdue: bool = False,
-    limit: int = 200,
-    offset: int = 0,
+    limit: page_size(1000) = 200,
+    offset: Offset = 0,
 ):
     cases = Case.objects.visible_to(request.user).select_related("unit", "org_unit")
     if kind:
@@ -232,11 +230,10 @@ def list_cases(
         cases = cases.filter(org_code__startswith=town)
     if overdue:
         cases = cases.filter(overdue_q(clock.now()))
-    limit = max(1, min(limit, 1000))
     return [_case_out(case) for case in cases[offset : offset + limit]]
 
 
-@router.post("/", response={201: CaseDetailOut, 400: Error}, summary="登记")
+@router.post("/", response={201: CaseDetailOut, 400: ErrorOut}, summary="登记")
 def register_case(request, payload: RegisterIn):
     org_unit = get_object_or_404(OrgUnit.objects.visible_to(request.user), code=payload.org_code)
     try:
@@ -258,7 +255,7 @@ def register_case(request, payload: RegisterIn):
 
 
 @router.get("/backlog", response=FiguresOut, summary="积压情况（无积压、零暂存）")
-def backlog_figures(request, at: dt.datetime | None = None):
+def backlog_figures(request, at: Moment | None = None):
     figures = backlog.figures(user_scope(request.user), at)
     return {
         "at": figures.at,
@@ -271,16 +268,16 @@ def backlog_figures(request, at: dt.datetime | None = None):
 
 
 @router.get("/{int:case_id}", response=CaseDetailOut, summary="问题件详情")
-def case_detail(request, case_id: int):
+def case_detail(request, case_id: Id):
     return _detail(request, _visible_case(request, case_id))
 
 
 @router.post(
     "/{int:case_id}/actions/{name}",
-    response={200: CaseDetailOut, 400: Error, 409: Error},
+    response={200: CaseDetailOut, 400: ErrorOut, 409: ErrorOut},
     summary="办理一步",
 )
-def case_action(request, case_id: int, name: str, payload: ActionIn):
+def case_action(request, case_id: Id, name: str, payload: CaseStepIn):
     """name: accept reject assign start return pause resume resolve verify close reopen comment."""
     case = _visible_case(request, case_id)
     user, note = request.user, payload.note
@@ -350,7 +347,7 @@ def list_visits(request):
     return [_visit_out(visit, request) for visit in visits]
 
 
-@router.post("/inspections", response={201: VisitOut, 400: Error}, summary="记录督查")
+@router.post("/inspections", response={201: VisitOut, 400: ErrorOut}, summary="记录督查")
 def create_visit(request, payload: VisitIn):
     from tuopin.plan.models import Milestone
 
@@ -380,10 +377,10 @@ def create_visit(request, payload: VisitIn):
 
 @router.post(
     "/inspections/{int:visit_id}/findings",
-    response={201: CaseDetailOut, 400: Error},
+    response={201: CaseDetailOut, 400: ErrorOut},
     summary="登记督查发现的问题（生成整改件）",
 )
-def create_finding(request, visit_id: int, payload: FindingIn):
+def create_finding(request, visit_id: Id, payload: FindingIn):
     visit = get_object_or_404(InspectionVisit.objects.visible_to(request.user), pk=visit_id)
     unit = ResponsibleUnit.objects.filter(pk=payload.unit_id).first()
     if unit is None:

@@ -6,6 +6,8 @@ from django import forms
 
 from tuopin.cases.limits import LEVELS, STAGE_LABELS, STAGES_WITH_PARK
 from tuopin.cases.models import Kind, Rating, Source, State
+from tuopin.lib import bounds
+from tuopin.org.form_bounds import SANE_DATE, SANE_MOMENT
 from tuopin.org.models import Level, OrgUnit, ResponsibleUnit
 from tuopin.org.widgets import DateInput, DateTimeInput
 
@@ -83,19 +85,28 @@ class AssignForm(NoteForm):
     due_at = forms.DateTimeField(
         label="办理期限（可选，默认按时限表）",
         required=False,
+        validators=SANE_MOMENT,
         widget=DateTimeInput(),
     )
 
 
 class VisitForm(forms.Form):
     org_unit = OrgUnitChoiceField(label="督查地点", queryset=OrgUnit.objects.none())
-    visited_on = forms.DateField(label="督查日期", widget=DateInput())
+    visited_on = forms.DateField(label="督查日期", validators=SANE_DATE, widget=DateInput())
     inspectors = forms.CharField(label="督查人员", max_length=200)
     is_unannounced = forms.BooleanField(label="暗访", required=False)
-    cadres_expected = forms.IntegerField(label="应在岗驻村干部", min_value=0, initial=0)
-    cadres_present = forms.IntegerField(label="实际在岗驻村干部", min_value=0, initial=0)
-    files_checked = forms.IntegerField(label="抽查户档案数", min_value=0, initial=0)
-    files_ok = forms.IntegerField(label="其中合格", min_value=0, initial=0)
+    cadres_expected = forms.IntegerField(
+        label="应在岗驻村干部", min_value=0, max_value=bounds.MAX_COUNT, initial=0
+    )
+    cadres_present = forms.IntegerField(
+        label="实际在岗驻村干部", min_value=0, max_value=bounds.MAX_COUNT, initial=0
+    )
+    files_checked = forms.IntegerField(
+        label="抽查户档案数", min_value=0, max_value=bounds.MAX_COUNT, initial=0
+    )
+    files_ok = forms.IntegerField(
+        label="其中合格", min_value=0, max_value=bounds.MAX_COUNT, initial=0
+    )
     milestones = forms.ModelMultipleChoiceField(label="对照时间节点", queryset=None, required=False)
     progress_note = forms.CharField(
         label="工作推进情况", required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -121,7 +132,7 @@ class FindingForm(forms.Form):
         label="整改责任单位",
         queryset=ResponsibleUnit.objects.filter(is_active=True).order_by("kind", "name"),
     )
-    due_on = forms.DateField(label="整改期限", widget=DateInput())
+    due_on = forms.DateField(label="整改期限", validators=SANE_DATE, widget=DateInput())
 
 
 class LimitForm(forms.Form):
@@ -140,7 +151,7 @@ class LimitForm(forms.Form):
 
 
 class CalendarDayForm(forms.Form):
-    day = forms.DateField(label="日期", widget=DateInput())
+    day = forms.DateField(label="日期", validators=SANE_DATE, widget=DateInput())
     is_working_day = forms.TypedChoiceField(
         label="安排", choices=[("0", "放假"), ("1", "上班（调休）")], coerce=lambda v: v == "1"
     )

@@ -33,9 +33,9 @@ from tuopin.cases.models import (
     InspectionVisit,
     StageClock,
 )
-from tuopin.lib import clock
+from tuopin.lib import clock, filekinds
 from tuopin.lib.workdays import SHIPPED
-from tuopin.org import privacy
+from tuopin.org import privacy, uploads
 from tuopin.org.access import can, has_capability
 from tuopin.org.codes import subtree_q
 
@@ -54,7 +54,11 @@ def user_scope(user):
 
 
 def _uploads(request: HttpRequest) -> list[actions.Upload]:
-    return [actions.Upload(f.name, f.read()) for f in request.FILES.getlist("attachment")]
+    try:
+        files = uploads.received_files(request, "attachment", kinds=filekinds.ATTACHMENTS)
+    except uploads.UploadRefused as error:
+        raise actions.CaseError(str(error)) from None
+    return [actions.Upload(f.name, f.read()) for f in files]
 
 
 def overdue_q(now: dt.datetime) -> Q:
@@ -131,6 +135,7 @@ def export(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@uploads.upload_limit(actions.MAX_ATTACHMENT_BYTES)
 @login_required
 @require_http_methods(["GET", "POST"])
 def register(request: HttpRequest) -> HttpResponse:
@@ -244,6 +249,7 @@ def _call(name: str, request: HttpRequest, case: Case) -> None:
         actions.comment_case(user, case, note=note, attachments=uploads)
 
 
+@uploads.upload_limit(actions.MAX_ATTACHMENT_BYTES)
 @login_required
 @require_POST
 def case_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -59,6 +60,8 @@ def _valid_ring(ring: object) -> bool:
             isinstance(point, list)
             and len(point) >= 2
             and all(isinstance(c, int | float) and not isinstance(c, bool) for c in point[:2])
+            and -180 <= point[0] <= 180
+            and -90 <= point[1] <= 90
             for point in ring
         )
     )
@@ -78,10 +81,36 @@ def _valid_geometry(geometry: dict) -> bool:
     )
 
 
+class _NotFinite(ValueError):
+    pass
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotFinite(text)
+    return value
+
+
+def _no_constant(text: str) -> float:
+    raise _NotFinite(text)
+
+
 def parse_features(raw: bytes, source_name: str) -> list[tuple[str, str, dict]]:
     """Check the whole file; return (code, name, geometry) per feature or refuse with every error."""
     try:
-        document = json.loads(raw.decode("utf-8-sig"))
+        document = json.loads(
+            raw.decode("utf-8-sig"), parse_float=_finite_float, parse_constant=_no_constant
+        )
+    except _NotFinite as error:
+        raise GeoJSONRefused(
+            [f"文件 {source_name} 中有无效的数值 {str(error)[:40]}：坐标应为有限的经纬度"]
+        ) from None
+    except RecursionError:
+        # A few thousand nested brackets exhaust the parser's stack; no GeoJSON nests that deep.
+        raise GeoJSONRefused(
+            [f"文件 {source_name} 的嵌套层次过深，不是有效的 GeoJSON 边界文件"]
+        ) from None
     except UnicodeDecodeError:
         raise GeoJSONRefused(
             [f"文件 {source_name} 不是 UTF-8 编码的文本：请另存为 UTF-8 后重新导入"]
@@ -127,7 +156,10 @@ def parse_features(raw: bytes, source_name: str) -> list[tuple[str, str, dict]]:
             errors.append(f"{where}的几何类型为 {kind}，只支持 Polygon 或 MultiPolygon")
             continue
         if not _valid_geometry(geometry):
-            errors.append(f"{where}的坐标不完整：每个环至少 4 个 [经度, 纬度] 点")
+            errors.append(
+                f"{where}的坐标不完整或越界：每个环至少 4 个 [经度, 纬度] 点，"
+                "经度在 -180 到 180 之间，纬度在 -90 到 90 之间"
+            )
             continue
         if code in seen:
             errors.append(f"{where}与第 {seen[code]} 个要素代码重复")

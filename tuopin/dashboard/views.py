@@ -11,7 +11,8 @@ from tuopin.dashboard import board as boards
 from tuopin.dashboard import filters, mapdata, sources
 from tuopin.dashboard.actions import GeoJSONRefused, import_geojson
 from tuopin.dashboard.models import Boundary
-from tuopin.lib import clock
+from tuopin.lib import clock, filekinds
+from tuopin.org import uploads
 from tuopin.org.access import can, is_county_wide
 from tuopin.org.models import Level, OrgUnit, ResponsibleUnit
 from tuopin.plan.models import Action, Measurement, Milestone
@@ -295,6 +296,7 @@ def map_unit(request: HttpRequest, code: str) -> HttpResponse:
     return render_map(request, visible_scope(request, code))
 
 
+@uploads.upload_limit(MAX_GEOJSON_BYTES)
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_boundaries(request: HttpRequest) -> HttpResponse:
@@ -303,14 +305,13 @@ def import_boundaries(request: HttpRequest) -> HttpResponse:
     errors: list[str] = []
     summary = None
     if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None:
+        try:
+            upload = uploads.received_file(request, "file", kinds=filekinds.GEOJSON)
+        except uploads.UploadRefused as error:
+            upload, errors = None, [str(error)]
+        if upload is None and not errors:
             errors = ["请选择要导入的 GeoJSON 文件"]
-        elif upload.size > MAX_GEOJSON_BYTES:
-            errors = [
-                f"文件 {upload.name} 超过 {MAX_GEOJSON_BYTES // 1024 // 1024} MB，请先简化边界"
-            ]
-        else:
+        elif upload is not None:
             try:
                 summary = import_geojson(upload.read(), source_name=upload.name, actor=request.user)
             except GeoJSONRefused as refused:

@@ -3,7 +3,10 @@
 The zip directory is checked first — declared uncompressed sizes and compression ratios — and
 then each sheet's used range from its ``<dimension>`` element (a stray value in row 1,048,576
 would otherwise make calamine build a dense range of a million rows). Every reader of uploaded
-workbooks (registry import, org import, drill visit import) goes through :func:`check_archive`.
+workbooks (registry import, org import, drill visit import) goes through :func:`check_archive`,
+which also reads every member but the sheets in full, so a zip directory that declares false
+sizes is refused before calamine sees it; :func:`check_integrity` does that part alone for every
+uploaded .xlsx/.docx (attachments, plan documents).
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable
+from typing import IO
 
 MAX_UNCOMPRESSED_BYTES = 1_500_000_000  # all members together
 MAX_SHEET_XML_BYTES = 600_000_000  # one sheet's XML
@@ -19,6 +24,11 @@ MAX_RATIO = 200  # uncompressed / compressed, for members above 20 MB
 MAX_CELLS_PER_SHEET = 30_000_000  # rows × columns of a sheet's used range
 MAX_DATA_ROWS = 1_000_000
 HEADER_SEARCH_ROWS = 5
+
+DAMAGED = (
+    "文件已损坏（压缩包内的文件大小或校验和与目录不符），无法读取；"
+    "请用 Excel、WPS 或 Word 打开后重新另存再上传"
+)
 
 _DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 
@@ -71,6 +81,39 @@ def _unescape(text: str) -> str:
 
 def check_archive(data: bytes, sheets: Iterable[str] | None = None) -> None:
     """Refuse non-zip files, zip bombs and sheets (all, or those named) with absurd ranges."""
+    try:
+        _check_archive(data, sheets)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as error:
+        if isinstance(error, UnsafeWorkbook):
+            raise
+        # A directory that lies about sizes or checksums fails on reading a member: the file
+        # is damaged or forged, and no reader should see it.
+        raise UnsafeWorkbook(DAMAGED) from None
+
+
+def check_integrity(stream: IO[bytes]) -> None:
+    """Refuse an Office file (.xlsx, .docx) whose zip directory lies about sizes or checksums."""
+    try:
+        archive = zipfile.ZipFile(stream)
+        _verify_small_members(archive, archive.infolist())
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError):
+        raise UnsafeWorkbook(DAMAGED) from None
+
+
+def _verify_small_members(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
+    """Read every member but the sheets in full: their sizes and checksums must be true."""
+    for info in infos:
+        if info.filename.startswith("xl/worksheets/") or info.is_dir():
+            continue
+        read = 0
+        with archive.open(info) as stream:
+            while chunk := stream.read(1 << 20):
+                read += len(chunk)
+        if read != info.file_size:
+            raise zipfile.BadZipFile(f"{info.filename}: size mismatch")
+
+
+def _check_archive(data: bytes, sheets: Iterable[str] | None) -> None:
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise UnsafeWorkbook("文件不是有效的 .xlsx 工作簿（可能已损坏，或是改了扩展名的其他文件）")
     try:
@@ -89,6 +132,7 @@ def check_archive(data: bytes, sheets: Iterable[str] | None = None) -> None:
             raise UnsafeWorkbook(
                 f"工作簿内部文件 {info.filename} 的压缩比异常（疑似压缩炸弹），已拒绝读取"
             )
+    _verify_small_members(archive, infos)
     members = _sheet_members(archive)
     for name in members if sheets is None else sheets:
         member = members.get(name)

@@ -13,6 +13,18 @@ from tuopin.org.models import ApiToken, OrgUnit, ResponsibleUnit
 router = Router(tags=["组织机构"])
 
 
+class ErrorItem(Schema):
+    field: str
+    message: str
+
+
+class ErrorOut(Schema):
+    """Every refusal of the API: a Chinese ``detail`` and, for bad fields, one item each."""
+
+    detail: str
+    errors: list[ErrorItem] = []
+
+
 class TokenAuth(HttpBearer):
     def authenticate(self, request, token: str):
         found = (
@@ -25,18 +37,6 @@ class TokenAuth(HttpBearer):
         found.note_use(clock.now())
         request.user = found.user
         return found.user
-
-
-class ErrorItem(Schema):
-    field: str
-    message: str
-
-
-class ErrorOut(Schema):
-    """The project's error body (tuopin/api.py answers validation errors in the same shape)."""
-
-    detail: str
-    errors: list[ErrorItem] = []
 
 
 class MeOut(Schema):

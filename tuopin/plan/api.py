@@ -10,9 +10,11 @@ from ninja import File, Router, Schema
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
-from tuopin.lib import clock, planparse
-from tuopin.org import access
+from tuopin.lib import clock, filekinds, planparse
+from tuopin.lib.bounds import Day, Id
+from tuopin.org import access, uploads
 from tuopin.plan import progress
+from tuopin.plan.forms import MAX_DOCUMENT_BYTES
 from tuopin.plan.models import Action, Campaign, Milestone
 
 router = Router(tags=["作战计划"])
@@ -126,13 +128,13 @@ def campaigns(request):
 
 
 @router.get("/campaigns/{campaign_id}", response=CampaignOut, summary="作战计划详情")
-def campaign_detail(request, campaign_id: int):
+def campaign_detail(request, campaign_id: Id):
     campaign = get_object_or_404(_visible(request), pk=campaign_id)
     return _campaign_out(campaign, progress.milestone_statuses(campaign))
 
 
 @router.get("/campaigns/{campaign_id}/actions", response=list[ActionOut], summary="专项行动及状态")
-def campaign_actions(request, campaign_id: int, on: dt.date | None = None):
+def campaign_actions(request, campaign_id: Id, on: Day | None = None):
     campaign = get_object_or_404(_visible(request), pk=campaign_id)
     rows = list(campaign.actions.prefetch_related("leaders", "units").order_by("number"))
     summary = progress.action_statuses(rows, on)
@@ -157,9 +159,7 @@ def campaign_actions(request, campaign_id: int, on: dt.date | None = None):
     response=list[MilestoneOut],
     summary="时间节点及状态、预测",
 )
-def campaign_milestones(
-    request, campaign_id: int, on: dt.date | None = None, status: str | None = None
-):
+def campaign_milestones(request, campaign_id: Id, on: Day | None = None, status: str | None = None):
     campaign = get_object_or_404(_visible(request), pk=campaign_id)
     statuses = progress.milestone_statuses(campaign, on)
     rows = (
@@ -177,7 +177,7 @@ def campaign_milestones(
 
 
 @router.get("/actions/{action_id}", response=ActionOut, summary="专项行动详情")
-def action_detail(request, action_id: int):
+def action_detail(request, action_id: Id):
     action = get_object_or_404(Action.objects.filter(campaign__in=_visible(request)), pk=action_id)
     summary = progress.action_status(action)
     return {
@@ -213,10 +213,16 @@ def _milestone_out(milestone: Milestone, status: progress.MilestoneStatus | None
 
 
 @router.post("/parse", summary="解析工作方案（上传 .txt/.docx，返回识别结果，不保存）")
-def parse(request, document: UploadedFile = File(...)):  # noqa: B008 - django-ninja idiom
+def parse(request, document: UploadedFile | None = File(None)):  # noqa: B008 - django-ninja idiom
     if not access.has_capability(request.user, "plan.manage"):
         raise HttpError(403, "只有县脱贫办管理员可以解析导入工作方案")
-    if document.size > 20 * 1024 * 1024:
+    try:
+        document = uploads.received_file(request, "document", kinds=filekinds.DOCUMENTS)
+    except uploads.UploadRefused as error:
+        raise HttpError(422, str(error)) from None
+    if document is None:
+        raise HttpError(422, "请上传工作方案文件（字段 document，.txt 或 .docx）")
+    if document.size > MAX_DOCUMENT_BYTES:
         raise HttpError(422, "文件过大：工作方案文件不应超过 20 MB")
     try:
         return planparse.parse_document(document.name or "plan.txt", document.read())

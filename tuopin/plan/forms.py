@@ -11,11 +11,13 @@ from django import forms
 from django.conf import settings
 from django.http import QueryDict
 
-from tuopin.lib import clock, planparse
+from tuopin.lib import clock, filekinds, planparse
+from tuopin.org.form_bounds import SANE_DATE, SANE_MOMENT
 from tuopin.org.widgets import DateInput, DateTimeInput, TimeInput
 from tuopin.plan.models import Comparator, Per
 
 ALLOWED_SUFFIXES = (".txt", ".docx")
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 
 
 class UploadForm(forms.Form):
@@ -32,8 +34,12 @@ class UploadForm(forms.Form):
         document = self.cleaned_data["document"]
         if not document.name.lower().endswith(ALLOWED_SUFFIXES):
             raise forms.ValidationError("只能上传 .txt 或 .docx 文件（.doc 请先另存为 .docx）")
-        if document.size > min(settings.TUOPIN_UPLOAD_MAX_BYTES, 20 * 1024 * 1024):
+        if document.size > min(settings.TUOPIN_UPLOAD_MAX_BYTES, MAX_DOCUMENT_BYTES):
             raise forms.ValidationError("文件过大：工作方案文件不应超过 20 MB")
+        try:
+            filekinds.check(document, document.name, filekinds.DOCUMENTS)
+        except filekinds.WrongKind as error:
+            raise forms.ValidationError(str(error)) from None
         return document
 
 
@@ -46,7 +52,9 @@ class _InstanceForm(forms.Form):
 class CampaignForm(_InstanceForm):
     title = forms.CharField(label="标题", max_length=200)
     issuer = forms.CharField(label="印发单位", max_length=200, required=False)
-    issued_on = forms.DateField(label="印发日期", required=False, widget=DateInput())
+    issued_on = forms.DateField(
+        label="印发日期", required=False, validators=SANE_DATE, widget=DateInput()
+    )
     reporting_weekday = forms.TypedChoiceField(
         label="周报截止星期",
         coerce=int,
@@ -68,6 +76,7 @@ class ActionForm(_InstanceForm):
 class MilestoneForm(forms.Form):
     deadline = forms.DateTimeField(
         label="截止时间",
+        validators=SANE_MOMENT,
         widget=DateTimeInput(),
     )
     text = forms.CharField(label="原文条款", widget=forms.Textarea(attrs={"rows": 3}))

@@ -15,11 +15,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from tuopin.lib import clock, planparse
-from tuopin.org import access, audit
+from tuopin.org import access, audit, uploads
 from tuopin.org.models import AuditEvent, OrgUnit, Person, ResponsibleUnit
 from tuopin.plan import actions as plan_actions
 from tuopin.plan import progress, revision, timeline
 from tuopin.plan.forms import (
+    MAX_DOCUMENT_BYTES,
     ActionForm,
     CampaignForm,
     MilestoneForm,
@@ -369,6 +370,7 @@ def _county_for(user) -> OrgUnit | None:
     return None
 
 
+@uploads.upload_limit(MAX_DOCUMENT_BYTES)
 @login_required
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest) -> HttpResponse:
@@ -376,7 +378,12 @@ def upload(request: HttpRequest) -> HttpResponse:
     if county is None or not access.can(request.user, MANAGE, county):
         raise PermissionDenied("只有县脱贫办管理员可以导入作战计划")
     form = UploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    dropped = uploads.refusal(request, "document") if request.method == "POST" else None
+    if dropped:
+        # The file was too large to receive: say so instead of "please choose a file".
+        form.is_valid()
+        form.errors["document"] = form.error_class([dropped])
+    elif request.method == "POST" and form.is_valid():
         document = form.cleaned_data["document"]
         try:
             draft = plan_actions.create_draft(

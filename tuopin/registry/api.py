@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 
 from tuopin.lib import clock
+from tuopin.lib.bounds import Offset, page_size
 from tuopin.org import privacy
 from tuopin.registry.models import Household, VillageFacts
 
@@ -110,8 +111,8 @@ class HouseholdFilter(Schema):
     registered: bool | None = None
     exit_status: str = ""
     include_closed: bool = False
-    offset: int = 0
-    limit: int = 100
+    offset: Offset = 0
+    limit: page_size(MAX_LIMIT) = 100
 
 
 def _row(household: Household) -> dict:
@@ -144,8 +145,7 @@ def households(request, filters: Query[HouseholdFilter]):
         queryset = queryset.filter(exit_status=filters.exit_status)
     by_id = privacy.disclosure(request.user).unmasked  # no ID oracle for masked readers
     queryset = queryset.search(filters.q[:50], by_citizen_id=by_id).order_by("household_no")
-    limit = max(1, min(filters.limit, MAX_LIMIT))
-    offset = max(0, filters.offset)
+    offset, limit = filters.offset, filters.limit
     return {
         "count": queryset.count(),
         "offset": offset,

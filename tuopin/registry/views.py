@@ -20,8 +20,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tuopin.lib import clock
-from tuopin.org import audit, privacy
+from tuopin.lib import clock, filekinds
+from tuopin.org import audit, privacy, uploads
 from tuopin.org.access import can, has_capability
 from tuopin.org.models import AuditEvent, Level, OrgUnit
 from tuopin.org.widgets import DateInput
@@ -292,20 +292,14 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     _require_import(request)
     if request.method == "GET":
         return render(request, "registry/import.html", {})
-    upload = request.FILES.get("file")
+    try:
+        upload = uploads.received_file(request, "file", kinds=filekinds.WORKBOOKS)
+    except uploads.UploadRefused as error:
+        return render(request, "registry/import.html", {"error": str(error)}, status=400)
     replace = request.POST.get("replace") == "1"
     if upload is None:
         return render(
             request, "registry/import.html", {"error": "请选择要上传的 .xlsx 文件"}, status=400
-        )
-    if upload.size > settings.TUOPIN_UPLOAD_MAX_BYTES:
-        return render(
-            request,
-            "registry/import.html",
-            {
-                "error": f"文件过大（{upload.size // 1_000_000} MB），上限为 {settings.TUOPIN_UPLOAD_MAX_BYTES // 1_000_000} MB"
-            },
-            status=400,
         )
     _upload_dir().mkdir(parents=True, exist_ok=True)
     _forget_abandoned_uploads()

@@ -19,7 +19,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.urls import reverse
 
-from tuopin.lib import clock
+from tuopin.lib import clock, filekinds
 from tuopin.org.access import can, has_capability
 from tuopin.org.models import Role, User
 from tuopin.plan.models import Measurement
@@ -44,18 +44,6 @@ ATTACHMENT_TYPES = {
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     ".xls": "application/vnd.ms-excel",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ".txt": "text/plain",
-}
-# File signatures: the first bytes must match the extension (a renamed .exe is refused).
-MAGIC = {
-    ".pdf": (b"%PDF",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".png": (b"\x89PNG",),
-    ".doc": (b"\xd0\xcf\x11\xe0",),
-    ".xls": (b"\xd0\xcf\x11\xe0",),
-    ".docx": (b"PK\x03\x04",),
-    ".xlsx": (b"PK\x03\x04",),
 }
 
 
@@ -421,12 +409,9 @@ def revise_report(
 
 
 def attach(user: User, report: Report, upload: UploadedFile, *, source: str = "web") -> Attachment:
-    """Add a checked file (type by extension and signature, size) to the editable version."""
+    """Add a checked file (type by content and name, size) to the editable version."""
     name = PurePath(upload.name or "").name[:200]
     suffix = PurePath(name).suffix.lower()
-    if suffix not in ATTACHMENT_TYPES:
-        allowed = "、".join(sorted(ATTACHMENT_TYPES))
-        raise ReportError(f"附件「{name}」的类型不支持，只能上传 {allowed} 文件")
     limit = min(ATTACHMENT_MAX_BYTES, settings.TUOPIN_UPLOAD_MAX_BYTES)
     if upload.size > limit:
         raise ReportError(
@@ -434,14 +419,13 @@ def attach(user: User, report: Report, upload: UploadedFile, *, source: str = "w
         )
     if upload.size == 0:
         raise ReportError(f"附件「{name}」是空文件")
+    try:
+        filekinds.check(upload, name, filekinds.ATTACHMENTS)
+    except filekinds.WrongKind as error:
+        raise ReportError(str(error)) from None
     digest = hashlib.sha256()
-    head = b""
     for chunk in upload.chunks():
-        if not head:
-            head = chunk[:8]
         digest.update(chunk)
-    if suffix in MAGIC and not any(head.startswith(magic) for magic in MAGIC[suffix]):
-        raise ReportError(f"附件「{name}」的内容与扩展名 {suffix} 不符，请确认文件未损坏或改名")
     upload.seek(0)
     with transaction.atomic():
         report = _locked(report, None)

@@ -15,6 +15,7 @@ from ninja.responses import Status
 from ninja.security import SessionAuth
 
 from tuopin.lib import clock
+from tuopin.lib.bounds import Id, Natural
 from tuopin.org.access import is_county_wide
 from tuopin.org.api import ErrorOut, TokenAuth
 from tuopin.org.models import ResponsibleUnit
@@ -92,31 +93,31 @@ class FormOut(StateOut):
     actions: list[ReportActionOut]
 
 
-class MilestoneIn(Schema):
-    milestone: int
+class ReportMilestoneIn(Schema):
+    milestone: Id
     value: Decimal | str | None = None
     status: str = "not_started"
 
 
 class ReportActionIn(Schema):
-    action: int
+    action: Id
     progress: str = ""
     problems: str = ""
     suggestions: str = ""
-    milestones: list[MilestoneIn] = []
+    milestones: list[ReportMilestoneIn] = []
 
 
 class SaveIn(Schema):
-    revision: int
+    revision: Natural
     actions: list[ReportActionIn]
 
 
 class RevisionIn(Schema):
-    revision: int
+    revision: Natural
 
 
 class ReturnIn(Schema):
-    revision: int
+    revision: Natural
     reason: str
 
 
@@ -281,7 +282,7 @@ def list_periods(request):
     response={200: FormOut, 404: ErrorOut},
     summary="本单位本周期的填报表单",
 )
-def period_form(request, period_id: int, unit: int | None = None):
+def period_form(request, period_id: Id, unit: Id | None = None):
     unit_id = unit or request.user.unit_id
     report = get_object_or_404(
         Report.objects.visible_to(request.user).select_related("period", "unit", "current_version"),
@@ -297,7 +298,7 @@ def period_form(request, period_id: int, unit: int | None = None):
     response={200: TimelinessOut, 403: ErrorOut, 404: ErrorOut},
     summary="本周期按时、迟报、漏报单位",
 )
-def period_timeliness(request, period_id: int):
+def period_timeliness(request, period_id: Id):
     period = get_object_or_404(Period.objects.visible_to(request.user), pk=period_id)
     if not is_county_wide(request.user):
         return Status(403, {"detail": "签报情况仅对县级用户开放"})
@@ -339,13 +340,13 @@ def chase(request, period_id: int, payload: ChaseIn):
 
 
 @router.get("/reports/{report_id}", response={200: FormOut, 404: ErrorOut}, summary="周报内容")
-def get_report(request, report_id: int):
+def get_report(request, report_id: Id):
     with content.memo():
         return Status(200, _form(request.user, _report(request, report_id)))
 
 
 @router.put("/reports/{report_id}", response={200: FormOut, **ERRORS}, summary="保存草稿")
-def save(request, report_id: int, payload: SaveIn):
+def save(request, report_id: Id, payload: SaveIn):
     data = payload.model_dump()
     for entry in data["actions"]:
         for row in entry["milestones"]:
@@ -362,7 +363,7 @@ def save(request, report_id: int, payload: SaveIn):
 
 
 @router.post("/reports/{report_id}/submit", response={200: StateOut, **ERRORS}, summary="提交签字")
-def submit(request, report_id: int, payload: RevisionIn):
+def submit(request, report_id: Id, payload: RevisionIn):
     return _run(
         request,
         report_id,
@@ -373,7 +374,7 @@ def submit(request, report_id: int, payload: RevisionIn):
 @router.post(
     "/reports/{report_id}/sign", response={200: StateOut, **ERRORS}, summary="主要领导签字"
 )
-def sign(request, report_id: int, payload: RevisionIn):
+def sign(request, report_id: Id, payload: RevisionIn):
     return _run(
         request,
         report_id,
@@ -384,7 +385,7 @@ def sign(request, report_id: int, payload: RevisionIn):
 @router.post(
     "/reports/{report_id}/receive", response={200: StateOut, **ERRORS}, summary="县脱贫办接收"
 )
-def receive(request, report_id: int, payload: RevisionIn):
+def receive(request, report_id: Id, payload: RevisionIn):
     return _run(
         request,
         report_id,
@@ -393,7 +394,7 @@ def receive(request, report_id: int, payload: RevisionIn):
 
 
 @router.post("/reports/{report_id}/return", response={200: StateOut, **ERRORS}, summary="退回")
-def return_(request, report_id: int, payload: ReturnIn):
+def return_(request, report_id: Id, payload: ReturnIn):
     return _run(
         request,
         report_id,
@@ -406,7 +407,7 @@ def return_(request, report_id: int, payload: ReturnIn):
 @router.post(
     "/reports/{report_id}/revise", response={200: StateOut, **ERRORS}, summary="更正（生成新版本）"
 )
-def revise(request, report_id: int, payload: RevisionIn):
+def revise(request, report_id: Id, payload: RevisionIn):
     return _run(
         request,
         report_id,

@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tuopin.lib import clock
+from tuopin.lib import bounds, clock, filekinds
+from tuopin.org import uploads
 from tuopin.org.access import can, has_capability, is_county_wide, visible_q
 from tuopin.org.models import ResponsibleUnit
 from tuopin.plan.models import Campaign
@@ -271,6 +272,7 @@ def _revision(request: HttpRequest) -> int | None:
         return None
 
 
+@uploads.upload_limit(actions.ATTACHMENT_MAX_BYTES)
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit_page(request: HttpRequest, pk: int) -> HttpResponse:
@@ -326,8 +328,12 @@ def edit_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _change_attachments(request: HttpRequest, report: Report) -> tuple[bool, bool]:
     """Upload the chosen file or delete one (the edit form's 上传/删除 buttons): (touched, failed)."""
-    upload = request.FILES.get("file")
     detach = request.POST.get("detach", "")
+    try:
+        upload = uploads.received_file(request, "file", kinds=filekinds.ATTACHMENTS)
+    except uploads.UploadRefused as error:
+        messages.error(request, f"草稿已保存，但附件未处理：{error}")
+        return True, True
     if upload is None and not detach and request.POST.get("intent") != "upload":
         return False, False
     report.refresh_from_db()
@@ -433,9 +439,9 @@ def exception_view(request: HttpRequest, pk: int) -> HttpResponse:
     raw = request.POST.get("deadline", "").strip()
     if raw:
         try:
-            deadline = dt.datetime.fromisoformat(raw).replace(tzinfo=clock.SHANGHAI)
-        except ValueError:
-            messages.error(request, f"截止时间「{raw}」格式不正确，应为 2018-07-21T12:00")
+            deadline = bounds.parse_moment(raw, "截止时间").astimezone(clock.SHANGHAI)
+        except bounds.OutOfBounds as error:
+            messages.error(request, str(error))
             return redirect("reports:report", pk=pk)
     return _transition(
         request,
@@ -504,11 +510,16 @@ def rates_page(request: HttpRequest) -> HttpResponse:
     campaigns = Campaign.objects.filter(
         pk__in=Period.objects.visible_to(request.user).values("campaign_id")
     )
-    campaign = campaigns.filter(pk=request.GET.get("campaign") or 0).first() or campaigns.first()
+    chosen = bounds.parse_id(request.GET.get("campaign"))
+    campaign = (chosen and campaigns.filter(pk=chosen).first()) or campaigns.first()
     if campaign is None:
         raise Http404
     weeks = request.GET.get("weeks", "")
-    periods = timeliness.recent_periods(campaign, int(weeks)) if weeks.isdigit() else None
+    periods = (
+        timeliness.recent_periods(campaign, int(weeks))
+        if weeks.isascii() and weeks.isdigit() and len(weeks) <= 4
+        else None
+    )
     return render(
         request,
         "reports/rates.html",
@@ -577,11 +588,11 @@ def _save_settings(request: HttpRequest, rule) -> list[str]:
     errors = []
     grace = request.POST.get("grace_hours", "").strip()
     try:
-        grace_minutes = round(float(grace) * 60)
-        if not 0 <= grace_minutes <= 14 * 24 * 60:
-            raise ValueError
-    except ValueError:
-        errors.append(f"补报时限「{grace}」无效：应为 0 到 336 之间的小时数")
+        grace_minutes = round(
+            bounds.parse_number(grace, "补报时限", minimum=0, maximum=14 * 24) * 60
+        )
+    except bounds.OutOfBounds:
+        errors.append(f"补报时限「{grace[:40]}」无效：应为 0 到 336 之间的小时数")
         grace_minutes = rule.grace_minutes
     webhook = request.POST.get("webhook_url", "").strip()
     if webhook and not webhook.startswith(("http://", "https://")):
@@ -593,10 +604,8 @@ def _save_settings(request: HttpRequest, rule) -> list[str]:
     for line in request.POST.get("slots", "").split():
         try:
             day_text, time_text = line.split("@")
-            day = int(day_text)
+            day = bounds.parse_integer(day_text, "星期", minimum=1, maximum=7)
             moment = dt.time.fromisoformat(time_text)
-            if not 1 <= day <= 7:
-                raise ValueError
             slots.append((day, moment))
         except ValueError:
             errors.append(f"提醒时间「{line}」格式不正确：应为 星期@时:分，如 4@17:00 5@09:00")

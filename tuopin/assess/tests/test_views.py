@@ -204,4 +204,4 @@ def test_it_rejects_a_file_that_is_not_a_workbook(world, homes, login):
         f"/assess/drills/{drill.pk}/import/", {"file": upload}, follow=True
     )
     assert response.status_code == 200
-    assert "不是有效的 .xlsx 工作簿" in response.content.decode()
+    assert "文件“visits.xlsx”的内容是文本文件，此处只接受" in response.content.decode()

@@ -56,7 +56,7 @@ def test_the_workflow_through_the_api(world, assigned, login):
     assert response.json()["state"] == "in_progress"
     response = _post(client, f"/api/cases/{assigned.pk}/actions/resolve", {"note": ""})
     assert response.status_code == 400
-    assert response.json() == {"detail": "请填写办理结果"}
+    assert response.json() == {"detail": "请填写办理结果", "errors": []}
     response = _post(client, f"/api/cases/{assigned.pk}/actions/resolve", {"note": "已处理"})
     assert response.json()["state"] == "resolved"
     assert refresh(assigned).events.last().source == "api"

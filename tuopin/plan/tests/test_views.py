@@ -358,7 +358,7 @@ def test_upload_is_hq_only_and_bad_files_are_refused(world, login):
     assert login(None).get(url).status_code == 302
     client = login(world.hq)
     for name, data, message in [
-        ("a.docx", b"not a docx", "内容不是 Word"),
+        ("a.docx", b"not a docx", "文件“a.docx”的内容是文本文件，此处只接受"),
         ("a.txt", b"", "文件为空"),
         ("a.txt", "会议通知\n请准时参加。".encode(), "未识别到方案结构"),
         ("a.pdf", b"%PDF", "只能上传 .txt 或 .docx 文件"),

@@ -305,7 +305,9 @@ def test_it_refuses_bad_files_without_a_server_error(world, login):
     client = login(world.cadre)
     response = client.post("/registry/import/", {"file": _named(b"hello", "t.csv")})
     assert response.status_code == 400
-    assert "不支持的文件类型" in response.content.decode()
+    assert "文件“t.csv”的内容是CSV 表格（.csv），此处只接受Excel 工作簿（.xlsx）" in (
+        response.content.decode()
+    )
     response = client.post("/registry/import/", {"file": _named(b"PK\x03\x04garbage", "t.xlsx")})
     assert response.status_code == 400
     response = client.post("/registry/import/", {})

@@ -54,6 +54,11 @@ def values_for(setup: Setup, km="12.5", share="80", progress="本周完成路面
 
 @pytest.fixture
 def setup(world) -> Setup:
+    return build_setup(world)
+
+
+def build_setup(world) -> Setup:
+    """The campaign and the week due Friday 2018-07-20 (also used by the bad-file corpus)."""
     campaign = Campaign.objects.create(
         title="陇县脱贫攻坚百日冲刺工作方案",
         county=world.county,

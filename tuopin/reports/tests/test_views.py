@@ -148,8 +148,8 @@ def test_it_refuses_an_attachment_of_the_wrong_type(setup, world, login, setting
             {**_form(setup, intent="upload", revision=1), "file": exe},
             follow=True,
         )
-    assert "内容与扩展名 .pdf 不符" in response.content.decode()
-    assert "类型不支持" in response2.content.decode()
+    assert "文件“scan.pdf”的内容是.exe 文件，此处只接受" in response.content.decode()
+    assert "文件“tool.exe”的内容是.exe 文件，此处只接受" in response2.content.decode()
     assert Attachment.objects.count() == 0
 
 
