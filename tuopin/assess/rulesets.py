@@ -40,6 +40,7 @@ class ParameterSpec:
     type: str
     default: Any
     note: str = ""
+    unit: str = ""
 
     def parse(self, raw: Any) -> Any:
         """Turn user input (text, number, date) into the parameter's value; '' means unset."""
@@ -49,11 +50,9 @@ class ParameterSpec:
             try:
                 value = Decimal(str(raw).strip().replace(",", ""))
             except InvalidOperation:
-                raise ValueError(
-                    f"参数 {self.label}（{self.name}）应为数字，实际为“{raw}”"
-                ) from None
+                raise ValueError(f"参数“{self.label}”应为数字，实际为“{raw}”") from None
             if not value.is_finite():
-                raise ValueError(f"参数 {self.label}（{self.name}）应为有限数字")
+                raise ValueError(f"参数“{self.label}”应为有限数字")
             return value
         if self.type == "date":
             if isinstance(raw, dt.date):
@@ -62,7 +61,7 @@ class ParameterSpec:
                 return dt.date.fromisoformat(str(raw).strip())
             except ValueError:
                 raise ValueError(
-                    f"参数 {self.label}（{self.name}）应为日期（YYYY-MM-DD），实际为“{raw}”"
+                    f"参数“{self.label}”应为日期（YYYY-MM-DD），实际为“{raw}”"
                 ) from None
         return str(raw)
 
@@ -75,12 +74,21 @@ class ParameterSpec:
 
 
 @dataclass(frozen=True)
+class Label:
+    """The Chinese name of a value a page shows, and the unit written after it."""
+
+    label: str
+    unit: str = ""
+
+
+@dataclass(frozen=True)
 class HouseholdItem:
     key: str
     label: str
     test: Node  # expanded, household level
-    reason: str
+    reason: str  # the sentence when the item fails
     text: str
+    met: str = ""  # the sentence when it passes
 
 
 @dataclass(frozen=True)
@@ -118,6 +126,7 @@ class RuleSet:
     checks: dict[str, Check]
     household_values: dict[str, Node]  # expanded definitions, for reasons and explanations
     member_values: dict[str, Node]  # expanded member definitions, for explanations
+    labels: dict[str, Label]  # every household/member definition, fact and parameter by name
     village_items: dict[str, MeasuredItem]
     county_items: dict[str, MeasuredItem]
     rate_items: dict[str, MeasuredItem]
@@ -128,6 +137,40 @@ class RuleSet:
 
     def defaults(self) -> dict[str, Any]:
         return {name: spec.default for name, spec in self.parameters.items()}
+
+    def label_of(self, name: str) -> Label:
+        """A placeholder's name and unit (``$name`` is a parameter)."""
+        return self.labels[name]
+
+
+def fill(template: str, lookup) -> str:
+    """Fill ``{name}`` / ``{$param}`` placeholders (plain text substitution, no format spec)."""
+    out: list[str] = []
+    position = 0
+    while True:
+        start = template.find("{", position)
+        if start < 0:
+            out.append(template[position:])
+            return "".join(out)
+        end = template.find("}", start)
+        if end < 0:
+            out.append(template[position:])
+            return "".join(out)
+        out.append(template[position:start])
+        out.append(lookup(template[start + 1 : end].strip()))
+        position = end + 1
+
+
+def placeholders(template: str) -> list[str]:
+    found = []
+    position = 0
+    while (start := template.find("{", position)) >= 0:
+        end = template.find("}", start)
+        if end < 0:
+            break
+        found.append(template[start + 1 : end].strip())
+        position = end + 1
+    return found
 
 
 # ---------------------------------------------------------------- expansion
@@ -278,7 +321,7 @@ def _load_cached(key: str) -> RuleSet:
         except ValueError as error:
             raise RuleError(f"{where}：{error}") from None
         parameters[param_name] = ParameterSpec(
-            param_name, draft.label, draft.type, default, spec.get("note", "")
+            param_name, draft.label, draft.type, default, spec.get("note", ""), spec.get("unit", "")
         )
 
     expander = _Expander(name, data)
@@ -336,6 +379,7 @@ def _load_cached(key: str) -> RuleSet:
                 test=expand(tests[f"{group}.{item_key}"], "household", where),
                 reason=spec.get("reason", ""),
                 text=spec.get("pass", ""),
+                met=spec.get("met", ""),
             )
         return items
 
@@ -393,10 +437,51 @@ def _load_cached(key: str) -> RuleSet:
         village_items=measured("village", "village"),
         county_items=measured("county", "county"),
         rate_items=measured("rates", "county"),
+        labels=_labels(data, name, parameters, household_definitions, member_definitions),
         path=path,
     )
     _check_parameters(ruleset)
+    _check_templates(ruleset)
     return ruleset
+
+
+def _labels(
+    data: dict[str, Any],
+    name: str,
+    parameters: dict[str, ParameterSpec],
+    household_definitions: dict[str, Node],
+    member_definitions: dict[str, Node],
+) -> dict[str, Label]:
+    """Chinese names for every value a page may show; a definition without one is refused, so
+    no internal name reaches a page."""
+    labels = {key: Label(fact.label, fact.unit) for key, fact in HOUSEHOLD_FACTS.items()}
+    labels |= {key: Label(fact.label, fact.unit) for key, fact in MEMBER_FACTS.items()}
+    labels |= {f"${key}": Label(spec.label, spec.unit) for key, spec in parameters.items()}
+    for level, definitions in (
+        ("member", member_definitions),
+        ("household", household_definitions),
+    ):
+        raw = _section(data, level, "labels")
+        for key in definitions:
+            spec = raw.get(key)
+            if not isinstance(spec, dict) or not spec.get("label"):
+                raise RuleError(f"{name} [{level}.labels]：定义 {key} 缺少中文名称 label")
+            labels[key] = Label(str(spec["label"]), str(spec.get("unit", "")))
+    return labels
+
+
+def _check_templates(ruleset: RuleSet) -> None:
+    """Every placeholder of an explanation names a known value (else the page would show it raw)."""
+    templates: list[tuple[str, str]] = []
+    for item in (*ruleset.household_items.values(), *ruleset.gates.values()):
+        templates += [(item.key, item.reason), (item.key, item.met)]
+    templates += [(check.key, check.reason) for check in ruleset.checks.values()]
+    for key, template in templates:
+        for placeholder in placeholders(template):
+            if placeholder not in ruleset.labels:
+                raise RuleError(
+                    f"{ruleset.path.name} {key}：说明中的 {{{placeholder}}} 不是已知的名称"
+                )
 
 
 def _check_parameters(ruleset: RuleSet) -> None:
