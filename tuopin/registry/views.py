@@ -154,10 +154,7 @@ def _history(household: Household, member_ids: list[int], shown: privacy.Disclos
     for event, model in [(e, Household) for e in events] + [(e, Person) for e in person_events]:
         changes = []
         for name, pair in (event.changes or {}).items():
-            try:
-                label = str(model._meta.get_field(name.removesuffix("_id")).verbose_name)
-            except Exception:  # a key that is not a field name (defensive: history is append-only)
-                label = name
+            label = audit.field_label(event.model, name)
             old, new = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
             old, new = shown.value(name, old), shown.value(name, new)
             changes.append((label, shown_value(name, old), shown_value(name, new)))
