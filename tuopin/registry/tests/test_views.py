@@ -6,7 +6,8 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from tuopin.lib import clock
-from tuopin.lib.citizen_id import mask
+from tuopin.lib.citizen_id import mask, mask_phone
+from tuopin.org import audit
 from tuopin.registry.models import Household, ImportBatch, PersonalDataView
 from tuopin.registry.tests.helpers import HEAD_ID, build, small_workbook
 
@@ -321,3 +322,26 @@ def test_it_shows_code_lists(world, login):
     response = login(world.viewer).get("/registry/codes/")
     assert response.status_code == 200
     assert "自身发展动力不足" in response.content.decode()
+
+
+def test_it_shows_phone_changes_in_clear_to_hq_logged_and_masked_to_the_viewer(
+    registry, login, cg_household
+):
+    audit.record(cg_household, {"phone": ["13900001111", "13312345678"]}, action="修改")
+    page = login(registry.hq).get(f"/registry/household/{cg_household.household_no}/")
+    assert ("联系电话", "13900001111", "13312345678") in page.context["history"][0]["changes"]
+    view = PersonalDataView.objects.get()
+    assert (view.user, view.household) == (registry.hq, cg_household)
+    page = login(registry.viewer).get(f"/registry/household/{cg_household.household_no}/")
+    changes = page.context["history"][0]["changes"]
+    assert changes == [("联系电话", mask_phone("13900001111"), mask_phone("13312345678"))]
+    assert "13900001111" not in page.content.decode()
+    assert PersonalDataView.objects.count() == 1
+
+
+def test_a_household_and_its_verdict_link_to_each_other(registry, login, cg_household):
+    number = cg_household.household_no
+    record = login(registry.viewer).get(f"/registry/household/{number}/").content.decode()
+    verdict = login(registry.viewer).get(f"/assess/household/{number}/").content.decode()
+    assert f'href="/assess/household/{number}/"' in record
+    assert f'href="/registry/household/{number}/"' in verdict
