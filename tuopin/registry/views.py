@@ -270,7 +270,10 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     replace = request.POST.get("replace") == "1"
     if upload is None:
         return render(
-            request, "registry/import.html", {"error": "请选择要上传的 .xlsx 文件"}, status=400
+            request,
+            "registry/import.html",
+            {"error": "请选择要上传的 Excel 文件（.xlsx 或 .xls）"},
+            status=400,
         )
     if upload.size > settings.TUOPIN_UPLOAD_MAX_BYTES:
         return render(

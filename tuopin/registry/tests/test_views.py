@@ -9,7 +9,7 @@ from tuopin.lib import clock
 from tuopin.lib.citizen_id import mask, mask_phone
 from tuopin.org import audit
 from tuopin.registry.models import Household, ImportBatch, PersonalDataView
-from tuopin.registry.tests.helpers import HEAD_ID, build, small_workbook
+from tuopin.registry.tests.helpers import HEAD_ID, build, build_xls, small_workbook
 
 NOW = "2018-07-20T10:00:00+08:00"
 
@@ -345,3 +345,27 @@ def test_a_household_and_its_verdict_link_to_each_other(registry, login, cg_hous
     verdict = login(registry.viewer).get(f"/assess/household/{number}/").content.decode()
     assert f'href="/assess/household/{number}/"' in record
     assert f'href="/registry/household/{number}/"' in verdict
+
+
+def test_it_imports_an_xls_export_like_an_xlsx(world, login):
+    client = login(world.cadre)
+    data = build_xls(small_workbook(world))
+    assert data[:8] == bytes.fromhex("D0CF11E0A1B11AE1")  # a real compound document
+    with clock.frozen(NOW):
+        response = upload(client, data, "国家系统导出.xls")
+        assert response.status_code == 200
+        assert response.context["plan"].counts["households_added"] == 2
+        response = client.post("/registry/import/confirm/", {"token": response.context["token"]})
+    assert response.status_code == 302
+    head = Household.objects.get(household_no=f"{world.cg_village.code}0001")
+    assert (head.head_name, head.head_id_number, head.members.count()) == ("张建国", HEAD_ID, 3)
+
+
+def test_it_refuses_a_web_page_named_xls_and_an_xlsx_named_xls(world, login):
+    client = login(world.cadre)
+    response = upload(client, b"<html><table><tr><td>1</td></tr></table></html>", "导出.xls")
+    assert response.status_code == 400
+    assert "内容不是 Excel 97–2003 工作簿" in response.content.decode()
+    response = upload(client, build(small_workbook(world)), "改了扩展名.xls")
+    assert response.status_code == 400
+    assert Household.objects.count() == 0
