@@ -470,8 +470,13 @@ CODE_LISTS = (
 
 @login_required
 def code_lists(request: HttpRequest) -> HttpResponse:
+    # National codes (digits, as in the national system's exports) are shown beside the name;
+    # our own keys for lists without a national code (脱贫状态, 搬迁安置) are internal.
     lists = [
-        (title, [(value, str(label)) for value, label in choices.choices])
+        (
+            title,
+            [(value if value.isdigit() else "", str(label)) for value, label in choices.choices],
+        )
         for title, choices in CODE_LISTS
     ]
     return render(request, "registry/codes.html", {"lists": lists})
