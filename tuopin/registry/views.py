@@ -18,6 +18,7 @@ from django.db import IntegrityError
 from django.db.models import Count, Q, Sum
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.html import escape, format_html
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tuopin.lib import clock
@@ -50,19 +51,23 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     households = Household.objects.visible_to(user).active()
     query = request.GET.get("q", "")[:50]
+    filters = SearchFilters(user, request.GET)
     results = None
-    if query.strip():
+    if query.strip() or filters.active:
         by_id = privacy.disclosure(user).unmasked
         if not by_id and citizen_id_query(query) is not None:
             messages.warning(request, "按证件号码查找需要查看个人信息的权限；请按户编号或姓名查找")
         found = (
-            households.search(query, by_citizen_id=by_id)
-            .select_related("village")
+            filters.apply(households.search(query, by_citizen_id=by_id))
+            .select_related("village", "village__parent")
             .order_by("household_no")
         )
         results = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+        matches = _matching_members(list(results), query)
         for household in results:
             household.shown_id = privacy.MASKED.citizen_id(household.head_id_number)
+            household.shown_head = highlight(household.head_name, query)
+            household.matched = matches.get(household.pk, [])
     villages = (
         OrgUnit.objects.visible_to(user)
         .filter(level=Level.VILLAGE)
@@ -89,6 +94,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "registry/home.html",
         {
             "query": query,
+            "filters": filters,
             "results": results,
             "villages": village_page,
             "totals": totals,
@@ -97,6 +103,86 @@ def home(request: HttpRequest) -> HttpResponse:
             "has_scope": bool(user.is_superuser or user.scope_id),
         },
     )
+
+
+class SearchFilters:
+    """The search's filters (镇, 村, 脱贫状态, 贫困户属性), offered within the reader's scope."""
+
+    STATUSES = [
+        ("registered", "建档立卡户（全部）"),
+        *[(value, f"建档立卡·{label}") for value, label in codes.ExitStatus.choices],
+        ("unregistered", "非建档立卡户"),
+    ]
+    ATTRIBUTES = codes.PovertyAttribute.choices
+
+    def __init__(self, user, params) -> None:
+        self.towns = list(
+            OrgUnit.objects.visible_to(user).filter(level=Level.TOWN).order_by("code")
+        )
+        town_codes = {town.code for town in self.towns}
+        self.town = params.get("town", "") if params.get("town", "") in town_codes else ""
+        villages = OrgUnit.objects.visible_to(user).filter(level=Level.VILLAGE)
+        if self.town:
+            villages = villages.filter(parent__code=self.town)
+        self.villages = list(villages.order_by("code"))
+        village_codes = {village.code for village in self.villages}
+        self.village = (
+            params.get("village", "") if params.get("village", "") in village_codes else ""
+        )
+        self.status = (
+            params.get("status", "") if params.get("status", "") in dict(self.STATUSES) else ""
+        )
+        attribute = params.get("attribute", "")
+        self.attribute = attribute if attribute in dict(self.ATTRIBUTES) else ""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.town or self.village or self.status or self.attribute)
+
+    def apply(self, households):
+        if self.village:
+            households = households.filter(village__code=self.village)
+        elif self.town:
+            households = households.filter(village__parent__code=self.town)
+        if self.status == "registered":
+            households = households.filter(is_registered=True)
+        elif self.status == "unregistered":
+            households = households.filter(is_registered=False)
+        elif self.status:
+            households = households.filter(is_registered=True, exit_status=self.status)
+        if self.attribute:
+            households = households.filter(poverty_attribute=self.attribute)
+        return households
+
+
+def highlight(text: str, query: str) -> str:
+    """``text`` escaped, with the first occurrence of ``query`` marked (<mark>)."""
+    needle = query.strip()
+    at = text.find(needle) if needle else -1
+    if at < 0:
+        return escape(text)
+    end = at + len(needle)
+    return format_html("{}<mark>{}</mark>{}", text[:at], text[at:end], text[end:])
+
+
+def _matching_members(households: list[Household], query: str) -> dict[int, list[str]]:
+    """Per household on the page, the members (other than the head) whose name matched, marked;
+    a search by ID names the member it found (the ID itself is not shown)."""
+    needle = query.strip()
+    if not needle or not households or needle.upper().replace(" ", "").isdigit():
+        return {}
+    people = Person.objects.filter(household__in=households, is_active=True)
+    normalised = citizen_id_query(needle)
+    if normalised is not None:
+        people = people.filter(id_number=normalised)
+    else:
+        people = people.filter(name__contains=needle).exclude(relationship=codes.Relationship.HEAD)
+    found: dict[int, list[str]] = {}
+    for person in people.order_by("relationship", "id"):
+        shown = escape(person.name) if normalised is not None else highlight(person.name, needle)
+        label = person.get_relationship_display()
+        found.setdefault(person.household_id, []).append(format_html("{}（{}）", shown, label))
+    return found
 
 
 @login_required

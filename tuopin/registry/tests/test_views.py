@@ -369,3 +369,49 @@ def test_it_refuses_a_web_page_named_xls_and_an_xlsx_named_xls(world, login):
     response = upload(client, build(small_workbook(world)), "改了扩展名.xls")
     assert response.status_code == 400
     assert Household.objects.count() == 0
+
+
+def test_search_marks_the_matching_member_and_filters(registry, login, cg_household):
+    member = cg_household.members.exclude(relationship="01").first()
+    member.name = "欧阳明"
+    member.save(update_fields=["name"])
+    client = login(registry.cadre)
+    response = client.get("/registry/", {"q": "欧阳"})
+    assert [h.household_no for h in response.context["results"]] == [cg_household.household_no]
+    body = response.content.decode()
+    assert f"<mark>欧阳</mark>明（{member.get_relationship_display()}）" in body
+    # Filters narrow the same search; a village of another town is not offered (nor applied).
+    other = Household.objects.filter(village=registry.cg_village2).first()
+    other.head_name = "欧阳平"
+    other.save(update_fields=["head_name"])
+    found = client.get("/registry/", {"q": "欧阳"}).context["results"]
+    assert {h.household_no for h in found} == {cg_household.household_no, other.household_no}
+    found = client.get("/registry/", {"q": "欧阳", "village": registry.cg_village2.code})
+    assert [h.household_no for h in found.context["results"]] == [other.household_no]
+    assert "<mark>欧阳</mark>平" in found.content.decode()
+    ignored = client.get("/registry/", {"q": "欧阳", "village": registry.df_village.code})
+    assert ignored.context["results"].paginator.count == 2
+    assert ignored.context["filters"].village == ""
+
+
+def test_search_filters_by_status_and_attribute_without_a_query(registry, login):
+    client = login(registry.hq)
+    expected = Household.objects.filter(
+        is_active=True, is_registered=True, exit_status="not_exited", poverty_attribute="02"
+    ).count()
+    response = client.get("/registry/", {"status": "not_exited", "attribute": "02"})
+    assert response.context["results"].paginator.count == expected > 0
+    response = client.get("/registry/", {"status": "unregistered", "town": registry.dongfeng.code})
+    assert (
+        response.context["results"].paginator.count
+        == Household.objects.filter(
+            is_active=True, is_registered=False, village__parent=registry.dongfeng
+        ).count()
+    )
+
+
+def test_search_pages_keep_the_filters(registry, login):
+    client = login(registry.hq)
+    response = client.get("/registry/", {"status": "unregistered"})
+    assert response.context["results"].paginator.num_pages > 1
+    assert 'href="?status=unregistered&amp;page=2"' in response.content.decode()
