@@ -1,4 +1,4 @@
-"""Every page speaks Chinese: crawl the main pages as HQ and as a town cadre on demo-like data and
+"""Every page speaks Chinese: crawl the main pages as HQ, a town cadre and a viewer on demo-like data and
 fail on any internal identifier in a page's visible text (snake_case field names, ``$param``,
 dotted keys such as ``plan.1.1``)."""
 
@@ -105,7 +105,7 @@ def demo(world):
     return world
 
 
-@pytest.mark.parametrize("who", ["hq", "cadre"])
+@pytest.mark.parametrize("who", ["hq", "cadre", "viewer"])
 def test_no_page_shows_an_internal_name(demo, login, who):
     client = login(getattr(demo, who))
     with clock.frozen(data.NOW):

@@ -388,7 +388,7 @@ def drill_import(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied("您没有记录走访结果的权限")
     upload = request.FILES.get("file")
     if upload is None:
-        messages.error(request, "请选择已填写的走访表（.xlsx）")
+        messages.error(request, "请选择已填写的走访表（.xlsx 或 .xls）")
         return redirect("assess:drill", pk=pk)
     count, problems = actions.import_visits(request.user, drill_obj, upload.read(), upload.name)
     if problems:
