@@ -230,3 +230,10 @@ def test_it_names_parameters_and_comparisons_in_chinese(world, homes, login):
     html = login(world.hq).get(f"/assess/village/{world.cg_village.code}/").content.decode()
     assert "不低于 100%" in html
     assert internal_names(html) == []
+
+
+def test_a_parameter_reads_by_its_chinese_name(world):
+    parameter = actions.set_parameter(
+        world.hq, ruleset_key="shaanxi-2018", name="income_line", value="3300", note="省定"
+    )
+    assert str(parameter) == "贫困线（农民人均纯收入，元/年）：3300"
