@@ -25,7 +25,7 @@ from django.db.models.sql import Query
 
 from tuopin.assess import rulesets
 from tuopin.assess.compiler import Compiler, DerivedCompiler, bind, kind_of
-from tuopin.assess.rulesets import MeasuredItem, RuleSet
+from tuopin.assess.rulesets import MeasuredItem, RuleSet, fill, placeholders
 from tuopin.assess.vocabulary import HOUSEHOLD_FACTS
 from tuopin.lib import clock
 from tuopin.lib.ruleexpr import (
@@ -128,8 +128,9 @@ def _choice_labels(name: str) -> dict[str, str]:
     return _CHOICE_LABELS[name]
 
 
-def show(value: Any, name: str = "") -> str:
-    """A value as a person reads it: 2 decimals at most, 是/否, code labels, 无数据."""
+def show(value: Any, name: str = "", *, grouped: bool = False) -> str:
+    """A value as a person reads it: 2 decimals at most, 是/否, code labels, 无数据; ``grouped``
+    writes thousands separators (money: 3,566.67)."""
     value = plain(value)
     if value is None:
         return "无数据"
@@ -141,8 +142,8 @@ def show(value: Any, name: str = "") -> str:
         settled = value.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
         rounded = settled.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         if rounded == rounded.to_integral_value():
-            return str(rounded.to_integral_value())
-        return f"{rounded:f}"
+            rounded = rounded.to_integral_value()
+        return f"{rounded:,f}" if grouped else f"{rounded:f}"
     if isinstance(value, dt.date):
         return value.isoformat()
     if name and isinstance(value, str):
@@ -154,34 +155,10 @@ def show(value: Any, name: str = "") -> str:
     return str(value)
 
 
-def fill(template: str, lookup) -> str:
-    """Fill ``{name}`` / ``{$param}`` placeholders (plain text substitution, no format spec)."""
-    out: list[str] = []
-    position = 0
-    while True:
-        start = template.find("{", position)
-        if start < 0:
-            out.append(template[position:])
-            return "".join(out)
-        end = template.find("}", start)
-        if end < 0:
-            out.append(template[position:])
-            return "".join(out)
-        out.append(template[position:start])
-        out.append(lookup(template[start + 1 : end].strip()))
-        position = end + 1
-
-
-def placeholders(template: str) -> list[str]:
-    found = []
-    position = 0
-    while (start := template.find("{", position)) >= 0:
-        end = template.find("}", start)
-        if end < 0:
-            break
-        found.append(template[start + 1 : end].strip())
-        position = end + 1
-    return found
+def show_named(ruleset: RuleSet, name: str, value: Any) -> str:
+    """A placeholder's value in an explanation (``$name`` is a parameter); money grouped."""
+    grouped = ruleset.label_of(name).unit == "元"
+    return show(value, "" if name.startswith("$") else name, grouped=grouped)
 
 
 # ---------------------------------------------------------------- household verdicts
@@ -318,11 +295,11 @@ class HouseholdQuery:
 
         def lookup(name: str) -> str:
             if name.startswith("$"):
-                return show(params.get(name[1:]))
+                return show_named(ruleset, name, params.get(name[1:]))
             value = row.get(f"value__{name}", row.get(f"fact__{name}"))
             if value is not None and self.boolean_names.get(name):
                 value = bool(value)  # SQLite returns 0/1
-            return show(value, name)
+            return show_named(ruleset, name, value)
 
         reasons = [
             f"{item.label}：{fill(item.reason, lookup)}"

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tuopin.assess.engine import Context, HouseholdVerdict, fill, placeholders, plain, show
+from tuopin.assess.engine import Context, HouseholdVerdict, plain, show_named
+from tuopin.assess.rulesets import fill
 from tuopin.assess.vocabulary import HOUSEHOLD_FACTS, MEMBER_FACTS
 from tuopin.lib.ruleexpr import Scope, evaluate
 from tuopin.registry.models import Household
@@ -21,9 +22,8 @@ class ItemExplanation:
     key: str
     label: str
     passed: bool
-    rule: str
-    reason: str
-    values: list[tuple[str, str]]  # (name, shown value) named in the reason
+    rule: str  # the rule's expression (API only: it names internal fields)
+    reason: str  # the rule file's sentence for the outcome, filled with this household's values
 
 
 @dataclass
@@ -76,25 +76,33 @@ def explain_values(
 
     def lookup(name: str) -> str:
         if name.startswith("$"):
-            return show(params.get(name[1:]))
-        return show(value_of(name), name)
+            return show_named(ruleset, name, params.get(name[1:]))
+        return show_named(ruleset, name, value_of(name))
 
-    def explained(key, label, node, template, text, *, failing_when_true=False):
+    def explained(key, label, node, text, *, met, reason, failing_when_true=False):
         outcome = evaluate(node, scope) is True
         passed = not outcome if failing_when_true else outcome
-        shown = [(name, lookup(name)) for name in placeholders(template)]
-        return ItemExplanation(key, label, passed, text, fill(template, lookup), shown)
+        sentence = fill(met if passed else reason, lookup)
+        return ItemExplanation(key, label, passed, text, sentence)
 
     items = [
-        explained(key, item.label, item.test, item.reason, item.text)
+        explained(key, item.label, item.test, item.text, met=item.met, reason=item.reason)
         for key, item in ruleset.household_items.items()
     ]
     gates = [
-        explained(key, gate.label, gate.test, gate.reason, gate.text)
+        explained(key, gate.label, gate.test, gate.text, met=gate.met, reason=gate.reason)
         for key, gate in ruleset.gates.items()
     ]
     checks = [
-        explained(key, check.label, check.when, check.reason, check.text, failing_when_true=True)
+        explained(
+            key,
+            check.label,
+            check.when,
+            check.text,
+            met="",
+            reason=check.reason,
+            failing_when_true=True,
+        )
         for key, check in ruleset.checks.items()
     ]
     reasons = [f"{item.label}：{item.reason}" for item in items if not item.passed]

@@ -43,7 +43,15 @@ class RuleParameter(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.ruleset} {self.name}={self.value}"
+        # Named as the rule file names it (history and the admin show this, not ``income_line``).
+        from tuopin.assess import rulesets
+
+        try:
+            spec = rulesets.load(self.ruleset).parameters.get(self.name)
+        except rulesets.RuleError:
+            spec = None
+        label = spec.label if spec is not None else "已停用的参数"
+        return f"{label}：{self.value or '未设置'}"
 
 
 class VillageBaseline(models.Model):

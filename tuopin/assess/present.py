@@ -7,6 +7,7 @@ from typing import Any
 from tuopin.assess.engine import AreaVerdict, ItemResult, show
 
 STATUS_LABELS = {True: "达标", False: "未达标", None: "无数据"}
+COMPARE_WORDS = {"<": "低于", "<=": "不高于", ">": "高于", ">=": "不低于", "==": "为", "!=": "不为"}
 
 
 def verdict_label(passed: bool | None) -> str:
@@ -17,7 +18,7 @@ def item_line(item: ItemResult) -> str:
     value = show(item.value)
     threshold = show(item.threshold)
     unit = item.unit
-    return f"{item.label} {value}{unit}（要求 {item.compare} {threshold}{unit}）{STATUS_LABELS[item.passed]}"
+    return f"{item.label} {value}{unit}（要求{COMPARE_WORDS[item.compare]} {threshold}{unit}）{STATUS_LABELS[item.passed]}"
 
 
 def village_json(village: AreaVerdict) -> dict[str, Any]:

@@ -44,12 +44,13 @@ class ParameterSpec:
     # outside it, so no typo or probe reaches the evaluation.
     minimum: Decimal | None = None
     maximum: Decimal | None = None
+    unit: str = ""
 
     def parse(self, raw: Any) -> Any:
         """Turn user input (text, number, date) into the parameter's value; '' means unset."""
         if raw is None or (isinstance(raw, str) and raw.strip() == ""):
             return None
-        label = f"参数 {self.label}（{self.name}）"
+        label = f"参数“{self.label}”"
         if self.type == "number":
             return bounds.parse_number(
                 raw,
@@ -72,12 +73,21 @@ class ParameterSpec:
 
 
 @dataclass(frozen=True)
+class Label:
+    """The Chinese name of a value a page shows, and the unit written after it."""
+
+    label: str
+    unit: str = ""
+
+
+@dataclass(frozen=True)
 class HouseholdItem:
     key: str
     label: str
     test: Node  # expanded, household level
-    reason: str
+    reason: str  # the sentence when the item fails
     text: str
+    met: str = ""  # the sentence when it passes
 
 
 @dataclass(frozen=True)
@@ -115,6 +125,7 @@ class RuleSet:
     checks: dict[str, Check]
     household_values: dict[str, Node]  # expanded definitions, for reasons and explanations
     member_values: dict[str, Node]  # expanded member definitions, for explanations
+    labels: dict[str, Label]  # every household/member definition, fact and parameter by name
     village_items: dict[str, MeasuredItem]
     county_items: dict[str, MeasuredItem]
     rate_items: dict[str, MeasuredItem]
@@ -125,6 +136,40 @@ class RuleSet:
 
     def defaults(self) -> dict[str, Any]:
         return {name: spec.default for name, spec in self.parameters.items()}
+
+    def label_of(self, name: str) -> Label:
+        """A placeholder's name and unit (``$name`` is a parameter)."""
+        return self.labels[name]
+
+
+def fill(template: str, lookup) -> str:
+    """Fill ``{name}`` / ``{$param}`` placeholders (plain text substitution, no format spec)."""
+    out: list[str] = []
+    position = 0
+    while True:
+        start = template.find("{", position)
+        if start < 0:
+            out.append(template[position:])
+            return "".join(out)
+        end = template.find("}", start)
+        if end < 0:
+            out.append(template[position:])
+            return "".join(out)
+        out.append(template[position:start])
+        out.append(lookup(template[start + 1 : end].strip()))
+        position = end + 1
+
+
+def placeholders(template: str) -> list[str]:
+    found = []
+    position = 0
+    while (start := template.find("{", position)) >= 0:
+        end = template.find("}", start)
+        if end < 0:
+            break
+        found.append(template[start + 1 : end].strip())
+        position = end + 1
+    return found
 
 
 # ---------------------------------------------------------------- expansion
@@ -291,7 +336,14 @@ def _load_cached(key: str) -> RuleSet:
         except ValueError as error:
             raise RuleError(f"{where}：{error}") from None
         parameters[param_name] = ParameterSpec(
-            param_name, draft.label, draft.type, default, spec.get("note", ""), minimum, maximum
+            param_name,
+            draft.label,
+            draft.type,
+            default,
+            spec.get("note", ""),
+            minimum,
+            maximum,
+            unit=spec.get("unit", ""),
         )
 
     expander = _Expander(name, data)
@@ -349,6 +401,7 @@ def _load_cached(key: str) -> RuleSet:
                 test=expand(tests[f"{group}.{item_key}"], "household", where),
                 reason=spec.get("reason", ""),
                 text=spec.get("pass", ""),
+                met=spec.get("met", ""),
             )
         return items
 
@@ -406,10 +459,51 @@ def _load_cached(key: str) -> RuleSet:
         village_items=measured("village", "village"),
         county_items=measured("county", "county"),
         rate_items=measured("rates", "county"),
+        labels=_labels(data, name, parameters, household_definitions, member_definitions),
         path=path,
     )
     _check_parameters(ruleset)
+    _check_templates(ruleset)
     return ruleset
+
+
+def _labels(
+    data: dict[str, Any],
+    name: str,
+    parameters: dict[str, ParameterSpec],
+    household_definitions: dict[str, Node],
+    member_definitions: dict[str, Node],
+) -> dict[str, Label]:
+    """Chinese names for every value a page may show; a definition without one is refused, so
+    no internal name reaches a page."""
+    labels = {key: Label(fact.label, fact.unit) for key, fact in HOUSEHOLD_FACTS.items()}
+    labels |= {key: Label(fact.label, fact.unit) for key, fact in MEMBER_FACTS.items()}
+    labels |= {f"${key}": Label(spec.label, spec.unit) for key, spec in parameters.items()}
+    for level, definitions in (
+        ("member", member_definitions),
+        ("household", household_definitions),
+    ):
+        raw = _section(data, level, "labels")
+        for key in definitions:
+            spec = raw.get(key)
+            if not isinstance(spec, dict) or not spec.get("label"):
+                raise RuleError(f"{name} [{level}.labels]：定义 {key} 缺少中文名称 label")
+            labels[key] = Label(str(spec["label"]), str(spec.get("unit", "")))
+    return labels
+
+
+def _check_templates(ruleset: RuleSet) -> None:
+    """Every placeholder of an explanation names a known value (else the page would show it raw)."""
+    templates: list[tuple[str, str]] = []
+    for item in (*ruleset.household_items.values(), *ruleset.gates.values()):
+        templates += [(item.key, item.reason), (item.key, item.met)]
+    templates += [(check.key, check.reason) for check in ruleset.checks.values()]
+    for key, template in templates:
+        for placeholder in placeholders(template):
+            if placeholder not in ruleset.labels:
+                raise RuleError(
+                    f"{ruleset.path.name} {key}：说明中的 {{{placeholder}}} 不是已知的名称"
+                )
 
 
 def _check_parameters(ruleset: RuleSet) -> None:

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tuopin.assess import actions, drill, engine, explain, rulesets, sheets
+from tuopin.assess import actions, drill, engine, explain, present, rulesets, sheets
 from tuopin.assess.models import Approval, Drill, DrillHousehold, RuleParameter
 from tuopin.lib import bounds, clock, filekinds
 from tuopin.org import privacy, uploads
@@ -66,9 +66,6 @@ def _user_area(request: HttpRequest) -> OrgUnit:
     raise Http404("您的账号没有区划范围，无法查看退出评估")
 
 
-COMPARE_SIGNS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "!=": "≠"}
-
-
 def display(items) -> list[dict]:
     """Item results with their values as a person reads them."""
     return [
@@ -78,7 +75,7 @@ def display(items) -> list[dict]:
             "shown_value": engine.show(item.value),
             "threshold": item.threshold,
             "shown_threshold": engine.show(item.threshold),
-            "compare": COMPARE_SIGNS.get(item.compare, item.compare),
+            "compare": present.COMPARE_WORDS[item.compare],
             "unit": item.unit,
             "passed": item.passed,
         }
@@ -171,7 +168,8 @@ def household_page(request: HttpRequest, household_no: str) -> HttpResponse:
     context = _context(request, household.village.code, privacy.disclosure(request.user, household))
     explanation = explain.explain(context, household)
     template = "assess/_household.html" if _partial(request) else "assess/household.html"
-    member_labels = list(context.ruleset.member_values)
+    ruleset = context.ruleset
+    member_values = list(ruleset.member_values)
     return render(
         request,
         template,
@@ -179,13 +177,14 @@ def household_page(request: HttpRequest, household_no: str) -> HttpResponse:
             "household": household,
             "context": context,
             "explanation": explanation,
-            "member_labels": member_labels,
+            "member_labels": [ruleset.label_of(name).label for name in member_values],
             "members": [
-                (row.name, [engine.show(row.flags[k]) for k in member_labels])
+                (row.name, [engine.show(row.flags[name]) for name in member_values])
                 for row in explanation.members
             ],
             "values": [
-                (name, engine.show(value, name)) for name, value in explanation.values.items()
+                (ruleset.label_of(name), engine.show_named(ruleset, name, value))
+                for name, value in explanation.values.items()
             ],
         },
     )
@@ -397,7 +396,7 @@ def drill_import(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, f"走访表：{error}")
         return redirect("assess:drill", pk=pk)
     if upload is None:
-        messages.error(request, "请选择已填写的走访表（.xlsx）")
+        messages.error(request, "请选择已填写的走访表（.xlsx 或 .xls）")
         return redirect("assess:drill", pk=pk)
     count, problems = actions.import_visits(request.user, drill_obj, upload.read(), upload.name)
     if problems:

@@ -19,6 +19,7 @@ class Fact:
     path: str  # model field (household/member: on that model; village: see VILLAGE_FACTS)
     kind: Kind
     label: str
+    unit: str = ""  # written after the value in explanations ("元", "升"); money is grouped
 
 
 HOUSEHOLD_FACTS: dict[str, Fact] = {
@@ -29,21 +30,23 @@ HOUSEHOLD_FACTS: dict[str, Fact] = {
     "exit_status": Fact("exit_status", "text", "脱贫状态"),
     "exit_year": Fact("exit_year", "number", "脱贫年度"),
     "first_identified_year": Fact("first_identified_year", "number", "首次识别年度"),
-    "wage_income": Fact("wage_income", "number", "工资性收入"),
-    "business_income": Fact("business_income", "number", "生产经营性收入"),
-    "property_income": Fact("property_income", "number", "财产性收入"),
-    "transfer_income": Fact("transfer_income", "number", "转移性收入"),
-    "business_expense": Fact("business_expense", "number", "生产经营性支出"),
+    "wage_income": Fact("wage_income", "number", "工资性收入", "元"),
+    "business_income": Fact("business_income", "number", "生产经营性收入", "元"),
+    "property_income": Fact("property_income", "number", "财产性收入", "元"),
+    "transfer_income": Fact("transfer_income", "number", "转移性收入", "元"),
+    "business_expense": Fact("business_expense", "number", "生产经营性支出", "元"),
     "housing_grade": Fact("housing_grade", "text", "住房等级"),
     "housing_appraised_on": Fact("housing_appraised_on", "date", "住房鉴定日期"),
     "relocation": Fact("relocation", "text", "搬迁安置"),
     "water_quality_ok": Fact("water_quality_ok", "bool", "水质达标"),
-    "water_liters_per_person_day": Fact("water_liters_per_person_day", "number", "人均日用水量"),
+    "water_liters_per_person_day": Fact(
+        "water_liters_per_person_day", "number", "人均日用水量", "升"
+    ),
     "water_piped": Fact("water_piped", "bool", "供水入户"),
-    "water_minutes_round_trip": Fact("water_minutes_round_trip", "number", "取水往返时间"),
-    "water_reliability": Fact("water_reliability", "number", "供水保证率"),
+    "water_minutes_round_trip": Fact("water_minutes_round_trip", "number", "取水往返时间", "分钟"),
+    "water_reliability": Fact("water_reliability", "number", "供水保证率", "%"),
     "has_household_electricity": Fact("has_household_electricity", "bool", "通生活用电"),
-    "member_count": Fact("member_count", "number", "家庭人口"),
+    "member_count": Fact("member_count", "number", "家庭人口", "人"),
 }
 
 MEMBER_FACTS: dict[str, Fact] = {
@@ -56,7 +59,7 @@ MEMBER_FACTS: dict[str, Fact] = {
     "health": Fact("health", "text", "健康状况"),
     "labour_skill": Fact("labour_skill", "text", "劳动技能"),
     "work_status": Fact("work_status", "text", "务工状况"),
-    "work_months": Fact("work_months", "number", "务工时间"),
+    "work_months": Fact("work_months", "number", "务工时间", "个月"),
     "in_rural_medical_insurance": Fact("in_rural_medical_insurance", "bool", "参加新农合"),
     "in_serious_illness_insurance": Fact("in_serious_illness_insurance", "bool", "参加大病保险"),
     "in_pension_insurance": Fact("in_pension_insurance", "bool", "参加养老保险"),

@@ -15,6 +15,13 @@ import re
 from dataclasses import dataclass
 
 CHINESE_DIGIT = {ch: i for i, ch in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
+WEEKDAY_NAMES = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
+WEEKDAY_CHOICES = [(number, name) for number, name in enumerate(WEEKDAY_NAMES, start=1)]
+
+
+def weekday_name(number: int) -> str:
+    """An ISO weekday (1 = Monday … 7 = Sunday) as a person says it: 5 → 星期五."""
+    return WEEKDAY_NAMES[number - 1]
 
 
 class UndatableError(ValueError):

@@ -1,4 +1,4 @@
-"""Reading tabular uploads (.csv and .xlsx) into rows with their sheet row numbers."""
+"""Reading tabular uploads (.csv, .xlsx and .xls) into rows with their sheet row numbers."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import IO, Any
 
 from python_calamine import CalamineWorkbook
 
-from tuopin.lib.xlsx_guard import UnsafeWorkbook, check_archive
+from tuopin.lib.xlsx_guard import WORKBOOK_SUFFIXES, UnsafeWorkbook, check_workbook
 
 FULL_WIDTH = str.maketrans("０１２３４５６７８９．－", "0123456789.-")
 
@@ -44,9 +44,9 @@ def read_table(
     data = source.read() if hasattr(source, "read") else Path(source).read_bytes()
     if suffix == ".csv":
         return _read_csv(data)
-    if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(data, sheet)
-    raise TableError(f"不支持的文件类型“{suffix or '无扩展名'}”：请上传 .xlsx 或 .csv 文件")
+    if suffix in WORKBOOK_SUFFIXES:
+        return _read_workbook(data, name, sheet)
+    raise TableError(f"不支持的文件类型“{suffix or '无扩展名'}”：请上传 .xlsx、.xls 或 .csv 文件")
 
 
 def _read_csv(data: bytes) -> Table:
@@ -71,9 +71,9 @@ def _read_csv(data: bytes) -> Table:
     return Table(headers, body)
 
 
-def _read_xlsx(data: bytes, sheet: str | None) -> Table:
+def _read_workbook(data: bytes, filename: str, sheet: str | None) -> Table:
     try:
-        check_archive(data, None if sheet is None else [sheet])
+        check_workbook(data, filename, None if sheet is None else [sheet])
     except UnsafeWorkbook as error:
         raise TableError(str(error)) from None
     try:
@@ -85,7 +85,7 @@ def _read_xlsx(data: bytes, sheet: str | None) -> Table:
     except TableError:
         raise
     except Exception as error:  # calamine raises its own types for corrupt files
-        raise TableError(f"无法读取 .xlsx 工作簿：{error}") from None
+        raise TableError(f"无法读取工作簿：{error}") from None
     if not rows:
         raise TableError("工作表为空")
     headers = [clean_header(h) for h in rows[0]]

@@ -1,4 +1,4 @@
-"""Opening an uploaded .xlsx safely: refuse zip bombs and absurd sheet ranges before parsing.
+"""Opening an uploaded workbook safely: refuse zip bombs and absurd sheet ranges before parsing.
 
 The zip directory is checked first — declared uncompressed sizes and compression ratios — and
 then each sheet's used range from its ``<dimension>`` element (a stray value in row 1,048,576
@@ -7,6 +7,12 @@ workbooks (registry import, org import, drill visit import) goes through :func:`
 which also reads every member but the sheets in full, so a zip directory that declares false
 sizes is refused before calamine sees it; :func:`check_integrity` does that part alone for every
 uploaded .xlsx/.docx (attachments, plan documents).
+
+
+Legacy .xls files (Excel 97–2003, what many national-system exports still are) are OLE2 compound
+documents: nothing is compressed and a sheet holds at most 65,536 × 256 cells, so the size cap of
+the upload bounds the work; the guard checks that the bytes really are such a document (an HTML
+table renamed to .xls is common) before calamine reads them.
 """
 
 from __future__ import annotations
@@ -31,6 +37,10 @@ DAMAGED = (
 )
 
 _DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+_OLE2_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
 
 
 class UnsafeWorkbook(ValueError):
@@ -159,3 +169,20 @@ def _check_archive(data: bytes, sheets: Iterable[str] | None) -> None:
                     f"（{MAX_DATA_ROWS:,} 行）。通常是表格末尾有大量空行或远处有零散内容："
                     "请删除多余的行和列后另存再上传"
                 )
+
+
+def check_workbook(data: bytes, filename: str, sheets: Iterable[str] | None = None) -> None:
+    """Refuse what is not a workbook we will open, by the file's suffix: .xlsx/.xlsm through
+    :func:`check_archive`, .xls by its compound-document signature."""
+    suffix = filename[filename.rfind(".") :].lower() if "." in filename else ""
+    if suffix not in WORKBOOK_SUFFIXES:
+        raise UnsafeWorkbook(
+            f"不支持的文件类型“{suffix or '无扩展名'}”：请上传 Excel 工作簿（.xlsx 或 .xls）"
+        )
+    if suffix != ".xls":
+        check_archive(data, sheets)
+    elif not data.startswith(_OLE2_SIGNATURE):
+        raise UnsafeWorkbook(
+            "文件扩展名为 .xls，但内容不是 Excel 97–2003 工作簿（常见于网页格式的导出）："
+            "请用 Excel 或 WPS 打开后另存为 .xlsx 再上传"
+        )

@@ -7,6 +7,8 @@ import decimal
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 from tuopin.lib import clock
@@ -101,3 +103,44 @@ def _event_fields(obj, changes, actor, action, source, note, at=None) -> dict[st
 
 def history(obj: models.Model):
     return AuditEvent.objects.filter(model=obj._meta.label_lower, object_id=str(obj.pk))
+
+
+def field_label(model_label: str, name: str) -> str:
+    """A changed field as a person names it: the model field's verbose_name (``issued_on`` →
+    印发日期); a key that is no longer a field (history outlives schema changes) reads 其他."""
+    try:
+        field = apps.get_model(model_label)._meta.get_field(name.removesuffix("_id"))
+    except (LookupError, ValueError, FieldDoesNotExist):
+        return "其他"
+    if field.auto_created and not field.concrete:  # a reverse relation (an action's milestones)
+        return str(field.related_model._meta.verbose_name)
+    return str(field.verbose_name)
+
+
+def _value_text(model_label: str, name: str, value: Any) -> str:
+    if value is None or value == "":
+        return "（空）"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    try:
+        field = apps.get_model(model_label)._meta.get_field(name)
+    except (LookupError, ValueError, FieldDoesNotExist):
+        return str(value)
+    choices = {str(key): str(label) for key, label in (getattr(field, "flatchoices", None) or [])}
+    return choices.get(str(value), str(value))
+
+
+def readable_changes(event: AuditEvent, shown) -> list[tuple[str, str, str]]:
+    """An event's changes as (field label, old, new) a person reads; personal fields through
+    ``shown`` (a tuopin.org.privacy.Disclosure), so they are masked unless the reader may see them."""
+    rows = []
+    for name, pair in (event.changes or {}).items():
+        old, new = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
+        rows.append(
+            (
+                field_label(event.model, name),
+                _value_text(event.model, name, shown.value(name, old)),
+                _value_text(event.model, name, shown.value(name, new)),
+            )
+        )
+    return rows

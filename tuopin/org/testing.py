@@ -7,9 +7,11 @@ another town or unit, a read-only user and an anonymous visitor (STYLE.md habit 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from html.parser import HTMLParser
 
 from django.db import connection, connections
 from django.test import Client
@@ -162,3 +164,42 @@ def post_together(
     return run_together(
         [lambda c=c: c.post(url, data, content_type="application/json") for c in clients], at=at
     )
+
+
+# What an internal name looks like on a page: snake_case (issued_on), a rule parameter
+# ($income_line), a dotted key (plan.1.1).
+INTERNAL_NAME = re.compile(r"\$[A-Za-z_]\w*|\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b|\b[a-z]+(?:\.\d+)+\b")
+# Attributes a person reads (tooltips, placeholders, screen-reader names).
+_READ_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt")
+
+
+class _VisibleText(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style", "template"):
+            self._hidden += 1
+        self.parts += [value for name, value in attrs if name in _READ_ATTRIBUTES and value]
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "template") and self._hidden:
+            self._hidden -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.parts.append(data)
+
+
+def visible_text(html: str) -> str:
+    """The text a person reads on a page: text nodes and tooltips, not scripts or markup."""
+    parser = _VisibleText()
+    parser.feed(html)
+    return " ".join(" ".join(parser.parts).split())
+
+
+def internal_names(html: str) -> list[str]:
+    """Internal identifiers showing through a page's visible text (should be none)."""
+    return sorted(set(INTERNAL_NAME.findall(visible_text(html))))

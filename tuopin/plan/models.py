@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db import models
 
 from tuopin.lib import clock
+from tuopin.lib.cn_dates import WEEKDAY_CHOICES
 from tuopin.org.models import OrgUnit, Person, ResponsibleUnit, User
 
 
@@ -42,7 +43,9 @@ class Campaign(models.Model):
     )
     source_name = models.CharField("原文件名", max_length=200, blank=True)
     source_text = models.TextField("原文", blank=True)
-    reporting_weekday = models.PositiveSmallIntegerField("周报截止星期（1=周一…7=周日）", default=5)
+    reporting_weekday = models.PositiveSmallIntegerField(
+        "周报截止星期", choices=WEEKDAY_CHOICES, default=5
+    )
     reporting_time = models.TimeField("周报截止时间", default="12:00")
     reporting_sign_off = models.BooleanField("周报须主要领导签字", default=True)
     is_active = models.BooleanField("进行中", default=True)

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from tuopin.lib import clock, planparse
-from tuopin.org import access, audit, uploads
+from tuopin.org import access, audit, privacy, uploads
 from tuopin.org.models import AuditEvent, OrgUnit, Person, ResponsibleUnit
 from tuopin.plan import actions as plan_actions
 from tuopin.plan import progress, revision, timeline
@@ -163,7 +163,7 @@ def action_page(request: HttpRequest, action_id: int) -> HttpResponse:
             "rows": [(m, statuses.get(m.pk), latest.get(m.pk, [])) for m in milestones],
             "status": progress.summarize(list(statuses.values())),
             "may_manage": _may_manage(request, action.campaign),
-            "history": audit.history(action)[:20],
+            "history": _readable(audit.history(action)[:20]),
         },
     )
 
@@ -356,7 +356,15 @@ def history(request: HttpRequest, campaign_id: int) -> HttpResponse:
         | Q(model="plan.action", object_id__in=action_ids)
         | Q(model="plan.milestone", object_id__in=milestone_ids)
     ).select_related("actor")[:200]
-    return render(request, "plan/history.html", {"campaign": campaign, "events": events})
+    return render(request, "plan/history.html", {"campaign": campaign, "events": _readable(events)})
+
+
+def _readable(events) -> list[AuditEvent]:
+    # Plans hold no personal fields; MASKED would mask any that appeared in a change.
+    events = list(events)
+    for event in events:
+        event.readable = audit.readable_changes(event, privacy.MASKED)
+    return events
 
 
 # ------------------------------------------------------------------ upload, review, load

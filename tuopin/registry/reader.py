@@ -33,14 +33,9 @@ class Sheet:
 
 
 def check_archive(data: bytes, filename: str) -> None:
-    """Refuse files that are not xlsx, zip bombs and sheets with absurd used ranges."""
-    suffix = Path(filename).suffix.lower()
-    if suffix not in (".xlsx", ".xlsm"):
-        raise WorkbookRefused(
-            f"不支持的文件类型“{suffix or '无扩展名'}”：请上传 Excel 工作簿（.xlsx）"
-        )
+    """Refuse files that are not workbooks (.xlsx, .xls), zip bombs and absurd used ranges."""
     try:
-        xlsx_guard.check_archive(data, SHEETS)
+        xlsx_guard.check_workbook(data, filename, SHEETS)
     except xlsx_guard.UnsafeWorkbook as error:
         raise WorkbookRefused(str(error)) from None
 

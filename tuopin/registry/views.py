@@ -18,6 +18,7 @@ from django.db import IntegrityError
 from django.db.models import Count, Q, Sum
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.html import escape, format_html
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tuopin.lib import clock, filekinds
@@ -52,20 +53,27 @@ def home(request: HttpRequest) -> HttpResponse:
     households = Household.objects.visible_to(user).active()
     query = request.GET.get("q", "")[:50]
     include_closed = request.GET.get("closed") == "1"
+    filters = SearchFilters(user, request.GET)
     results = None
-    if query.strip():
+    if query.strip() or filters.active:
         by_id = privacy.disclosure(user).unmasked
         if not by_id and citizen_id_query(query) is not None:
             messages.warning(request, "按证件号码查找需要查看个人信息的权限；请按户编号或姓名查找")
         found = (
-            (Household.objects.visible_to(user) if include_closed else households)
-            .search(query, by_citizen_id=by_id)
-            .select_related("village")
+            filters.apply(
+                (Household.objects.visible_to(user) if include_closed else households).search(
+                    query, by_citizen_id=by_id
+                )
+            )
+            .select_related("village", "village__parent")
             .order_by("household_no")
         )
         results = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+        matches = _matching_members(list(results), query)
         for household in results:
             household.shown_id = privacy.MASKED.citizen_id(household.head_id_number)
+            household.shown_head = highlight(household.head_name, query)
+            household.matched = matches.get(household.pk, [])
     villages = (
         OrgUnit.objects.visible_to(user)
         .filter(level=Level.VILLAGE)
@@ -93,6 +101,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "query": query,
             "include_closed": include_closed,
+            "filters": filters,
             "results": results,
             "villages": village_page,
             "totals": totals,
@@ -101,6 +110,86 @@ def home(request: HttpRequest) -> HttpResponse:
             "has_scope": bool(user.is_superuser or user.scope_id),
         },
     )
+
+
+class SearchFilters:
+    """The search's filters (镇, 村, 脱贫状态, 贫困户属性), offered within the reader's scope."""
+
+    STATUSES = [
+        ("registered", "建档立卡户（全部）"),
+        *[(value, f"建档立卡·{label}") for value, label in codes.ExitStatus.choices],
+        ("unregistered", "非建档立卡户"),
+    ]
+    ATTRIBUTES = codes.PovertyAttribute.choices
+
+    def __init__(self, user, params) -> None:
+        self.towns = list(
+            OrgUnit.objects.visible_to(user).filter(level=Level.TOWN).order_by("code")
+        )
+        town_codes = {town.code for town in self.towns}
+        self.town = params.get("town", "") if params.get("town", "") in town_codes else ""
+        villages = OrgUnit.objects.visible_to(user).filter(level=Level.VILLAGE)
+        if self.town:
+            villages = villages.filter(parent__code=self.town)
+        self.villages = list(villages.order_by("code"))
+        village_codes = {village.code for village in self.villages}
+        self.village = (
+            params.get("village", "") if params.get("village", "") in village_codes else ""
+        )
+        self.status = (
+            params.get("status", "") if params.get("status", "") in dict(self.STATUSES) else ""
+        )
+        attribute = params.get("attribute", "")
+        self.attribute = attribute if attribute in dict(self.ATTRIBUTES) else ""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.town or self.village or self.status or self.attribute)
+
+    def apply(self, households):
+        if self.village:
+            households = households.filter(village__code=self.village)
+        elif self.town:
+            households = households.filter(village__parent__code=self.town)
+        if self.status == "registered":
+            households = households.filter(is_registered=True)
+        elif self.status == "unregistered":
+            households = households.filter(is_registered=False)
+        elif self.status:
+            households = households.filter(is_registered=True, exit_status=self.status)
+        if self.attribute:
+            households = households.filter(poverty_attribute=self.attribute)
+        return households
+
+
+def highlight(text: str, query: str) -> str:
+    """``text`` escaped, with the first occurrence of ``query`` marked (<mark>)."""
+    needle = query.strip()
+    at = text.find(needle) if needle else -1
+    if at < 0:
+        return escape(text)
+    end = at + len(needle)
+    return format_html("{}<mark>{}</mark>{}", text[:at], text[at:end], text[end:])
+
+
+def _matching_members(households: list[Household], query: str) -> dict[int, list[str]]:
+    """Per household on the page, the members (other than the head) whose name matched, marked;
+    a search by ID names the member it found (the ID itself is not shown)."""
+    needle = query.strip()
+    if not needle or not households or needle.upper().replace(" ", "").isdigit():
+        return {}
+    people = Person.objects.filter(household__in=households, is_active=True)
+    normalised = citizen_id_query(needle)
+    if normalised is not None:
+        people = people.filter(id_number=normalised)
+    else:
+        people = people.filter(name__contains=needle).exclude(relationship=codes.Relationship.HEAD)
+    found: dict[int, list[str]] = {}
+    for person in people.order_by("relationship", "id"):
+        shown = escape(person.name) if normalised is not None else highlight(person.name, needle)
+        label = person.get_relationship_display()
+        found.setdefault(person.household_id, []).append(format_html("{}（{}）", shown, label))
+    return found
 
 
 @login_required
@@ -158,10 +247,7 @@ def _history(household: Household, member_ids: list[int], shown: privacy.Disclos
     for event, model in [(e, Household) for e in events] + [(e, Person) for e in person_events]:
         changes = []
         for name, pair in (event.changes or {}).items():
-            try:
-                label = str(model._meta.get_field(name.removesuffix("_id")).verbose_name)
-            except Exception:  # a key that is not a field name (defensive: history is append-only)
-                label = name
+            label = audit.field_label(event.model, name)
             old, new = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
             old, new = shown.value(name, old), shown.value(name, new)
             changes.append((label, shown_value(name, old), shown_value(name, new)))
@@ -299,7 +385,10 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     replace = request.POST.get("replace") == "1"
     if upload is None:
         return render(
-            request, "registry/import.html", {"error": "请选择要上传的 .xlsx 文件"}, status=400
+            request,
+            "registry/import.html",
+            {"error": "请选择要上传的 Excel 文件（.xlsx 或 .xls）"},
+            status=400,
         )
     _upload_dir().mkdir(parents=True, exist_ok=True)
     _forget_abandoned_uploads()
@@ -487,8 +576,13 @@ CODE_LISTS = (
 
 @login_required
 def code_lists(request: HttpRequest) -> HttpResponse:
+    # National codes (digits, as in the national system's exports) are shown beside the name;
+    # our own keys for lists without a national code (脱贫状态, 搬迁安置) are internal.
     lists = [
-        (title, [(value, str(label)) for value, label in choices.choices])
+        (
+            title,
+            [(value if value.isdigit() else "", str(label)) for value, label in choices.choices],
+        )
         for title, choices in CODE_LISTS
     ]
     return render(request, "registry/codes.html", {"lists": lists})

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from tuopin.lib.cn_dates import WEEKDAY_CHOICES, weekday_name
 from tuopin.org.models import ResponsibleUnit
 from tuopin.plan.models import Campaign
 
@@ -55,7 +56,7 @@ class ReminderSlot(models.Model):
     """A weekly moment at which reminders go out (e.g. Thursday 17:00, Friday 09:00)."""
 
     rule = models.ForeignKey(ReportingRule, on_delete=models.CASCADE, related_name="slots")
-    weekday = models.PositiveSmallIntegerField("星期（1=周一…7=周日）")
+    weekday = models.PositiveSmallIntegerField("星期", choices=WEEKDAY_CHOICES)
     time = models.TimeField("时间")
 
     class Meta:
@@ -67,7 +68,7 @@ class ReminderSlot(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"周{'一二三四五六日'[self.weekday - 1]} {self.time:%H:%M}"
+        return f"{weekday_name(self.weekday)} {self.time:%H:%M}"
 
 
 class PeriodQuerySet(models.QuerySet):

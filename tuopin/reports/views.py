@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from itertools import zip_longest
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +16,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tuopin.lib import bounds, clock, filekinds
+from tuopin.lib.cn_dates import WEEKDAY_CHOICES
 from tuopin.org import uploads
 from tuopin.org.access import can, has_capability, is_county_wide, visible_q
 from tuopin.org.models import ResponsibleUnit
@@ -571,13 +573,54 @@ def settings_page(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "campaign": campaign,
             "rule": rule,
-            "slots": rule.slots.all(),
+            "slot_rows": _slot_rows(request, rule, errors),
             "errors": errors,
-            "weekdays": list(enumerate("一二三四五六日", start=1)),
+            "weekdays": WEEKDAY_CHOICES,
             "unread": _unread(request.user),
         },
         status=400 if errors else 200,
     )
+
+
+SPARE_SLOT_ROWS = 2  # empty rows under the saved times, for adding new ones
+
+
+def _slot_rows(request: HttpRequest, rule, errors: list[str]) -> list[tuple[int | None, str]]:
+    """(weekday, "HH:MM") rows of the reminder form: as typed when it was refused, else saved."""
+    if errors:
+        rows = [
+            (int(day) if day.isdigit() else None, time)
+            for day, time in zip_longest(
+                request.POST.getlist("slot_day"), request.POST.getlist("slot_time"), fillvalue=""
+            )
+        ]
+    else:
+        rows = [(slot.weekday, f"{slot.time:%H:%M}") for slot in rule.slots.all()]
+    return rows + [(None, "")] * SPARE_SLOT_ROWS
+
+
+def _reminder_slots(request: HttpRequest, errors: list[str]) -> list[tuple[int, dt.time]]:
+    slots = []
+    rows = zip_longest(
+        request.POST.getlist("slot_day"), request.POST.getlist("slot_time"), fillvalue=""
+    )
+    for number, (day_text, time_text) in enumerate(rows, start=1):
+        day_text, time_text = day_text.strip(), time_text.strip()
+        if not day_text and not time_text:
+            continue
+        if not day_text or not time_text:
+            errors.append(f"第 {number} 行提醒时间不完整：请同时选择星期和填写时间")
+            continue
+        try:
+            day = int(day_text)
+            if not 1 <= day <= 7:
+                raise ValueError
+            moment = dt.time.fromisoformat(time_text)
+        except ValueError:
+            errors.append(f"第 {number} 行提醒时间无效：请选择星期一至星期日，时间如 17:00")
+            continue
+        slots.append((day, moment.replace(second=0, microsecond=0)))
+    return slots
 
 
 def _save_settings(request: HttpRequest, rule) -> list[str]:
@@ -600,15 +643,7 @@ def _save_settings(request: HttpRequest, rule) -> list[str]:
     kind = request.POST.get("webhook_kind", "wecom")
     if kind not in ("wecom", "dingtalk"):
         errors.append("群机器人类型应为企业微信或钉钉")
-    slots = []
-    for line in request.POST.get("slots", "").split():
-        try:
-            day_text, time_text = line.split("@")
-            day = bounds.parse_integer(day_text, "星期", minimum=1, maximum=7)
-            moment = dt.time.fromisoformat(time_text)
-            slots.append((day, moment))
-        except ValueError:
-            errors.append(f"提醒时间「{line}」格式不正确：应为 星期@时:分，如 4@17:00 5@09:00")
+    slots = _reminder_slots(request, errors)
     if errors:
         return errors
     with transaction.atomic():

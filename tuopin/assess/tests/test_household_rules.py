@@ -80,7 +80,7 @@ def test_it_explains_a_failing_income_with_its_values(world):
     )
     verdict = verdict_of(world, created)
     assert verdict.reasons == [
-        "收入：人均纯收入 2014.71 元，未超过贫困线 3200 元（纯收入 4029.41 元 ÷ 2 人）"
+        "收入：人均纯收入 2,014.71 元，未高于标准 3,200 元，未达标（纯收入 4,029.41 元 ÷ 2 人）"
     ]
 
 
@@ -91,7 +91,7 @@ def test_it_fails_income_for_a_household_without_members(world):
     assert verdict.items["education"] is True
     assert (
         verdict.reasons[0]
-        == "收入：人均纯收入 无数据 元，未超过贫困线 3200 元（纯收入 10000 元 ÷ 0 人）"
+        == "收入：人均纯收入 无数据 元，未高于标准 3,200 元，未达标（纯收入 10,000 元 ÷ 0 人）"
     )
 
 

@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 from tuopin.assess import metrics as assess_metrics
 from tuopin.assess.tests.factories import household
 from tuopin.lib import metrics
+from tuopin.org.testing import INTERNAL_NAME
 from tuopin.registry.models import VillageFacts
 
 ITEMS = ["income", "housing", "education", "medical", "water"]
@@ -150,6 +151,12 @@ def test_it_serves_the_api_by_scope(world, homes, login):
     )
     assert one["items"]["housing"] is False
     assert one["explanation"][1]["key"] == "housing"
+    income, housing = one["explanation"][0], one["explanation"][1]
+    assert income["pass"] is True and income["reason"].endswith(" 元，达标")
+    assert income["reason"].startswith("人均纯收入 ") and "高于标准 3,200 元" in income["reason"]
+    assert housing["pass"] is False and "需鉴定为 A/B 级" in housing["reason"]
+    readable = [text for row in one["explanation"] for text in (row["label"], row["reason"])]
+    assert [text for text in readable if INTERNAL_NAME.search(text)] == []
     assert (
         login(world.other_cadre).get(f"/api/assess/households/{homes[1].household_no}").status_code
         == 404

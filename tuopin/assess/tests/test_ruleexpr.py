@@ -116,3 +116,29 @@ def test_it_rejects_a_rule_file_with_an_unknown_name(tmp_path, monkeypatch):
             rulesets.load("test-2018")
     finally:
         rulesets._load_cached.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ('[household.definitions]\nrich = "wage_income > 0"\n', "定义 rich 缺少中文名称 label"),
+        (
+            '[household.items.income]\npass = "wage_income > 0"\nmet = "收入 {wage}"\n',
+            "说明中的 {wage} 不是已知的名称",
+        ),
+    ],
+)
+def test_it_refuses_a_rule_file_that_would_show_an_internal_name(
+    tmp_path, monkeypatch, extra, message
+):
+    head = 'key = "test-2018"\nprovince = "99"\nyear = 2018\nname = "测试"\n'
+    item = '[household.items.income]\npass = "wage_income > 0"\n'
+    body = extra if extra.startswith("[household.items") else extra + item
+    (tmp_path / "test-2018.toml").write_text(head + body, encoding="utf-8")
+    monkeypatch.setattr(rulesets, "RULES_DIR", tmp_path)
+    rulesets._load_cached.cache_clear()
+    try:
+        with pytest.raises(rulesets.RuleError, match=re.escape(message)):
+            rulesets.load("test-2018")
+    finally:
+        rulesets._load_cached.cache_clear()

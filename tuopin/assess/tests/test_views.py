@@ -10,7 +10,8 @@ import pytest
 
 from tuopin.assess import actions
 from tuopin.assess.models import RuleParameter
-from tuopin.assess.tests.factories import household
+from tuopin.assess.tests.factories import adult, household
+from tuopin.org.testing import internal_names
 
 AS_OF = "2018-07-20"
 
@@ -205,3 +206,34 @@ def test_it_rejects_a_file_that_is_not_a_workbook(world, homes, login):
     )
     assert response.status_code == 200
     assert "文件“visits.xlsx”的内容是文本文件，此处只接受" in response.content.decode()
+
+
+def test_it_explains_a_verdict_in_chinese_sentences(world, login):
+    three = household(
+        world.cg_village,
+        members=[adult(), adult(), adult()],
+        wage_income=Decimal("10700"),
+        business_income=0,
+    )
+    response = login(world.cadre).get(f"/assess/household/{three.household_no}/?as_of={AS_OF}")
+    html = response.content.decode()
+    assert "人均纯收入 3,566.67 元，高于标准 3,200 元，达标" in html
+    assert "人均日用水 " in html and "升（标准不少于 20 升）" in html
+    assert "全家贫困线合计" in html  # a definition by its Chinese name in 计算过程
+    assert internal_names(html) == []
+
+
+def test_it_names_parameters_and_comparisons_in_chinese(world, homes, login):
+    for url in (f"/assess/?as_of={AS_OF}", "/assess/parameters/"):
+        html = login(world.hq).get(url).content.decode()
+        assert internal_names(html) == [], url
+    html = login(world.hq).get(f"/assess/village/{world.cg_village.code}/").content.decode()
+    assert "不低于 100%" in html
+    assert internal_names(html) == []
+
+
+def test_a_parameter_reads_by_its_chinese_name(world):
+    parameter = actions.set_parameter(
+        world.hq, ruleset_key="shaanxi-2018", name="income_line", value="3300", note="省定"
+    )
+    assert str(parameter) == "贫困线（农民人均纯收入，元/年）：3300"

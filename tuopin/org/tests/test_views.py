@@ -88,3 +88,16 @@ def test_it_serves_vendored_assets_and_no_external_urls(world, login):
     assert "/static/vendor/htmx-2.0.11.min.js" in body
     assert "http://" not in body.replace("http://testserver", "")
     assert "https://" not in body
+
+
+def test_every_page_links_an_offline_favicon(world, login):
+    from pathlib import Path
+
+    from django.contrib.staticfiles import finders
+
+    page = login(world.hq).get("/registry/").content.decode()
+    assert '<link rel="icon" type="image/svg+xml" href="/static/img/favicon.svg">' in page
+    icon = finders.find("img/favicon.svg")
+    assert icon is not None and Path(icon).read_text(encoding="utf-8").startswith("<svg")
+    response = login(None).get("/favicon.ico")
+    assert (response.status_code, response["Location"]) == (301, "/static/img/favicon.svg")

@@ -9,7 +9,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from tuopin.org import audit
 from tuopin.org.models import AuditEvent, OrgUnit, Role, User
+from tuopin.org.testing import internal_names
 from tuopin.plan import timeline
 from tuopin.plan.actions import record_measurement
 from tuopin.plan.models import Action, Campaign, Milestone, PlanDraft
@@ -382,3 +384,20 @@ def test_review_of_another_county_is_hidden(world, login):
     assert client.get(reverse("plan:review", args=[draft.pk])).status_code == 404
     assert login(world.viewer).get(reverse("plan:review", args=[draft.pk])).status_code == 403
     assert Action.objects.count() == 0
+
+
+def test_history_names_fields_and_milestones_in_chinese(pages, login, world, frozen_clock):
+    _, action, milestone = pages
+    campaign = action.campaign
+    audit.record(campaign, {"issued_on": ["2018-06-11", None]}, actor=world.hq, action="修改")
+    audit.record(milestone, {"comparator": ["", "at_least"]}, actor=world.hq, action="修改")
+    with frozen_clock(NOW):
+        history = login(world.hq).get(reverse("plan:history", args=[campaign.pk])).content.decode()
+        action_page = login(world.hq).get(reverse("plan:action", args=[action.pk])).content.decode()
+    assert "印发日期：2018-06-11 → （空）" in history
+    assert (
+        f"比较方式：（空） → {Milestone(comparator='at_least').get_comparator_display()}" in history
+    )
+    assert "行动（1）节点1" in action_page
+    assert internal_names(history) == []
+    assert internal_names(action_page) == []

@@ -6,6 +6,7 @@ import io
 from typing import Any
 
 import xlsxwriter
+import xlwt
 
 from tuopin.lib.citizen_id import check_digit
 from tuopin.registry.layout import COLUMNS_BY_SHEET
@@ -123,6 +124,21 @@ def build(
                 else:
                     sheet.write_number(r, c, value)
     book.close()
+    return buffer.getvalue()
+
+
+def build_xls(sheets: dict[str, list[dict[str, Any]]]) -> bytes:
+    """The same workbook as :func:`build`, written as a real Excel 97–2003 .xls file."""
+    book = xlwt.Workbook(encoding="utf-8")
+    for name, rows in sheets.items():
+        sheet = book.add_sheet(name)
+        keys = list(rows[0]) if rows else []
+        for r, values in enumerate([keys] + [[row.get(k, "") for k in keys] for row in rows]):
+            for c, value in enumerate(values):
+                if value is not None and value != "":
+                    sheet.write(r, c, value)
+    buffer = io.BytesIO()
+    book.save(buffer)
     return buffer.getvalue()
 
 

@@ -6,11 +6,12 @@ import zipfile
 import pytest
 
 from tuopin.lib import clock, xlsx_guard
+from tuopin.lib.tables import TableError, read_table
 from tuopin.registry.actions import apply_import
 from tuopin.registry.importer import plan_import
 from tuopin.registry.models import Household, Person
 from tuopin.registry.reader import WorkbookRefused, read_workbook
-from tuopin.registry.tests.helpers import HEAD_ID, build, headers, small_workbook
+from tuopin.registry.tests.helpers import HEAD_ID, build, build_xls, headers, small_workbook
 
 NOW = "2018-07-20T10:00:00+08:00"
 
@@ -194,3 +195,14 @@ def test_headers_cover_the_issue_columns():
         "村代码", "村名", "是否贫困村", "通硬化路", "标准化卫生室", "集体经济或合作组织",
         "30户以上自然村数", "通动力电自然村数",
     ]  # fmt: skip
+
+
+def test_the_shared_table_reader_reads_xls_and_refuses_a_renamed_page():
+    data = build_xls({"走访表": [{"户编号": "6103270001", "人数": 3}]})
+    table = read_table(io.BytesIO(data), filename="走访.xls", sheet="走访表")
+    assert (table.headers, table.rows) == (
+        ["户编号", "人数"],
+        [(2, {"户编号": "6103270001", "人数": 3})],
+    )
+    with pytest.raises(TableError, match="内容不是 Excel 97–2003 工作簿"):
+        read_table(io.BytesIO(b"<table></table>"), filename="走访.xls")

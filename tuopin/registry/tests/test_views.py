@@ -6,10 +6,11 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from tuopin.lib import clock
-from tuopin.lib.citizen_id import mask
+from tuopin.lib.citizen_id import mask, mask_phone
+from tuopin.org import audit
 from tuopin.org.models import AuditEvent
 from tuopin.registry.models import Household, ImportBatch, PersonalDataView
-from tuopin.registry.tests.helpers import HEAD_ID, build, small_workbook
+from tuopin.registry.tests.helpers import HEAD_ID, build, build_xls, small_workbook
 
 NOW = "2018-07-20T10:00:00+08:00"
 
@@ -403,3 +404,96 @@ def test_it_shows_code_lists(world, login):
     response = login(world.viewer).get("/registry/codes/")
     assert response.status_code == 200
     assert "自身发展动力不足" in response.content.decode()
+
+
+def test_it_shows_phone_changes_in_clear_to_hq_logged_and_masked_to_the_viewer(
+    registry, login, cg_household
+):
+    audit.record(cg_household, {"phone": ["13900001111", "13312345678"]}, action="修改")
+    page = login(registry.hq).get(f"/registry/household/{cg_household.household_no}/")
+    assert ("联系电话", "13900001111", "13312345678") in page.context["history"][0]["changes"]
+    view = PersonalDataView.objects.get()
+    assert (view.user, view.household) == (registry.hq, cg_household)
+    page = login(registry.viewer).get(f"/registry/household/{cg_household.household_no}/")
+    changes = page.context["history"][0]["changes"]
+    assert changes == [("联系电话", mask_phone("13900001111"), mask_phone("13312345678"))]
+    assert "13900001111" not in page.content.decode()
+    assert PersonalDataView.objects.count() == 1
+
+
+def test_a_household_and_its_verdict_link_to_each_other(registry, login, cg_household):
+    number = cg_household.household_no
+    record = login(registry.viewer).get(f"/registry/household/{number}/").content.decode()
+    verdict = login(registry.viewer).get(f"/assess/household/{number}/").content.decode()
+    assert f'href="/assess/household/{number}/"' in record
+    assert f'href="/registry/household/{number}/"' in verdict
+
+
+def test_it_imports_an_xls_export_like_an_xlsx(world, login):
+    client = login(world.cadre)
+    data = build_xls(small_workbook(world))
+    assert data[:8] == bytes.fromhex("D0CF11E0A1B11AE1")  # a real compound document
+    with clock.frozen(NOW):
+        response = upload(client, data, "国家系统导出.xls")
+        assert response.status_code == 200
+        assert response.context["plan"].counts["households_added"] == 2
+        response = client.post("/registry/import/confirm/", {"token": response.context["token"]})
+    assert response.status_code == 302
+    head = Household.objects.get(household_no=f"{world.cg_village.code}0001")
+    assert (head.head_name, head.head_id_number, head.members.count()) == ("张建国", HEAD_ID, 3)
+
+
+def test_it_refuses_a_web_page_named_xls_and_an_xlsx_named_xls(world, login):
+    client = login(world.cadre)
+    response = upload(client, b"<html><table><tr><td>1</td></tr></table></html>", "导出.xls")
+    assert response.status_code == 400
+    assert "内容不是 Excel 97–2003 工作簿" in response.content.decode()
+    response = upload(client, build(small_workbook(world)), "改了扩展名.xls")
+    assert response.status_code == 400
+    assert Household.objects.count() == 0
+
+
+def test_search_marks_the_matching_member_and_filters(registry, login, cg_household):
+    member = cg_household.members.exclude(relationship="01").first()
+    member.name = "欧阳明"
+    member.save(update_fields=["name"])
+    client = login(registry.cadre)
+    response = client.get("/registry/", {"q": "欧阳"})
+    assert [h.household_no for h in response.context["results"]] == [cg_household.household_no]
+    body = response.content.decode()
+    assert f"<mark>欧阳</mark>明（{member.get_relationship_display()}）" in body
+    # Filters narrow the same search; a village of another town is not offered (nor applied).
+    other = Household.objects.filter(village=registry.cg_village2).first()
+    other.head_name = "欧阳平"
+    other.save(update_fields=["head_name"])
+    found = client.get("/registry/", {"q": "欧阳"}).context["results"]
+    assert {h.household_no for h in found} == {cg_household.household_no, other.household_no}
+    found = client.get("/registry/", {"q": "欧阳", "village": registry.cg_village2.code})
+    assert [h.household_no for h in found.context["results"]] == [other.household_no]
+    assert "<mark>欧阳</mark>平" in found.content.decode()
+    ignored = client.get("/registry/", {"q": "欧阳", "village": registry.df_village.code})
+    assert ignored.context["results"].paginator.count == 2
+    assert ignored.context["filters"].village == ""
+
+
+def test_search_filters_by_status_and_attribute_without_a_query(registry, login):
+    client = login(registry.hq)
+    expected = Household.objects.filter(
+        is_active=True, is_registered=True, exit_status="not_exited", poverty_attribute="02"
+    ).count()
+    response = client.get("/registry/", {"status": "not_exited", "attribute": "02"})
+    assert response.context["results"].paginator.count == expected > 0
+    response = client.get("/registry/", {"status": "unregistered", "town": registry.dongfeng.code})
+    assert (
+        response.context["results"].paginator.count
+        == Household.objects.filter(
+            is_active=True, is_registered=False, village__parent=registry.dongfeng
+        ).count()
+    )
+
+
+def test_search_pages_keep_the_filters(registry, login):
+    client = login(registry.hq)
+    response = client.get("/registry/", {"status": "unregistered"})
+    assert response.context["results"].paginator.num_pages > 1
+    assert 'href="?status=unregistered&amp;page=2"' in response.content.decode()

@@ -307,14 +307,25 @@ def test_it_guards_the_settings_page(setup, world, login, who, expected):
 def test_it_saves_reminder_times_and_refuses_a_bad_one(setup, world, login):
     client = login(world.hq)
     url = reverse("reports:settings", args=[setup.campaign.pk])
-    bad = client.post(url, {"grace_hours": "24", "slots": "8@17:00", "webhook_kind": "wecom"})
+    bad = client.post(
+        url,
+        {
+            "grace_hours": "24",
+            "slot_day": ["8", "5"],
+            "slot_time": ["17:00", ""],
+            "webhook_kind": "wecom",
+        },
+    )
     assert bad.status_code == 400
-    assert "提醒时间「8@17:00」格式不正确" in bad.content.decode()
+    assert "第 1 行提醒时间无效：请选择星期一至星期日，时间如 17:00" in bad.content.decode()
+    assert "第 2 行提醒时间不完整：请同时选择星期和填写时间" in bad.content.decode()
+    assert bad.context["slot_rows"][:2] == [(8, "17:00"), (5, "")]  # what was typed stays
     ok = client.post(
         url,
         {
             "grace_hours": "24",
-            "slots": "4@17:00 5@09:00 5@11:00",
+            "slot_day": ["4", "5", "5", ""],
+            "slot_time": ["17:00", "09:00", "11:00", ""],
             "webhook_kind": "dingtalk",
             "webhook_url": "http://127.0.0.1:9/hook",
             "email_enabled": "1",
@@ -323,7 +334,11 @@ def test_it_saves_reminder_times_and_refuses_a_bad_one(setup, world, login):
     assert ok.status_code == 302
     rule = setup.campaign.reporting_rule
     rule.refresh_from_db()
-    assert [str(s) for s in rule.slots.all()] == ["周四 17:00", "周五 09:00", "周五 11:00"]
+    assert [str(s) for s in rule.slots.all()] == ["星期四 17:00", "星期五 09:00", "星期五 11:00"]
+    page = client.get(url).content.decode()
+    assert '<option value="4" selected>星期四</option>' in page
+    assert 'name="slot_time" value="17:00"' in page
+    assert "截止：每星期五 12:00" in page
     assert rule.grace_minutes == 1440
     setup.period.refresh_from_db()
     assert setup.period.closes_at == setup.period.deadline + __import__("datetime").timedelta(

@@ -1,0 +1,113 @@
+"""Every page speaks Chinese: crawl the main pages as HQ, a town cadre and a viewer on demo-like data and
+fail on any internal identifier in a page's visible text (snake_case field names, ``$param``,
+dotted keys such as ``plan.1.1``)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, deque
+from urllib.parse import urldefrag, urlsplit
+
+import pytest
+
+from tuopin.bulletin.tests import data
+from tuopin.lib import clock
+from tuopin.org import audit
+from tuopin.org.testing import internal_names
+from tuopin.registry.models import Household
+from tuopin.synth.registry_gen import generate_households
+
+START = [
+    "/",
+    "/plan/",
+    "/reports/",
+    "/registry/",
+    "/assess/",
+    "/cases/",
+    "/bulletin/",
+    "/dashboard/",
+]
+# Links that change state, download files or leave the pages (admin, API docs).
+SKIP_PREFIXES = ("/logout", "/admin/", "/api/", "/static/", "/media/")
+SKIP_WORDS = ("export", "download", "template", "sheet", ".xlsx", ".docx", ".pdf", "print")
+MAX_PAGES = 150
+PER_KIND = 3  # pages of one kind (same path up to its numbers): enough to see each template
+
+
+def _kind(url: str) -> str:
+    return re.sub(r"\d+", "#", urlsplit(url).path)
+
+
+def _links(html: str) -> list[str]:
+    from html.parser import HTMLParser
+
+    found: list[str] = []
+
+    class Anchors(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            if tag == "a":
+                href = dict(attrs).get("href") or ""
+                found.append(href)
+
+    Anchors().feed(html)
+    return found
+
+
+def crawl(client) -> dict[str, list[str]]:
+    """Visible internal names per page, over the pages reachable from START."""
+    seen: set[str] = set()
+    kinds: Counter[str] = Counter()
+    queue = deque(START)
+    leaks: dict[str, list[str]] = {}
+    while queue and len(seen) < MAX_PAGES:
+        url = queue.popleft()
+        if url in seen or kinds[_kind(url)] >= PER_KIND:
+            continue
+        seen.add(url)
+        kinds[_kind(url)] += 1
+        response = client.get(url)
+        if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+            continue
+        html = response.content.decode()
+        names = internal_names(html)
+        if names:
+            leaks[url] = names
+        for href in _links(html):
+            href = urldefrag(href)[0]
+            parts = urlsplit(href)
+            if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+                continue
+            if parts.path.startswith(SKIP_PREFIXES) or any(w in href for w in SKIP_WORDS):
+                continue
+            if href not in seen:
+                queue.append(href)
+    # The crawl really reached the apps' pages, a household's verdict among them.
+    assert len(kinds) > 30 and kinds["/assess/household/#/"] > 0
+    return leaks
+
+
+@pytest.fixture
+def demo(world):
+    """The test county with households in every village, a campaign with weeks of reports and a
+    history of edits: enough for every main page to show real rows."""
+    with clock.frozen(data.NOW):
+        generate_households(
+            [world.cg_village, world.cg_village2, world.df_village, world.df_village2],
+            seed=3,
+            mean_households_per_village=12,
+            registered_rate_poor_village=0.4,
+            registered_rate_other_village=0.2,
+        )
+        campaign = data.build(world)
+        audit.record(campaign, {"issued_on": ["2018-06-11", None]}, actor=world.hq, action="修改")
+        household = Household.objects.filter(village=world.cg_village).first()
+        audit.record(household, {"phone": ["13900001111", ""]}, actor=world.hq, action="修改")
+    return world
+
+
+@pytest.mark.parametrize("who", ["hq", "cadre", "viewer"])
+def test_no_page_shows_an_internal_name(demo, login, who):
+    client = login(getattr(demo, who))
+    with clock.frozen(data.NOW):
+        leaks = crawl(client)
+    assert leaks == {}
