@@ -27,6 +27,7 @@ LABELS = {
     "docx": "Word 文档（.docx）",
     "xlsx": "Excel 工作簿（.xlsx）",
     "ole": "Word/Excel 97-2003 文件（.doc/.xls）",
+    "xls": "Excel 97-2003 工作簿（.xls）",
     "text": "文本文件",
     "txt": "文本文件（.txt）",
     "csv": "CSV 表格（.csv）",
@@ -40,6 +41,7 @@ EXTENSIONS = {
     "docx": (".docx",),
     "xlsx": (".xlsx", ".xlsm"),
     "ole": (".doc", ".xls"),
+    "xls": (".xls",),
     "txt": (".txt",),
     "csv": (".csv",),
     "json": (".geojson", ".json"),
@@ -52,10 +54,10 @@ TEXT_KINDS = ("txt", "csv", "json")
 OLE_KINDS = frozenset({"doc", "xls", "ppt", "msi"})
 # Attachments to reports and cases: documents, scans, photos and plain-text notes.
 ATTACHMENTS = frozenset({"pdf", "jpg", "png", "docx", "xlsx", "ole", "txt"})
-# A workbook to import.
-WORKBOOKS = frozenset({"xlsx"})
+# A workbook to import (.xls is what many national-system exports still are).
+WORKBOOKS = frozenset({"xlsx", "xls"})
 # A table to import: a workbook, or a CSV text.
-TABLES = frozenset({"xlsx", "csv"})
+TABLES = frozenset({"xlsx", "xls", "csv"})
 # A plan document: Word or plain text.
 DOCUMENTS = frozenset({"docx", "txt"})
 # GeoJSON boundaries.
@@ -119,6 +121,9 @@ def check(stream: IO[bytes], name: str, allowed: Iterable[str]) -> str:
     suffix = PurePath(name).suffix.lower()
     if kind == "text":
         kind = next((k for k in TEXT_KINDS if suffix in EXTENSIONS[k]), "text")
+    if kind == "ole" and suffix == ".xls" and "xls" in allowed:
+        # The container does not tell a .doc from a .xls; the workbook reader checks the rest.
+        kind = "xls"
     if kind is None:
         stream.seek(0)
         if not stream.read(1):

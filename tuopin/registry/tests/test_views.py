@@ -306,8 +306,9 @@ def test_it_refuses_bad_files_without_a_server_error(world, login):
     client = login(world.cadre)
     response = client.post("/registry/import/", {"file": _named(b"hello", "t.csv")})
     assert response.status_code == 400
-    assert "文件“t.csv”的内容是CSV 表格（.csv），此处只接受Excel 工作簿（.xlsx）" in (
-        response.content.decode()
+    assert (
+        "文件“t.csv”的内容是CSV 表格（.csv），此处只接受Excel 97-2003 工作簿（.xls）、Excel 工作簿（.xlsx）"
+        in (response.content.decode())
     )
     response = client.post("/registry/import/", {"file": _named(b"PK\x03\x04garbage", "t.xlsx")})
     assert response.status_code == 400
@@ -447,9 +448,12 @@ def test_it_refuses_a_web_page_named_xls_and_an_xlsx_named_xls(world, login):
     client = login(world.cadre)
     response = upload(client, b"<html><table><tr><td>1</td></tr></table></html>", "导出.xls")
     assert response.status_code == 400
-    assert "内容不是 Excel 97–2003 工作簿" in response.content.decode()
+    assert "文件“导出.xls”的内容是文本文件，此处只接受Excel 97-2003 工作簿（.xls）" in (
+        response.content.decode()
+    )
     response = upload(client, build(small_workbook(world)), "改了扩展名.xls")
     assert response.status_code == 400
+    assert "内容是Excel 工作簿（.xlsx），扩展名应为 .xlsx" in response.content.decode()
     assert Household.objects.count() == 0
 
 
