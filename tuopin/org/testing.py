@@ -153,16 +153,22 @@ def run_together(jobs: Sequence[Callable[[], object]], *, at: dt.datetime | str)
 
 
 def post_together(
-    user: User, url: str, data: dict, *, times: int = 8, at: dt.datetime | str
+    user: User, url: str, data: dict, *, times: int = 8, at: dt.datetime | str, form: bool = False
 ) -> list:
-    """POST the same JSON body ``times`` times at once, as ``user``, each from its own client."""
+    """POST the same body (JSON, or a web form) ``times`` times at once, as ``user``."""
     clients = []
     for _ in range(times):
         client = Client()
         client.force_login(user)
         clients.append(client)
     return run_together(
-        [lambda c=c: c.post(url, data, content_type="application/json") for c in clients], at=at
+        [
+            (lambda c=c: c.post(url, data))
+            if form
+            else (lambda c=c: c.post(url, data, content_type="application/json"))
+            for c in clients
+        ],
+        at=at,
     )
 
 

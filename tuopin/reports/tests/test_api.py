@@ -157,7 +157,7 @@ def test_it_guards_signing(setup, world, who, expected):
         ("reporter", 200),
         ("viewer", 200),
         ("other_reporter", 404),
-        ("other_cadre", 404),
+        ("village_cadre", 404),
         (None, 401),
     ],
 )
@@ -237,7 +237,7 @@ def test_it_lists_the_unsigned_units_and_chases_them(friday, world, mail):
     again = hq.send("post", f"/periods/{friday.period.pk}/chase", {})
     assert again.status_code == 409 and "30 分钟内不重复催报" in again.json()["detail"]
     sent = Reminder.objects.count()
-    for who, expected in (("viewer", 403), ("reporter", 403), ("other_cadre", 404), (None, 401)):
+    for who, expected in (("viewer", 403), ("reporter", 403), ("village_cadre", 404), (None, 401)):
         api = Api(getattr(world, who) if who else None)
         response = api.send("post", f"/periods/{friday.period.pk}/chase", {"unit": world.health.pk})
         assert response.status_code == expected

@@ -174,7 +174,7 @@ def test_it_chases_from_the_period_page_and_keeps_the_filter(friday, world, logi
 
 
 @pytest.mark.parametrize(
-    ("who", "expected"), [("viewer", 403), ("reporter", 403), ("other_cadre", 404), (None, 302)]
+    ("who", "expected"), [("viewer", 403), ("reporter", 403), ("village_cadre", 404), (None, 302)]
 )
 def test_it_lets_only_hq_chase(friday, world, login, mail, emails, who, expected):
     user = getattr(world, who) if who else None

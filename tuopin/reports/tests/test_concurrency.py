@@ -164,7 +164,12 @@ def test_it_does_a_step_once_without_a_revision(setup, world, step):
 def test_eight_signatures_through_the_web_form_sign_once(setup, world):
     report = _bring(setup, world, "submitted")
     responses = post_together(
-        world.head, f"/reports/report/{report.pk}/sign/", {}, times=TIMES, at=ELEVEN_FIFTY_NINE
+        world.head,
+        f"/reports/report/{report.pk}/sign/",
+        {"confirm": "1"},
+        times=TIMES,
+        at=ELEVEN_FIFTY_NINE,
+        form=True,
     )
     assert [r.status_code for r in responses] == [302] * TIMES
     _assert_done_once(setup, world, report, "sign")

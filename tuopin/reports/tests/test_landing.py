@@ -84,7 +84,7 @@ def test_it_shows_a_town_cadre_its_towns_report_and_week(setup, world, login):
     ]
     assert "本辖区周报" in home.content.decode()
     assert period.status_code == 200
-    assert [r.unit for r in period.context["reports"]] == [world.chengguan_unit]
+    assert [row.unit for row in period.context["rows"]] == [world.chengguan_unit]
     assert other.status_code == 404
 
 
@@ -101,4 +101,4 @@ def test_it_links_a_town_cadres_reporting_tile_to_a_page_that_opens(setup, world
         assert urls[0].startswith("/reports/period/")
         page = client.get(urls[0])
     assert page.status_code == 200
-    assert [r.unit for r in page.context["reports"]] == [world.chengguan_unit]
+    assert [row.unit for row in page.context["rows"]] == [world.chengguan_unit]

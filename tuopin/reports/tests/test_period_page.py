@@ -113,5 +113,9 @@ def test_it_shows_others_only_what_they_may_see_and_no_chase_buttons(friday, wor
     hq = login(world.hq).get(url).content.decode()
     assert "向全部尚未签字单位催报（3个）" in hq
     assert hq.count("<button>催报</button>") == 3
-    assert login(world.other_cadre).get(url).status_code == 404
+    # Another town's cadre sees the week through its own town's report only, and cannot chase.
+    other = login(world.other_cadre).get(url, {"show": "all"})
+    assert _units(other) == ["东风镇"]
+    assert "催报" not in other.content.decode()
+    assert login(world.village_cadre).get(url).status_code == 404
     assert login(None).get(url).status_code == 302
