@@ -61,7 +61,7 @@ def create_account(hq: User, account: User) -> str:
 def update_account(hq: User, account: User, values: dict) -> dict:
     """Apply the changed fields (role, scope, unit, name, phone, active) with their audit row."""
     with transaction.atomic():
-        current = manageable_by(hq).select_for_update().get(pk=account.pk)
+        current = manageable_by(hq).select_for_update(of=("self",)).get(pk=account.pk)
         if current.pk == hq.pk and (
             values.get("is_active") is False or values.get("role", current.role) != current.role
         ):
@@ -73,7 +73,7 @@ def reset_password(hq: User, account: User) -> str:
     """A new generated password (returned to be shown once); the account's login lock is lifted."""
     password = _generated_password()
     with transaction.atomic():
-        account = manageable_by(hq).select_for_update().get(pk=account.pk)
+        account = manageable_by(hq).select_for_update(of=("self",)).get(pk=account.pk)
         account.set_password(password)
         account.save(update_fields=["password"])
         audit.record(account, actor=hq, action="重置密码", note="生成新密码（只显示一次）")
