@@ -148,6 +148,8 @@ def _sheet_rows(
 
 
 def _streamed_sheet(layout: str, rows: Iterable[Iterable[Any]], first_row: int):
+    # A sheet laid out without rows has an empty element; rows go between its two tags.
+    layout = layout.replace("<sheetData/>", "<sheetData></sheetData>", 1)
     head, tail = layout.split("</sheetData>", 1)
     # The laid-out sheet's size would be wrong once rows follow; the element is optional.
     head = _DIMENSION.sub("", head, count=1)

@@ -161,6 +161,15 @@ def test_a_streamed_workbook_is_the_one_xlsxwriter_writes_and_text_stays_text(xl
     ]
 
 
+def test_a_streamed_sheet_may_be_laid_out_without_headers():
+    def bare(book) -> None:
+        book.add_worksheet("表")
+
+    data = b"".join(xlsx_cells.streamed_workbook(bare, {"表": [["甲", 1]]}, first_row=0))
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name("表").to_python()
+    assert rows == [["甲", 1]]
+
+
 def test_a_streamed_workbook_refuses_dates():
     with pytest.raises(TypeError):
         b"".join(xlsx_cells.streamed_workbook(_lay_out, {"表": [[dt.date(2018, 7, 20)]]}))
