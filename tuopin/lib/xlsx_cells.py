@@ -89,7 +89,7 @@ def write_row(
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 # Text that is more than plain characters: markup to escape, control characters, or leading or
-# trailing whitespace that needs xml:space="preserve" (XlsxWriter's own tests).
+# trailing whitespace that needs xml:space="preserve" (the checks XlsxWriter makes per cell).
 _SPECIAL_TEXT = re.compile(r"^\s|[&<>\x00-\x08\x0b-\x1f]|\s$")
 _COLUMN_STYLE = re.compile(r'<col min="(\d+)" max="(\d+)"[^>]*? style="(\d+)"')
 _DIMENSION = re.compile(r'<dimension ref="[^"]*"/>')
