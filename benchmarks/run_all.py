@@ -14,6 +14,7 @@ HERE = Path(__file__).resolve().parent
 BENCHMARKS = {
     "plan": "plan_bench.py",
     "registry": "registry_import.py",
+    "export": "registry_export.py",
     "assess": "assess_bench.py",
     "cases": "cases_escalation.py",
     "reports": "reports_friday_rush.py",

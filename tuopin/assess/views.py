@@ -29,15 +29,31 @@ RISK_LABELS = {
 }
 
 
+EARLIEST_AS_OF = dt.date(2000, 1, 1)  # no campaign's data is older; earlier is a typing slip
+
+
 def _as_of(request: HttpRequest) -> dt.date:
+    """The 评估基准日 asked for. A bad or implausible one is refused with a message; a future one
+    is brought back to today, visibly: results for a day that has not come would read as facts."""
     raw = request.GET.get("as_of", "").strip()
+    today = clock.today()
     if not raw:
-        return clock.today()
+        return today
     try:
-        return bounds.parse_date(raw, "评估基准日")
-    except bounds.OutOfBounds as error:
-        messages.error(request, f"{error}，已按今天评估")
-        return clock.today()
+        day = dt.date.fromisoformat(raw)
+    except ValueError:
+        messages.error(request, f"评估基准日“{raw[:40]}”不是有效日期（YYYY-MM-DD），已按今天评估")
+        return today
+    if day < EARLIEST_AS_OF:
+        messages.error(request, f"评估基准日“{raw}”早于 2000 年，不是有效的基准日，已按今天评估")
+        return today
+    if day > today:
+        messages.warning(
+            request,
+            f"所选日期晚于今天：评估基准日“{raw}”还没有到，已按今天（{today:%Y-%m-%d}）评估",
+        )
+        return today
+    return day
 
 
 def _context(

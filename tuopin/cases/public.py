@@ -1,7 +1,10 @@
 """The petitioner's page: no login; a tracking code and the phone's last four digits.
 
-Lookups are rate-limited per address and per code (Django cache) and a wrong code and wrong
-digits get the same answer, so codes cannot be enumerated or confirmed. The page shows only the
+Failed lookups are limited through the project's one throttle (org.throttle): per code *and*
+address in a short window, and per address over all codes. Nobody can lock a petitioner out of
+their own petition: a lock holds only for that address and a few minutes, and the right digits
+get through from any other address at once. A wrong code and wrong digits get the same answer
+(and the same lock), so codes cannot be enumerated or confirmed. The page shows only the
 steps and the result, never staff names, notes or other people's data. After a successful lookup
 the session remembers the case for rating (which needs the same proof again after an hour).
 """
@@ -11,7 +14,6 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -19,10 +21,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tuopin.cases import actions
 from tuopin.cases.forms import RateForm, TrackForm
 from tuopin.cases.models import Case, Kind
+from tuopin.lib import clock
+from tuopin.org import throttle
+from tuopin.org.models import LoginCounterKind
 from tuopin.org.throttle import client_address
 
 NOT_FOUND = "未查询到匹配的信访件：请核对查询码和手机号后四位后重试。"
-TOO_MANY = "查询过于频繁，请稍后再试。"
 SESSION_KEY = "cases_tracked"
 SESSION_SECONDS = 3600
 
@@ -31,24 +35,29 @@ def _limit(name: str, default: int) -> int:
     return int(getattr(settings, name, default))
 
 
-def _hit(key: str, limit: int, window: int) -> bool:
-    """Count one attempt; True when the attempts in this window exceed ``limit``."""
-    if cache.add(key, 1, timeout=window):
-        return limit < 1
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=window)
-        count = 1
-    return count > limit
-
-
-def _throttled(request: HttpRequest, code: str) -> bool:
-    window = _limit("CASES_TRACK_WINDOW_SECONDS", 600)
-    address = client_address(request)
-    by_address = _hit(f"cases-track:addr:{address}", _limit("CASES_TRACK_PER_ADDRESS", 20), window)
-    by_code = _hit(f"cases-track:code:{code}", _limit("CASES_TRACK_PER_CODE", 5), window)
-    return by_address or by_code
+def _refusal(code: str, address: str, now) -> str | None:
+    """Reserve one attempt for the address and for this code from it; why not, in Chinese."""
+    window = _limit("CASES_TRACK_WINDOW_SECONDS", 300)
+    per_address = _limit("CASES_TRACK_PER_ADDRESS", 20)
+    unlocks_at = throttle.reserve(
+        LoginCounterKind.TRACK_ADDRESS, address, per_address, now, window_seconds=window
+    )
+    if unlocks_at is not None:
+        minutes = throttle.minutes_until(unlocks_at, now)
+        return f"此网络地址查询失败次数过多，请{minutes}分钟后再试。"
+    per_code = _limit("CASES_TRACK_PER_CODE", 5)
+    unlocks_at = throttle.reserve(
+        LoginCounterKind.TRACK_CODE, f"{code}@{address}", per_code, now, window_seconds=window
+    )
+    if unlocks_at is not None:
+        throttle.give_back(LoginCounterKind.TRACK_ADDRESS, address)
+        minutes = throttle.minutes_until(unlocks_at, now)
+        return (
+            f"这个查询码在本网络连续核对失败 {per_code} 次，为防止他人猜测，暂停从本网络查询"
+            f"{minutes}分钟。您的信访件没有被锁定：{minutes}分钟后再试，或换用其他网络"
+            "（如手机流量）输入正确的查询码和手机号后四位，即可查询。"
+        )
+    return None
 
 
 def _tracked_case(request: HttpRequest) -> Case | None:
@@ -77,8 +86,10 @@ def track(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         code = actions.normalize_tracking_code(request.POST.get("code", ""))
-        if _throttled(request, code):
-            context["error"] = TOO_MANY
+        address = client_address(request)
+        refusal = _refusal(code, address, clock.now())
+        if refusal is not None:
+            context["error"] = refusal
             status = 429
         else:
             case = (
@@ -89,6 +100,8 @@ def track(request: HttpRequest) -> HttpResponse:
             if case is None:
                 context["error"] = NOT_FOUND
             else:
+                throttle.forget(LoginCounterKind.TRACK_CODE, f"{code}@{address}")
+                throttle.give_back(LoginCounterKind.TRACK_ADDRESS, address)
                 request.session[SESSION_KEY] = {"case": case.pk, "at": time.time()}
                 return redirect("cases:track_progress")
     return render(request, "cases/track.html", context, status=status)

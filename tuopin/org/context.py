@@ -5,19 +5,21 @@ from __future__ import annotations
 from django.urls import NoReverseMatch, reverse
 
 from tuopin.lib import clock
+from tuopin.org.access import has_capability
 
-# (URL name, label, needs a scope); an entry appears once its app provides the URL. The boards,
-# the registry, the assessment and the org tree show a place: a department's reporter or head
-# has no place (only a unit), so those entries would only refuse them.
+# (URL name, label, needs a scope, capability needed or ""); an entry appears once its app
+# provides the URL. The boards, the registry, the assessment and the org tree show a place: a
+# department's reporter or head has no place (only a unit), so those entries would only refuse them.
 NAVIGATION = [
-    ("dashboard:home", "指挥大屏", True),
-    ("plan:home", "作战计划", False),
-    ("reports:home", "周报", False),
-    ("bulletin:archive", "周通报", False),
-    ("registry:home", "建档立卡", True),
-    ("assess:home", "退出评估", True),
-    ("cases:home", "问题台账", False),
-    ("org:browse", "组织机构", True),
+    ("dashboard:home", "指挥大屏", True, ""),
+    ("plan:home", "作战计划", False, ""),
+    ("reports:home", "周报", False, ""),
+    ("bulletin:archive", "周通报", False, ""),
+    ("registry:home", "建档立卡", True, ""),
+    ("assess:home", "退出评估", True, ""),
+    ("cases:home", "问题台账", False, ""),
+    ("org:browse", "组织机构", True, ""),
+    ("org:accounts", "账号管理", True, "org.manage"),
 ]
 
 
@@ -26,8 +28,10 @@ def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         has_place = user.scope_id is not None or user.is_superuser
-        for name, label, needs_scope in NAVIGATION:
+        for name, label, needs_scope, capability in NAVIGATION:
             if needs_scope and not has_place:
+                continue
+            if capability and not has_capability(user, capability):
                 continue
             try:
                 url = reverse(name)

@@ -5,7 +5,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 
 from tuopin.org import codes, throttle
-from tuopin.org.models import OrgUnit
+from tuopin.org.models import Level, OrgUnit, ResponsibleUnit, User
 
 
 class LoginForm(forms.Form):
@@ -64,3 +64,29 @@ class OrgUnitForm(forms.ModelForm):
         if code:
             self.instance.level = codes.level_of(code)
         return cleaned
+
+
+class AccountForm(forms.ModelForm):
+    """An account as HQ edits it; the model's clean() checks that scope and unit fit the role."""
+
+    class Meta:
+        model = User
+        fields = ["username", "first_name", "phone", "role", "scope", "unit", "is_active"]
+        labels = {"first_name": "姓名", "is_active": "启用（取消勾选即停用，停用后无法登录）"}
+        help_texts = {"username": "登录用的用户名：字母、数字或 @ . + - _", "is_active": ""}
+
+    def __init__(self, *args, hq: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if hq.is_superuser or hq.scope_id is None:
+            places = OrgUnit.objects.all()
+        else:
+            places = OrgUnit.objects.under(hq.scope.code)
+        self.fields["scope"].queryset = places.exclude(level=Level.GROUP).order_by("code")
+        self.fields["unit"].queryset = ResponsibleUnit.objects.filter(org_unit__in=places).order_by(
+            "name"
+        )
+        self.fields["first_name"].required = True
+        if self.instance.pk is None:
+            del self.fields["is_active"]
+        else:
+            del self.fields["username"]

@@ -377,6 +377,8 @@ class ApiToken(models.Model):
 class LoginCounterKind(models.TextChoices):
     ACCOUNT = "account", "账号"
     ADDRESS = "address", "地址"
+    TRACK_ADDRESS = "track_addr", "信访查询地址"
+    TRACK_CODE = "track_code", "信访查询码（按地址）"
 
 
 class LoginCounter(models.Model):

@@ -1,4 +1,6 @@
-"""The one login door: every password login (site, admin) is counted here, in the database.
+"""The one login door: every password login (site, admin) is counted here, in the database —
+and the one throttle for other guessable secrets (the petition tracking page uses
+:func:`reserve` / :func:`forget` / :func:`give_back` with its own kinds and window).
 
 An attempt is reserved for the account and for the client address *before* the password is
 checked, with the counter row locked, so a burst of parallel requests from several server
@@ -36,22 +38,24 @@ def authenticate(request: HttpRequest, username: str, password: str) -> User | N
     now = clock.now()
     account = username.casefold()[:150]
     address = client_address(request)
-    unlocks_at = _reserve(LoginCounterKind.ACCOUNT, account, settings.LOGIN_FAILURE_LIMIT, now)
+    unlocks_at = reserve(LoginCounterKind.ACCOUNT, account, settings.LOGIN_FAILURE_LIMIT, now)
     if unlocks_at is not None:
-        raise LoginRefused(f"登录失败次数过多，账号已锁定，请{_minutes(unlocks_at, now)}分钟后再试")
-    unlocks_at = _reserve(
+        raise LoginRefused(
+            f"登录失败次数过多，账号已锁定，请{minutes_until(unlocks_at, now)}分钟后再试"
+        )
+    unlocks_at = reserve(
         LoginCounterKind.ADDRESS, address, settings.LOGIN_ADDRESS_FAILURE_LIMIT, now
     )
     if unlocks_at is not None:
-        _give_back(LoginCounterKind.ACCOUNT, account)
+        give_back(LoginCounterKind.ACCOUNT, account)
         raise LoginRefused(
-            f"该地址尝试过多，已暂停从此地址登录，请{_minutes(unlocks_at, now)}分钟后再试"
+            f"该地址尝试过多，已暂停从此地址登录，请{minutes_until(unlocks_at, now)}分钟后再试"
             "（账号本身未被锁定）"
         )
     user = auth.authenticate(request, username=username, password=password)
     if user is not None:
-        LoginCounter.objects.filter(kind=LoginCounterKind.ACCOUNT, key=account).delete()
-        _give_back(LoginCounterKind.ADDRESS, address)
+        forget(LoginCounterKind.ACCOUNT, account)
+        give_back(LoginCounterKind.ADDRESS, address)
     return user
 
 
@@ -91,9 +95,13 @@ def _is_trusted_proxy(address: str) -> bool:
     return any(parsed in network for network in settings.TRUSTED_PROXIES)
 
 
-def _reserve(kind: str, key: str, limit: int, now: dt.datetime) -> dt.datetime | None:
-    """Count one attempt if the limit allows it; otherwise return when the lock ends."""
-    window = dt.timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+def reserve(
+    kind: str, key: str, limit: int, now: dt.datetime, *, window_seconds: int | None = None
+) -> dt.datetime | None:
+    """Count one attempt if the limit allows it; otherwise return when the lock ends. The window
+    is the login window unless given (a shorter one is fine: :func:`forget_expired` purges rows
+    after the login window)."""
+    window = dt.timedelta(seconds=window_seconds or settings.LOGIN_FAILURE_WINDOW_SECONDS)
     with transaction.atomic():
         counter = None
         while counter is None:  # the purge job may delete an expired row between the two steps
@@ -111,11 +119,17 @@ def _reserve(kind: str, key: str, limit: int, now: dt.datetime) -> dt.datetime |
     return None
 
 
-def _give_back(kind: str, key: str) -> None:
+def give_back(kind: str, key: str) -> None:
+    """Return a reserved attempt (it succeeded, or another limit refused it)."""
     LoginCounter.objects.filter(kind=kind, key=key, failures__gt=0).update(
         failures=F("failures") - 1
     )
 
 
-def _minutes(unlocks_at: dt.datetime, now: dt.datetime) -> int:
+def forget(kind: str, key: str) -> None:
+    """A success: the key's failures no longer count."""
+    LoginCounter.objects.filter(kind=kind, key=key).delete()
+
+
+def minutes_until(unlocks_at: dt.datetime, now: dt.datetime) -> int:
     return max(1, math.ceil((unlocks_at - now).total_seconds() / 60))

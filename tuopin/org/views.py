@@ -5,6 +5,7 @@ import re
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,9 +13,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tuopin.org import throttle
-from tuopin.org.forms import LoginForm
-from tuopin.org.models import Level, OrgUnit, Role
+from tuopin.org import accounts, throttle
+from tuopin.org.access import has_capability
+from tuopin.org.forms import AccountForm, LoginForm
+from tuopin.org.models import Level, OrgUnit, Role, User
 
 # Where a role starts when its first page is not the board of its scope: a unit's reporter and
 # head fill and sign their unit's report, so they start on this week's report.
@@ -127,5 +129,83 @@ def unit_page(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "org/unit.html",
-        {"unit": unit, "rows": rows, "counts": counts, "breadcrumbs": breadcrumbs},
+        {
+            "unit": unit,
+            "rows": rows,
+            "counts": counts,
+            "breadcrumbs": breadcrumbs,
+            "can_manage_accounts": has_capability(request.user, "org.manage"),
+        },
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Accounts (HQ): list, create, edit, reset a password. The generated password is shown once, in
+# the response to the POST that made it, never stored, never put in a message or a redirect.
+
+
+def _manageable(request: HttpRequest):
+    return accounts.manageable_by(request.user)  # PermissionDenied for anyone but HQ
+
+
+def _password_shown(request: HttpRequest, account: User, password: str, *, created: bool):
+    response = render(
+        request,
+        "org/account_password.html",
+        {"account": account, "password": password, "created": created},
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def account_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")[:50]
+    role = request.GET.get("role", "")
+    found = accounts.search(_manageable(request), query)
+    if role in Role.values:
+        found = found.filter(role=role)
+    found = found.select_related("scope", "unit", "person").order_by("-is_active", "username")
+    page = Paginator(found, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "org/accounts.html",
+        {"page": page, "query": query, "role": role, "roles": Role.choices},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_new(request: HttpRequest) -> HttpResponse:
+    _manageable(request)
+    form = AccountForm(request.POST or None, hq=request.user)
+    if request.method == "POST" and form.is_valid():
+        account = form.save(commit=False)
+        password = accounts.create_account(request.user, account)
+        return _password_shown(request, account, password, created=True)
+    return render(request, "org/account_form.html", {"form": form, "account": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    account = get_object_or_404(_manageable(request), pk=pk)
+    form = AccountForm(request.POST or None, instance=account, hq=request.user)
+    if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data[name] for name in form.fields}
+        try:
+            changes = accounts.update_account(request.user, account, values)
+        except accounts.AccountError as error:
+            messages.error(request, str(error))
+            return redirect("org:account_edit", pk=pk)
+        messages.success(request, "账号已保存" if changes else "没有修改")
+        return redirect("org:accounts")
+    return render(request, "org/account_form.html", {"form": form, "account": account})
+
+
+@login_required
+@require_POST
+def account_password(request: HttpRequest, pk: int) -> HttpResponse:
+    account = get_object_or_404(_manageable(request), pk=pk)
+    password = accounts.reset_password(request.user, account)
+    return _password_shown(request, account, password, created=False)

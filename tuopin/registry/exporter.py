@@ -1,14 +1,14 @@
 """Writing the registry workbook (the import layout) and the empty template.
 
-XlsxWriter in ``constant_memory`` mode writes each row to disk as it goes, and the rows come
-from the database through ``iterator()``, so a county or a province exports in flat memory.
+The export is streamed (lib.xlsx_cells.streamed_workbook): rows come from the database through
+``values_list().iterator()`` and leave as zipped bytes as they are read, so a county starts
+downloading at once, and a county or a province exports in flat memory.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from decimal import Decimal
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -44,62 +44,84 @@ def _yes_no(value: bool | None) -> str:
     return "" if value is None else ("是" if value else "否")
 
 
-def _cell(column: Column, value: Any, shown: Disclosure) -> Any:
-    if column.kind == "id_number":
-        return shown.citizen_id(value or "")
-    if column.kind == "phone":
-        return shown.phone(value or "")
-    if column.header == "出生日期":
-        value = shown.birth_date(value)
+def _iso(value: dt.date | None) -> str:
+    return "" if value is None else value.isoformat()
+
+
+def _converter(column: Column, shown: Disclosure) -> Callable[[Any], Any] | None:
+    """How a column's database value becomes its cell, decided once per column (a county has
+    millions of cells); None: the value is the cell (text, a number, None for an empty cell)."""
     kind = column.kind
+    if kind == "id_number":
+        return lambda value: shown.citizen_id(value or "")
+    if kind == "phone":
+        return lambda value: shown.phone(value or "")
+    if column.header == "出生日期":
+        return lambda value: _iso(shown.birth_date(value))
+    if column.header == "性别":
+        return lambda value: _SEX.get(value, "")
     if kind == "bool":
-        return _yes_no(value)
+        return _yes_no
     if kind == "choice":
-        return _CHOICE_LABELS[column.field].get(value, value) if value else ""
+        labels = _CHOICE_LABELS[column.field]
+        return lambda value: labels.get(value, value) if value else ""
     if kind == "causes":
-        return "、".join(_CAUSE_LABELS.get(code, code) for code in value or [])
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return "" if value is None else value
+        return lambda value: "、".join(_CAUSE_LABELS.get(code, code) for code in value or [])
+    if kind == "date":
+        return _iso
+    return None
 
 
-class _Writer:
-    def __init__(self, target: str | Path | IO[bytes], *, constant_memory: bool = True):
-        self.book = xlsx_cells.workbook(target, constant_memory=constant_memory, in_memory=False)
-        self.header = self.book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-        self.required = self.book.add_format(
+def _cells(
+    columns: tuple[Column, ...],
+    rows: Iterable[tuple],
+    shown: Disclosure,
+    counts: dict[str, int],
+    key: str,
+) -> Iterator[list[Any]]:
+    converted = [
+        (index, convert)
+        for index, convert in enumerate(_converter(column, shown) for column in columns)
+        if convert is not None
+    ]
+    counts[key] = 0
+    for row in rows:
+        cells = list(row)
+        for index, convert in converted:
+            cells[index] = convert(cells[index])
+        counts[key] += 1
+        yield cells
+
+
+def _header_formats(book) -> tuple[Any, Any, Any]:
+    """(header, required header, text column) formats."""
+    return (
+        book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1}),
+        book.add_format(
             {"bold": True, "bg_color": "#FCE4D6", "border": 1, "font_color": "#9C0006"}
+        ),
+        book.add_format({"num_format": "@"}),
+    )
+
+
+def _header_sheet(book, name: str, formats: tuple[Any, Any, Any]):
+    header, required, text = formats
+    sheet = book.add_worksheet(name)
+    for index, column in enumerate(COLUMNS_BY_SHEET[name]):
+        xlsx_cells.write_cell(
+            sheet, 0, index, column.header, required if column.required else header
         )
-        self.text = self.book.add_format({"num_format": "@"})
+        width = 20 if column.kind in ("id_number", "village_code", "text") else 12
+        text_kinds = ("id_number", "village_code", "text", "phone")
+        sheet.set_column(index, index, width, text if column.kind in text_kinds else None)
+    sheet.freeze_panes(1, 0)
+    return sheet
 
-    def sheet(self, name: str):
-        sheet = self.book.add_worksheet(name)
-        columns = COLUMNS_BY_SHEET[name]
-        for index, column in enumerate(columns):
-            xlsx_cells.write_cell(
-                sheet, 0, index, column.header, self.required if column.required else self.header
-            )
-            width = 20 if column.kind in ("id_number", "village_code", "text") else 12
-            text_kinds = ("id_number", "village_code", "text", "phone")
-            sheet.set_column(index, index, width, self.text if column.kind in text_kinds else None)
-        sheet.freeze_panes(1, 0)
-        return sheet
 
-    def rows(
-        self, sheet, columns: tuple[Column, ...], rows: Iterable[tuple], shown: Disclosure
-    ) -> int:
-        write_cell = xlsx_cells.write_cell
-        count = 0
-        for number, row in enumerate(rows, start=1):
-            for index, (column, value) in enumerate(zip(columns, row, strict=True)):
-                write_cell(sheet, number, index, _cell(column, value, shown))
-            count += 1
-        return count
-
-    def close(self) -> None:
-        self.book.close()
+def _lay_out(book) -> None:
+    formats = _header_formats(book)
+    for name in SHEETS:
+        _header_sheet(book, name, formats)
 
 
 def _village_rows(villages: Iterable[OrgUnit]) -> Iterable[tuple]:
@@ -158,53 +180,66 @@ def _person_fields() -> list[str]:
     return names
 
 
-_PERSON_DERIVED = {"性别": lambda v: _SEX.get(v, v)}
-
-
-def write_registry(
-    target: str | Path | IO[bytes],
-    *,
-    villages: list[OrgUnit],
-    households,
-    shown: Disclosure,
-) -> dict[str, int]:
-    """Write the 村/户/人 sheets for ``villages`` and the ``households`` queryset (active only);
-    personal fields as ``shown`` allows (masked: no birth date either, see org.privacy)."""
-    writer = _Writer(target)
-    counts = {}
-    sheet = writer.sheet(VILLAGE_SHEET)
-    counts["villages"] = writer.rows(
-        sheet, COLUMNS_BY_SHEET[VILLAGE_SHEET], _village_rows(villages), shown
-    )
-
-    sheet = writer.sheet(HOUSEHOLD_SHEET)
+def registry_rows(
+    villages: list[OrgUnit], households, shown: Disclosure, counts: dict[str, int]
+) -> dict[str, Iterator[list[Any]]]:
+    """The cells of each sheet's data rows, read lazily; ``counts`` receives the rows per sheet."""
     active = households.filter(is_active=True)
-    rows = (
+    household_rows = (
         active.order_by("household_no").values_list(*_household_fields()).iterator(chunk_size=5000)
     )
-    counts["households"] = writer.rows(sheet, COLUMNS_BY_SHEET[HOUSEHOLD_SHEET], rows, shown)
-
-    sheet = writer.sheet(PERSON_SHEET)
-    person_columns = COLUMNS_BY_SHEET[PERSON_SHEET]
-    sex_index = next(i for i, c in enumerate(person_columns) if c.header == "性别")
-    persons = (
+    person_rows = (
         Person.objects.filter(household__in=active.values("pk"), is_active=True)
         .order_by("household__household_no", "relationship", "id")
         .values_list(*_person_fields())
         .iterator(chunk_size=5000)
     )
-    persons = (
-        (*row[:sex_index], _SEX.get(row[sex_index], ""), *row[sex_index + 1 :]) for row in persons
+    sources = (
+        (VILLAGE_SHEET, _village_rows(villages), "villages"),
+        (HOUSEHOLD_SHEET, household_rows, "households"),
+        (PERSON_SHEET, person_rows, "persons"),
     )
-    counts["persons"] = writer.rows(sheet, person_columns, persons, shown)
-    writer.close()
+    return {
+        name: _cells(COLUMNS_BY_SHEET[name], rows, shown, counts, key)
+        for name, rows, key in sources
+    }
+
+
+def stream_registry(
+    *,
+    villages: list[OrgUnit],
+    households,
+    shown: Disclosure,
+    counts: dict[str, int] | None = None,
+) -> Iterator[bytes]:
+    """The workbook of the 村/户/人 sheets for ``villages`` and the ``households`` queryset (active
+    only), produced while its rows are read; personal fields as ``shown`` allows (masked: no
+    birth date either, see org.privacy). ``counts`` receives the rows written per sheet."""
+    counts = {} if counts is None else counts
+    return xlsx_cells.streamed_workbook(
+        _lay_out, registry_rows(villages, households, shown, counts)
+    )
+
+
+def write_registry(
+    target: str | Path | IO[bytes], *, villages: list[OrgUnit], households, shown: Disclosure
+) -> dict[str, int]:
+    """:func:`stream_registry` into a file; returns the rows written per sheet."""
+    counts: dict[str, int] = {}
+    chunks = stream_registry(villages=villages, households=households, shown=shown, counts=counts)
+    if isinstance(target, str | Path):
+        with open(target, "wb") as handle:
+            handle.writelines(chunks)
+    else:
+        target.writelines(chunks)
     return counts
 
 
 def write_template(target: str | Path | IO[bytes]) -> None:
     """The empty workbook with headers (required ones highlighted) and drop-down lists."""
-    writer = _Writer(target, constant_memory=False)
-    lists = writer.book.add_worksheet(CODE_SHEET)
+    book = xlsx_cells.workbook(target)
+    formats = _header_formats(book)
+    lists = book.add_worksheet(CODE_SHEET)
     sources: dict[str, str] = {}
     wanted: dict[str, list[str]] = {"是否": ["是", "否"]}
     for columns in COLUMNS_BY_SHEET.values():
@@ -218,7 +253,7 @@ def write_template(target: str | Path | IO[bytes]) -> None:
         letter = xl_col_to_name(column_number)
         sources[key] = f"='{CODE_SHEET}'!${letter}$2:${letter}${len(labels) + 1}"
     for name in SHEETS:
-        sheet = writer.sheet(name)
+        sheet = _header_sheet(book, name, formats)
         for index, column in enumerate(COLUMNS_BY_SHEET[name]):
             source = sources.get("是否") if column.kind == "bool" else sources.get(column.field)
             if source is None or column.kind == "causes":
@@ -235,7 +270,7 @@ def write_template(target: str | Path | IO[bytes]) -> None:
                     "error_message": f"“{column.header}”请从下拉列表中选择",
                 },
             )
-    notes = writer.book.add_worksheet("填表说明")
+    notes = book.add_worksheet("填表说明")
     lines = [
         "填表说明",
         "1. 工作表“村”“户”“人”的表头请勿修改；红色表头为必填列，可以增加其他列（导入时忽略）。",
@@ -249,4 +284,4 @@ def write_template(target: str | Path | IO[bytes]) -> None:
         xlsx_cells.write_cell(notes, row, 0, line)
     notes.set_column(0, 0, 100)
     lists.hide()
-    writer.close()
+    book.close()

@@ -11,6 +11,7 @@ import pytest
 from tuopin.assess import actions
 from tuopin.assess.models import RuleParameter
 from tuopin.assess.tests.factories import adult, household
+from tuopin.lib import clock
 from tuopin.org.testing import internal_names
 
 AS_OF = "2018-07-20"
@@ -237,3 +238,28 @@ def test_a_parameter_reads_by_its_chinese_name(world):
         world.hq, ruleset_key="shaanxi-2018", name="income_line", value="3300", note="省定"
     )
     assert str(parameter) == "贫困线（农民人均纯收入，元/年）：3300"
+
+
+def test_it_refuses_an_implausible_reference_date(world, homes, login):
+    with clock.frozen("2018-07-20T10:00:00+08:00"):
+        text = login(world.hq).get("/assess/?as_of=0001-01-01").content.decode()
+    assert "评估基准日“0001-01-01”早于 2000 年，不是有效的基准日，已按今天评估" in text
+    assert "基准日 2018-07-20" in text
+
+
+def test_it_brings_a_future_reference_date_back_to_today_visibly(world, homes, login):
+    for user, url in (
+        (world.hq, "/assess/?as_of=2018-08-01"),
+        (world.cadre, f"/assess/village/{world.cg_village.code}/?as_of=2018-08-01"),
+    ):
+        with clock.frozen("2018-07-20T10:00:00+08:00"):
+            text = login(user).get(url).content.decode()
+        assert (
+            "所选日期晚于今天：评估基准日“2018-08-01”还没有到，已按今天（2018-07-20）评估" in text
+        )
+        assert "基准日 2018-07-20" in text
+        assert "基准日 2018-08-01" not in text
+    with clock.frozen("2018-07-20T10:00:00+08:00"):
+        text = login(world.hq).get("/assess/?as_of=2018-07-19").content.decode()
+    assert "晚于今天" not in text
+    assert "基准日 2018-07-19" in text

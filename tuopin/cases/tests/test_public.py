@@ -7,7 +7,7 @@ import pytest
 
 from tuopin.cases import actions
 from tuopin.cases.models import Case, CaseEvent, PetitionRating
-from tuopin.cases.public import NOT_FOUND, TOO_MANY
+from tuopin.cases.public import NOT_FOUND
 from tuopin.cases.tests.helpers import at, petition, refresh, step
 from tuopin.lib import clock
 
@@ -53,29 +53,46 @@ def test_wrong_code_and_wrong_digits_get_the_same_answer(client, tracked):
     assert _strip_token(wrong_digits.content.decode()) == _strip_token(wrong_code.content.decode())
 
 
-def test_lookups_are_rate_limited_per_code_and_per_address(client, tracked, settings):
+def _track(client, code: str, digits: str, address: str = "127.0.0.1"):
+    return client.post("/cases/track/", {"code": code, "phone_last4": digits}, REMOTE_ADDR=address)
+
+
+def test_wrong_digits_pause_that_code_from_that_address_only(client, tracked, settings):
     settings.CASES_TRACK_PER_CODE = 3
-    settings.CASES_TRACK_PER_ADDRESS = 5
+    code = tracked.tracking_code
+    assert [_track(client, code, "1111").status_code for _ in range(3)] == [200, 200, 200]
+    # The right digits wait a few minutes at this address, and the page says why and what to do.
+    refused = _track(client, code, "5678")
+    assert refused.status_code == 429
+    text = refused.content.decode()
+    assert "这个查询码在本网络连续核对失败 3 次" in text
+    assert "您的信访件没有被锁定：5分钟后再试，或换用其他网络" in text
+    # A made-up code gets the same pause: the answer confirms nothing.
     for _ in range(3):
-        client.post("/cases/track/", {"code": tracked.tracking_code, "phone_last4": "1111"})
-    # The right digits no longer help once the code has been tried too often.
-    response = client.post("/cases/track/", {"code": tracked.tracking_code, "phone_last4": "5678"})
-    assert response.status_code == 429
-    assert TOO_MANY in response.content.decode()
-    # Guessing other codes from the same address hits the address limit (5 per window).
-    statuses = [
-        client.post(
-            "/cases/track/",
-            {"code": f"ZZZZZZZZZZ{i:02d}", "phone_last4": "5678"},
-            REMOTE_ADDR="127.0.0.1",
-        ).status_code
-        for i in range(2)
-    ]
-    assert statuses == [200, 429]
-    other = client.post(
-        "/cases/track/", {"code": "YYYYYYYYYYYY", "phone_last4": "5678"}, REMOTE_ADDR="10.0.0.9"
+        _track(client, "ABCDEFGHJKMN", "5678")
+    assert _track(client, "ABCDEFGHJKMN", "5678").status_code == 429
+    # The genuine petitioner gets through from another network at once ...
+    assert _track(client, code, "5678", address="10.0.0.9").status_code == 302
+    # ... and from the first one after the short window.
+    with clock.frozen(at("2018-07-20 10:05")):
+        assert _track(client, code, "5678").status_code == 302
+    # A success clears the count: a later typing slip does not count against the old ones.
+    with clock.frozen(at("2018-07-20 10:06")):
+        assert _track(client, code, "1111").status_code == 200
+        assert _track(client, code, "5678").status_code == 302
+
+
+def test_guessing_many_codes_from_one_address_is_limited(client, tracked, settings):
+    settings.CASES_TRACK_PER_ADDRESS = 5
+    statuses = [_track(client, f"ZZZZZZZZZZ{i:02d}", "5678").status_code for i in range(6)]
+    assert statuses == [200, 200, 200, 200, 200, 429]
+    assert (
+        "此网络地址查询失败次数过多，请5分钟后再试"
+        in _track(client, "Z" * 12, "5678").content.decode()
     )
-    assert other.status_code == 200
+    # Other addresses and the right digits elsewhere are untouched.
+    assert _track(client, "YYYYYYYYYYYY", "5678", address="10.0.0.9").status_code == 200
+    assert _track(client, tracked.tracking_code, "5678", address="10.0.0.9").status_code == 302
 
 
 def test_petitioners_behind_a_trusted_proxy_are_limited_apart(client, tracked, settings):

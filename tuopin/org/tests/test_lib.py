@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
+import zipfile
 from decimal import Decimal
 
 import pytest
@@ -107,3 +109,67 @@ def test_it_writes_every_cell_as_its_type_and_text_never_as_a_formula(xlsx_formu
     assert first == hostile
     assert second[:4] == [3, 2.5, True, dt.date(2018, 7, 20)]
     assert second[4:] == ["", "", "inf"]
+
+
+def _sheet_xml(data: bytes, number: int) -> str:
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        xml = book.read(f"xl/worksheets/sheet{number}.xml").decode()
+    return re.sub(r'<dimension ref="[^"]*"/>', "", xml)
+
+
+def _lay_out(book) -> None:
+    sheet = book.add_worksheet("表")
+    xlsx_cells.write_row(sheet, 0, 0, ["文本列", "数"], book.add_format({"bold": True}))
+    sheet.set_column(0, 0, 20, book.add_format({"num_format": "@"}))
+    sheet.freeze_panes(1, 0)
+    book.add_worksheet("空")
+
+
+STREAMED_ROWS = [
+    ["=1+2", 3],
+    ["+1", Decimal("2.5")],
+    ["a & <b> \x01", True],
+    [" 前后空格 ", None],
+    ["\t=1", float("inf")],
+    ["", 0.1],
+    ['=HYPERLINK("http://x","y")', -7],
+]
+
+
+def test_a_streamed_workbook_is_the_one_xlsxwriter_writes_and_text_stays_text(xlsx_formulas):
+    whole = io.BytesIO()
+    book = xlsx_cells.workbook(whole, constant_memory=True)
+    _lay_out(book)
+    for number, row in enumerate(STREAMED_ROWS, start=1):
+        xlsx_cells.write_row(book.get_worksheet_by_name("表"), number, 0, row)
+    book.close()
+
+    streamed = b"".join(xlsx_cells.streamed_workbook(_lay_out, {"表": iter(STREAMED_ROWS)}))
+    # The same sheets byte for byte (but the optional size element the stream cannot know).
+    assert _sheet_xml(streamed, 1) == _sheet_xml(whole.getvalue(), 1)
+    assert _sheet_xml(streamed, 2) == _sheet_xml(whole.getvalue(), 2)
+    assert xlsx_formulas(streamed) == []
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(streamed)).get_sheet_by_name("表").to_python()
+    assert rows[1:] == [
+        ["=1+2", 3],
+        ["+1", 2.5],
+        ["a & <b> \x01", True],
+        [" 前后空格 ", ""],
+        ["\t=1", "inf"],
+        ["", 0.1],
+        ['=HYPERLINK("http://x","y")', -7],
+    ]
+
+
+def test_a_streamed_sheet_may_be_laid_out_without_headers():
+    def bare(book) -> None:
+        book.add_worksheet("表")
+
+    data = b"".join(xlsx_cells.streamed_workbook(bare, {"表": [["甲", 1]]}, first_row=0))
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name("表").to_python()
+    assert rows == [["甲", 1]]
+
+
+def test_a_streamed_workbook_refuses_dates():
+    with pytest.raises(TypeError):
+        b"".join(xlsx_cells.streamed_workbook(_lay_out, {"表": [[dt.date(2018, 7, 20)]]}))
