@@ -82,6 +82,16 @@ def _border(paragraph, side: str, *, color: str = "E60012", size_eighths: int = 
     borders.append(edge)
 
 
+def _repeat_as_header(row) -> None:
+    """Mark a table row as the header Word repeats at the top of every page the table runs onto
+    (and keep it from splitting across pages)."""
+    tr_pr = row._tr.get_or_add_trPr()
+    for tag in ("w:cantSplit", "w:tblHeader"):
+        element = OxmlElement(tag)
+        element.set(qn("w:val"), "true")
+        tr_pr.append(element)
+
+
 def _page_field(paragraph, size) -> None:
     """“— PAGE —”: the page number as a Word field, so it is right on every page."""
     set_font(paragraph.add_run("— "), SONGTI, size)
@@ -106,9 +116,8 @@ def _page_field(paragraph, size) -> None:
 class BulletinDocument:
     """Builds the document section by section from a snapshot."""
 
-    def __init__(self, snapshot: dict[str, Any], charts: dict[str, bytes], content_hash: str):
+    def __init__(self, snapshot: dict[str, Any], charts: dict[str, bytes]):
         self.snapshot = snapshot
-        self.content_hash = content_hash
         self.charts = charts
         self.document = Document()
         self.section_index = 0
@@ -174,6 +183,7 @@ class BulletinDocument:
         size = SIZE_SMALL_4 if len(headers) <= 5 else SIZE_5
         for column, width in zip(table.columns, widths_mm, strict=True):
             column.width = Mm(width)
+        _repeat_as_header(table.rows[0])
         for cell, header, width in zip(table.rows[0].cells, headers, widths_mm, strict=True):
             cell.width = Mm(width)
             cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -435,11 +445,11 @@ class BulletinDocument:
         if not s["problems"]:
             self.paragraph("本周各单位未报告问题和意见建议。")
             return
-        for index, item in enumerate(s["problems"], start=1):
-            self.paragraph(
-                f"{index}. {item['unit']}（{item['kind_label']}，{item['action_label']}）："
-                f"{item['text']}"
-            )
+        for kind_label in dict.fromkeys(item["kind_label"] for item in s["problems"]):
+            self.heading2(kind_label)
+            items = [item for item in s["problems"] if item["kind_label"] == kind_label]
+            for index, item in enumerate(items, start=1):
+                self.paragraph(f"{index}. {item['text'].rstrip('。')}（{_raised_by(item)}）。")
 
     def assessment(self) -> None:
         section = self.snapshot.get("assessment") or {}
@@ -497,18 +507,19 @@ class BulletinDocument:
         set_font(line.add_run(f"  {s['issuer']}"), FANGSONG, SIZE_4)
         set_font(line.add_run(f"\t{w.chinese_date(s['date'])}印发  "), FANGSONG, SIZE_4)
         _border(line, "bottom", color="000000", size_eighths=4)
-        verification = self.document.add_paragraph()
-        set_font(
-            verification.add_run(f"内容摘要（SHA-256）：{self.content_hash or '草稿，未发布'}"),
-            FANGSONG,
-            Pt(9),
-        )
+
+
+def _raised_by(item: dict[str, Any]) -> str:
+    """“县财政局、城关镇反映，涉及第（1）（13）项行动”: who raised a problem, and where."""
+    units = item.get("units") or [item["unit"]]
+    numbers = "".join(f"（{action['number']}）" for action in item.get("actions") or [])
+    return f"{'、'.join(units)}反映" + (f"，涉及第{numbers}项行动" if numbers else "")
 
 
 def render_docx(
-    snapshot: dict[str, Any], *, content_hash: str = "", charts: dict[str, bytes] | None = None
+    snapshot: dict[str, Any], *, charts: dict[str, bytes] | None = None
 ) -> bytes:
     """The .docx bytes for a snapshot (charts drawn from it unless given)."""
     if charts is None:
         charts = charts_module.all_charts(snapshot)
-    return BulletinDocument(snapshot, charts, content_hash).build()
+    return BulletinDocument(snapshot, charts).build()

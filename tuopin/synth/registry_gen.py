@@ -383,7 +383,8 @@ class _VillageGenerator:
             if household["housing_appraised_on"] > today:
                 household["housing_appraised_on"] = today - dt.timedelta(days=rng.randint(1, 150))
         # Water and electricity.
-        piped = rng.random() < 0.86
+        # Villages whose water works are finished have piped water to more of their households.
+        piped = rng.random() < (0.92 if self.progress.water_failing == 0 else 0.8)
         household.update(
             water_quality_ok=rng.random() >= self.progress.water_failing,
             water_liters_per_person_day=Decimal(f"{rng.uniform(22, 70):.1f}"),
