@@ -465,10 +465,10 @@ def _changes(snapshot: dict[str, Any], previous: Bulletin | None) -> dict[str, A
         for m in a["milestones"]
         if m["status"] == "done" and m["id"] not in before_done
     ]
-    for town in snapshot["towns"]:
-        if town.get("movement"):
-            direction = "上升" if town["movement"] > 0 else "下降"
-            items.append(f"{town['name']}排名{direction}{abs(town['movement'])}位")
+    # Each town's move is in the ranking table's 较上周 column; here only how many moved.
+    moved = sum(1 for town in snapshot["towns"] if town.get("movement"))
+    if moved:
+        items.append(f"{moved}个镇排名有变化（见各镇排名）")
     if newly_done:
         items.append(f"新完成时间节点{len(newly_done)}个")
     old_t, new_t = before.get("timeliness") or {}, snapshot["timeliness"]

@@ -193,7 +193,10 @@ class BulletinDocument:
             for cell, value, width in zip(cells, values, widths_mm, strict=True):
                 cell.width = Mm(width)
                 set_font(cell.paragraphs[0].add_run(str(value)), FANGSONG, size)
-        self.document.add_paragraph().paragraph_format.space_after = Pt(0)
+        # A thin gap after the table (a full body line after every table adds up to pages).
+        gap = self.document.add_paragraph().paragraph_format
+        gap.line_spacing_rule, gap.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(8)
+        gap.space_after = Pt(0)
 
     def picture(self, name: str, width_mm: float = 150) -> None:
         data = self.charts.get(name)
@@ -279,19 +282,6 @@ class BulletinDocument:
             f"{len(s['actions'])}个专项行动中，{parts or '暂无状态数据'}。"
             f"本周到期时间节点{len(h['due_this_week'])}个，下周到期{len(h['due_next_week'])}个。"
         )
-        self.table(
-            ["项目", "数量"],
-            [
-                ["专项行动（个）", len(s["actions"])],
-                *[
-                    [f"其中：{w.status_label(key)}", counts.get(key, 0)]
-                    for key in ("done", "on_track", "at_risk", "overdue", "not_started")
-                ],
-                ["本周到期节点", len(h["due_this_week"])],
-                ["下周到期节点", len(h["due_next_week"])],
-            ],
-            [110, 46],
-        )
         goals = s["campaign"].get("goals") or []
         if goals:
             self.heading2("目标任务")
@@ -313,10 +303,9 @@ class BulletinDocument:
             ("due_next_week", "下周到期时间节点"),
         ):
             rows = h[key]
-            self.heading2(label)
-            if not rows:
-                self.paragraph("无。")
+            if not rows:  # the sentence above already says there are none
                 continue
+            self.heading2(label)
             self.table(
                 ["行动", "时间节点", "截止", "状态"],
                 [
@@ -334,46 +323,46 @@ class BulletinDocument:
     def actions(self) -> None:
         s = self.snapshot
         self.heading1("专项行动推进情况")
-        self.picture("milestones")
+        # One row per action (the milestones counted), then only the milestones that need
+        # attention in full: a row per milestone would run the document to many pages.
         rows = []
         for action in s["actions"]:
+            milestones = action["milestones"]
+            done = sum(1 for m in milestones if m["status"] == "done")
             rows.append(
                 [
                     f"（{action['number']}）{action['title']}",
                     w.join_names(action["leaders"]),
                     w.status_label(action["status"]),
-                    "",
-                    "",
-                    "",
+                    f"{done}/{len(milestones)}" if milestones else "—",
                 ]
             )
-            for m in action["milestones"]:
-                rows.append(
-                    [
-                        f"  {w.short_date(m['deadline'])}前：{m['text']}",
-                        "",
-                        w.status_label(m["status"]),
-                        m["target_label"],
-                        w.with_unit(m["latest"], m["target_unit"]),
-                        m.get("forecast_label") or "—",
-                    ]
-                )
+        self.table(["专项行动", "责任领导", "状态", "节点完成"], rows, [86, 26, 22, 22])
+        attention = [
+            (action, m)
+            for action in s["actions"]
+            for m in action["milestones"]
+            if m["status"] in ("overdue", "at_risk")
+        ]
+        if not attention:
+            return
+        self.heading2("需关注的时间节点")
         self.table(
-            ["专项行动 / 时间节点", "责任领导", "状态", "目标", "最新值", "预计"],
-            rows,
-            [54, 20, 20, 20, 19, 23],
+            ["行动", "时间节点", "截止", "状态", "目标", "最新值", "预计"],
+            [
+                [
+                    f"（{action['number']}）",
+                    m["text"],
+                    w.short_date(m["deadline"]),
+                    w.status_label(m["status"]),
+                    m["target_label"],
+                    w.with_unit(m["latest"], m["target_unit"]),
+                    m.get("forecast_label") or "—",
+                ]
+                for action, m in attention
+            ],
+            [12, 56, 16, 16, 20, 18, 18],
         )
-        lagging = [a for a in s["actions"] if a["status"] in ("overdue", "at_risk")]
-        if lagging:
-            self.paragraph(
-                "需重点关注："
-                + "；".join(
-                    f"（{a['number']}）{a['title']}{w.status_label(a['status'])}（责任单位："
-                    f"{w.join_names(a['units'])}）"
-                    for a in lagging
-                )
-                + "。"
-            )
 
     def timeliness(self) -> None:
         t = self.snapshot["timeliness"]
@@ -387,7 +376,7 @@ class BulletinDocument:
             + (f"，免报{len(t['exempt'])}个" if t.get("exempt") else "")
             + f"（截止时间：{w.moment(t['deadline'])}）。"
         )
-        self.picture("timeliness", 140)
+        self.picture("timeliness", 100)
         self.heading2("按时报送单位")
         self.paragraph(w.join_names(t["on_time"]) + "。")
         self.heading2("迟报单位")
@@ -418,10 +407,9 @@ class BulletinDocument:
         if not s["towns"]:
             self.paragraph("暂无可排名的数据。")
             return
-        self.picture("towns", 140)
         metrics = s.get("town_metrics", [])
         headers = ["排名", "镇", "综合得分", *[m["name"] for m in metrics], "较上周"]
-        widths = [14, 24, 20, *([14] * len(metrics)), 156 - 14 - 24 - 20 - 14 * len(metrics)]
+        widths = [12, 26, 20, *([22] * len(metrics)), 156 - 12 - 26 - 20 - 22 * len(metrics)]
         self.table(
             headers,
             [
@@ -464,7 +452,7 @@ class BulletinDocument:
             self.table(
                 ["指标", "当前", "说明"],
                 [[r["name"], w.with_unit(r["value"], r["unit"]), r["note"]] for r in rows],
-                [56, 24, 76],
+                [48, 22, 86],
             )
 
     def backlog(self) -> None:
@@ -510,15 +498,11 @@ class BulletinDocument:
 
 
 def _raised_by(item: dict[str, Any]) -> str:
-    """“县财政局、城关镇反映，涉及第（1）（13）项行动”: who raised a problem, and where."""
-    units = item.get("units") or [item["unit"]]
-    numbers = "".join(f"（{action['number']}）" for action in item.get("actions") or [])
-    return f"{'、'.join(units)}反映" + (f"，涉及第{numbers}项行动" if numbers else "")
+    """“县财政局、城关镇反映”: who raised a problem (the page lists the actions it was filed under)."""
+    return f"{'、'.join(item.get('units') or [item['unit']])}反映"
 
 
-def render_docx(
-    snapshot: dict[str, Any], *, charts: dict[str, bytes] | None = None
-) -> bytes:
+def render_docx(snapshot: dict[str, Any], *, charts: dict[str, bytes] | None = None) -> bytes:
     """The .docx bytes for a snapshot (charts drawn from it unless given)."""
     if charts is None:
         charts = charts_module.all_charts(snapshot)

@@ -103,7 +103,9 @@ class VillageProgress:
         poor = village.is_poor_village
         return cls(
             still_poor_share=rng.uniform(0.0, 0.22) if poor else rng.uniform(0.45, 0.75),
-            water_failing=0.0 if rng.random() < (0.8 if poor else 0.6) else rng.uniform(0.002, 0.008),
+            water_failing=0.0
+            if rng.random() < (0.8 if poor else 0.6)
+            else rng.uniform(0.002, 0.008),
             unpowered=0.0 if rng.random() < 0.95 else 0.003,
         )
 
