@@ -216,10 +216,14 @@ def test_the_demo_weeks_bulletin_prints_on_six_pages_with_repeated_headers(tmp_p
     assert len(problems) == len(snapshot["problems"]) == 10
     assert texts.index("（一）存在问题") < texts.index(problems[0])
     assert texts.index("（二）意见建议") == texts.index(problems[4]) + 1
-    assert problems[0] == (
-        "1. 连续降雨影响施工进度，部分路段停工（县政协办、东南镇、东风镇、天成镇、曹家湾镇、"
-        "温水镇反映）。"
-    )
+    # (Which unit files which problem depends on the database's name order; the form does not.)
+    assert problems == [
+        f"{index}. {item['text'].rstrip('。')}（{'、'.join(item['units'])}反映）。"
+        for kind in ("problems", "suggestions")
+        for index, item in enumerate(
+            (item for item in snapshot["problems"] if item["kind"] == kind), start=1
+        )
+    ]
     for table in document.tables:
         header = table.rows[0]._tr.trPr
         assert header.find(qn("w:tblHeader")).get(qn("w:val")) == "true"
