@@ -205,7 +205,7 @@ def county_case() -> None:
 
     def compose_and_render():
         snapshot = compose(campaign, WEEK)
-        return snapshot, render_docx(snapshot, content_hash="0" * 64)
+        return snapshot, render_docx(snapshot)
 
     compose_and_render()  # warm up: imports, font loading, template caches
     from tuopin.assess import metrics as assess_metrics
@@ -328,7 +328,7 @@ def province_case(towns: int = 900, departments: int = 2100) -> None:
         f"    of which plan.progress.milestone_statuses {progress_time:8.2f} s "
         "(the plan app's function; the rest is the bulletin's own work)"
     )
-    render_time, _document = timed(render_docx, snapshot, content_hash="0" * 64)
+    render_time, _document = timed(render_docx, snapshot)
     print(f"  render .docx (not part of the target) ... {render_time:8.2f} s")
 
 

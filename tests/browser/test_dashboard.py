@@ -179,6 +179,19 @@ def test_it_shows_the_wall_mode(site, db_access):
     assert page.locator("body.wall").count() == 1
     assert page.locator("header.topbar").is_hidden()
     assert page.locator("#wall[hx-trigger='every 60s']").count() == 1
+    # One screen: nothing to scroll, down or across, with every section (and its exit
+    # table, which arrives after the page) in view.
+    size = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
+    )
+    assert size[0] <= 1920 and size[1] <= 1080, size
+    for section in (".s-phases", ".s-headline", ".s-actions", ".s-trends", ".s-ranking"):
+        box = page.locator(section).bounding_box()
+        assert box["y"] + box["height"] <= 1080, section
+    exit_rows = page.locator("#exit-detail table.exit-ranking tbody tr")
+    assert exit_rows.count() == 10
+    last = exit_rows.last.bounding_box()
+    assert last["y"] + last["height"] <= 1080
     site.shot(page, "dashboard-wall-1920")
 
 

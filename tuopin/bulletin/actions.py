@@ -156,7 +156,7 @@ def _freeze(
             "reason": reason,
         }
     digest = content_hash(frozen)
-    return frozen, digest, render_docx(frozen, content_hash=digest)
+    return frozen, digest, render_docx(frozen)
 
 
 def _lock_campaign(campaign: Campaign) -> None:

@@ -170,22 +170,31 @@ def compose(
 def _goals(campaign: Campaign, as_of: dt.datetime) -> list[dict[str, Any]]:
     from tuopin.lib import metrics
 
-    goals = []
+    goals: list[dict[str, Any]] = []
+    by_text: dict[str, dict[str, Any]] = {}
     for goal in campaign.goals.all():
+        # A sentence with two numbers ("62个贫困村退出7项指标全部达标") is two goals in the plan
+        # but one line in the bulletin: the first number that has a measure, else the first.
+        shown = by_text.get(goal.text)
+        if shown is not None and (shown["current"] is not None or not goal.metric_key):
+            continue
         current = None
         if goal.metric_key:
             try:
                 current = metrics.evaluate(goal.metric_key, campaign.county, as_of.date()).value
             except metrics.UnknownMetric:
                 current = None
-        goals.append(
-            {
-                "text": goal.text,
-                "value": _plain(goal.value),
-                "unit": goal.unit,
-                "current": _plain(current),
-            }
-        )
+        row = {
+            "text": goal.text,
+            "value": _plain(goal.value),
+            "unit": goal.unit,
+            "current": _plain(current),
+        }
+        if shown is not None:
+            shown.update(row)
+            continue
+        by_text[goal.text] = row
+        goals.append(row)
     return goals
 
 
@@ -467,10 +476,10 @@ def _changes(snapshot: dict[str, Any], previous: Bulletin | None) -> dict[str, A
         for m in a["milestones"]
         if m["status"] == "done" and m["id"] not in before_done
     ]
-    for town in snapshot["towns"]:
-        if town.get("movement"):
-            direction = "上升" if town["movement"] > 0 else "下降"
-            items.append(f"{town['name']}排名{direction}{abs(town['movement'])}位")
+    # Each town's move is in the ranking table's 较上周 column; here only how many moved.
+    moved = sum(1 for town in snapshot["towns"] if town.get("movement"))
+    if moved:
+        items.append(f"{moved}个镇排名有变化（见各镇排名）")
     if newly_done:
         items.append(f"新完成时间节点{len(newly_done)}个")
     old_t, new_t = before.get("timeliness") or {}, snapshot["timeliness"]

@@ -82,6 +82,16 @@ def _border(paragraph, side: str, *, color: str = "E60012", size_eighths: int = 
     borders.append(edge)
 
 
+def _repeat_as_header(row) -> None:
+    """Mark a table row as the header Word repeats at the top of every page the table runs onto
+    (and keep it from splitting across pages)."""
+    tr_pr = row._tr.get_or_add_trPr()
+    for tag in ("w:cantSplit", "w:tblHeader"):
+        element = OxmlElement(tag)
+        element.set(qn("w:val"), "true")
+        tr_pr.append(element)
+
+
 def _page_field(paragraph, size) -> None:
     """“— PAGE —”: the page number as a Word field, so it is right on every page."""
     set_font(paragraph.add_run("— "), SONGTI, size)
@@ -106,9 +116,8 @@ def _page_field(paragraph, size) -> None:
 class BulletinDocument:
     """Builds the document section by section from a snapshot."""
 
-    def __init__(self, snapshot: dict[str, Any], charts: dict[str, bytes], content_hash: str):
+    def __init__(self, snapshot: dict[str, Any], charts: dict[str, bytes]):
         self.snapshot = snapshot
-        self.content_hash = content_hash
         self.charts = charts
         self.document = Document()
         self.section_index = 0
@@ -174,6 +183,7 @@ class BulletinDocument:
         size = SIZE_SMALL_4 if len(headers) <= 5 else SIZE_5
         for column, width in zip(table.columns, widths_mm, strict=True):
             column.width = Mm(width)
+        _repeat_as_header(table.rows[0])
         for cell, header, width in zip(table.rows[0].cells, headers, widths_mm, strict=True):
             cell.width = Mm(width)
             cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -183,7 +193,10 @@ class BulletinDocument:
             for cell, value, width in zip(cells, values, widths_mm, strict=True):
                 cell.width = Mm(width)
                 set_font(cell.paragraphs[0].add_run(str(value)), FANGSONG, size)
-        self.document.add_paragraph().paragraph_format.space_after = Pt(0)
+        # A thin gap after the table (a full body line after every table adds up to pages).
+        gap = self.document.add_paragraph().paragraph_format
+        gap.line_spacing_rule, gap.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(8)
+        gap.space_after = Pt(0)
 
     def picture(self, name: str, width_mm: float = 150) -> None:
         data = self.charts.get(name)
@@ -269,19 +282,6 @@ class BulletinDocument:
             f"{len(s['actions'])}个专项行动中，{parts or '暂无状态数据'}。"
             f"本周到期时间节点{len(h['due_this_week'])}个，下周到期{len(h['due_next_week'])}个。"
         )
-        self.table(
-            ["项目", "数量"],
-            [
-                ["专项行动（个）", len(s["actions"])],
-                *[
-                    [f"其中：{w.status_label(key)}", counts.get(key, 0)]
-                    for key in ("done", "on_track", "at_risk", "overdue", "not_started")
-                ],
-                ["本周到期节点", len(h["due_this_week"])],
-                ["下周到期节点", len(h["due_next_week"])],
-            ],
-            [110, 46],
-        )
         goals = s["campaign"].get("goals") or []
         if goals:
             self.heading2("目标任务")
@@ -303,10 +303,9 @@ class BulletinDocument:
             ("due_next_week", "下周到期时间节点"),
         ):
             rows = h[key]
-            self.heading2(label)
-            if not rows:
-                self.paragraph("无。")
+            if not rows:  # the sentence above already says there are none
                 continue
+            self.heading2(label)
             self.table(
                 ["行动", "时间节点", "截止", "状态"],
                 [
@@ -324,46 +323,46 @@ class BulletinDocument:
     def actions(self) -> None:
         s = self.snapshot
         self.heading1("专项行动推进情况")
-        self.picture("milestones")
+        # One row per action (the milestones counted), then only the milestones that need
+        # attention in full: a row per milestone would run the document to many pages.
         rows = []
         for action in s["actions"]:
+            milestones = action["milestones"]
+            done = sum(1 for m in milestones if m["status"] == "done")
             rows.append(
                 [
                     f"（{action['number']}）{action['title']}",
                     w.join_names(action["leaders"]),
                     w.status_label(action["status"]),
-                    "",
-                    "",
-                    "",
+                    f"{done}/{len(milestones)}" if milestones else "—",
                 ]
             )
-            for m in action["milestones"]:
-                rows.append(
-                    [
-                        f"  {w.short_date(m['deadline'])}前：{m['text']}",
-                        "",
-                        w.status_label(m["status"]),
-                        m["target_label"],
-                        w.with_unit(m["latest"], m["target_unit"]),
-                        m.get("forecast_label") or "—",
-                    ]
-                )
+        self.table(["专项行动", "责任领导", "状态", "节点完成"], rows, [86, 26, 22, 22])
+        attention = [
+            (action, m)
+            for action in s["actions"]
+            for m in action["milestones"]
+            if m["status"] in ("overdue", "at_risk")
+        ]
+        if not attention:
+            return
+        self.heading2("需关注的时间节点")
         self.table(
-            ["专项行动 / 时间节点", "责任领导", "状态", "目标", "最新值", "预计"],
-            rows,
-            [54, 20, 20, 20, 19, 23],
+            ["行动", "时间节点", "截止", "状态", "目标", "最新值", "预计"],
+            [
+                [
+                    f"（{action['number']}）",
+                    m["text"],
+                    w.short_date(m["deadline"]),
+                    w.status_label(m["status"]),
+                    m["target_label"],
+                    w.with_unit(m["latest"], m["target_unit"]),
+                    m.get("forecast_label") or "—",
+                ]
+                for action, m in attention
+            ],
+            [12, 56, 16, 16, 20, 18, 18],
         )
-        lagging = [a for a in s["actions"] if a["status"] in ("overdue", "at_risk")]
-        if lagging:
-            self.paragraph(
-                "需重点关注："
-                + "；".join(
-                    f"（{a['number']}）{a['title']}{w.status_label(a['status'])}（责任单位："
-                    f"{w.join_names(a['units'])}）"
-                    for a in lagging
-                )
-                + "。"
-            )
 
     def timeliness(self) -> None:
         t = self.snapshot["timeliness"]
@@ -377,7 +376,7 @@ class BulletinDocument:
             + (f"，免报{len(t['exempt'])}个" if t.get("exempt") else "")
             + f"（截止时间：{w.moment(t['deadline'])}）。"
         )
-        self.picture("timeliness", 140)
+        self.picture("timeliness", 100)
         self.heading2("按时报送单位")
         self.paragraph(w.join_names(t["on_time"]) + "。")
         self.heading2("迟报单位")
@@ -408,10 +407,9 @@ class BulletinDocument:
         if not s["towns"]:
             self.paragraph("暂无可排名的数据。")
             return
-        self.picture("towns", 140)
         metrics = s.get("town_metrics", [])
         headers = ["排名", "镇", "综合得分", *[m["name"] for m in metrics], "较上周"]
-        widths = [14, 24, 20, *([14] * len(metrics)), 156 - 14 - 24 - 20 - 14 * len(metrics)]
+        widths = [12, 26, 20, *([22] * len(metrics)), 156 - 12 - 26 - 20 - 22 * len(metrics)]
         self.table(
             headers,
             [
@@ -435,11 +433,11 @@ class BulletinDocument:
         if not s["problems"]:
             self.paragraph("本周各单位未报告问题和意见建议。")
             return
-        for index, item in enumerate(s["problems"], start=1):
-            self.paragraph(
-                f"{index}. {item['unit']}（{item['kind_label']}，{item['action_label']}）："
-                f"{item['text']}"
-            )
+        for kind_label in dict.fromkeys(item["kind_label"] for item in s["problems"]):
+            self.heading2(kind_label)
+            items = [item for item in s["problems"] if item["kind_label"] == kind_label]
+            for index, item in enumerate(items, start=1):
+                self.paragraph(f"{index}. {item['text'].rstrip('。')}（{_raised_by(item)}）。")
 
     def assessment(self) -> None:
         section = self.snapshot.get("assessment") or {}
@@ -454,7 +452,7 @@ class BulletinDocument:
             self.table(
                 ["指标", "当前", "说明"],
                 [[r["name"], w.with_unit(r["value"], r["unit"]), r["note"]] for r in rows],
-                [56, 24, 76],
+                [48, 22, 86],
             )
 
     def backlog(self) -> None:
@@ -497,18 +495,15 @@ class BulletinDocument:
         set_font(line.add_run(f"  {s['issuer']}"), FANGSONG, SIZE_4)
         set_font(line.add_run(f"\t{w.chinese_date(s['date'])}印发  "), FANGSONG, SIZE_4)
         _border(line, "bottom", color="000000", size_eighths=4)
-        verification = self.document.add_paragraph()
-        set_font(
-            verification.add_run(f"内容摘要（SHA-256）：{self.content_hash or '草稿，未发布'}"),
-            FANGSONG,
-            Pt(9),
-        )
 
 
-def render_docx(
-    snapshot: dict[str, Any], *, content_hash: str = "", charts: dict[str, bytes] | None = None
-) -> bytes:
+def _raised_by(item: dict[str, Any]) -> str:
+    """“县财政局、城关镇反映”: who raised a problem (the page lists the actions it was filed under)."""
+    return f"{'、'.join(item.get('units') or [item['unit']])}反映"
+
+
+def render_docx(snapshot: dict[str, Any], *, charts: dict[str, bytes] | None = None) -> bytes:
     """The .docx bytes for a snapshot (charts drawn from it unless given)."""
     if charts is None:
         charts = charts_module.all_charts(snapshot)
-    return BulletinDocument(snapshot, charts, content_hash).build()
+    return BulletinDocument(snapshot, charts).build()

@@ -208,8 +208,9 @@ def problems(campaign: Campaign, week: Week, as_of: dt.datetime) -> list[dict[st
             "pk", "number", "title"
         )
     }
-    # The same text written under several actions is one item naming all of them.
-    merged: dict[tuple[str, str, str], dict[str, Any]] = {}
+    # The same text is one item, however many units wrote it and under however many actions:
+    # a bulletin lists what is wrong once, with who raised it, not once per report entry.
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
     for version in latest.values():
         unit = version.report.unit
         for entry in version.payload.get("actions", []):
@@ -221,25 +222,29 @@ def problems(campaign: Campaign, week: Week, as_of: dt.datetime) -> list[dict[st
                 if not text:
                     continue
                 row = merged.setdefault(
-                    (unit.name, kind, text),
-                    {
-                        "unit": unit.name,
-                        "kind": kind,
-                        "kind_label": label,
-                        "text": text,
-                        "actions": [],
-                        "_order": (kind, unit.kind, unit.name),
-                    },
+                    (kind, text),
+                    {"kind": kind, "kind_label": label, "text": text, "_units": {}, "_actions": {}},
                 )
-                row["actions"].append({"number": action[0], "title": action[1]})
-    rows = sorted(
-        merged.values(),
-        key=lambda r: (r["_order"][0], min(a["number"] for a in r["actions"]), r["_order"][1:]),
+                row["_units"][unit.name] = (unit.kind, unit.name)
+                row["_actions"][action[0]] = action[1]
+    rows = []
+    for row in merged.values():
+        units = sorted(row.pop("_units").values())
+        numbers = sorted(row.pop("_actions").items())
+        row["units"] = [name for _kind, name in units]
+        row["unit"] = "、".join(row["units"])
+        row["actions"] = [{"number": number, "title": title} for number, title in numbers]
+        row["action_label"] = "、".join(f"（{number}）{title}" for number, title in numbers)
+        rows.append(row)
+    # Problems before suggestions; within each, what most units raise first.
+    rows.sort(
+        key=lambda r: (
+            r["kind"] != "problems",
+            -len(r["units"]),
+            r["actions"][0]["number"],
+            r["text"],
+        )
     )
-    for row in rows:
-        del row["_order"]
-        row["actions"].sort(key=lambda a: a["number"])
-        row["action_label"] = "、".join(f"（{a['number']}）{a['title']}" for a in row["actions"])
     return rows
 
 

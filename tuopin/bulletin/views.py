@@ -117,7 +117,7 @@ def download_docx(request: HttpRequest, pk: int) -> HttpResponse:
     if bulletin.is_published and bulletin.docx:
         data = bytes(bulletin.docx)
     else:
-        data = render_docx(bulletin.snapshot, content_hash="")
+        data = render_docx(bulletin.snapshot)
     response = HttpResponse(data, content_type=DOCX_TYPE)
     response["Content-Disposition"] = (
         f'attachment; filename="bulletin-{bulletin.week}.docx"; '

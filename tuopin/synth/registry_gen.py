@@ -50,12 +50,12 @@ CAUSES = (
     ("08", 8), ("09", 10), ("10", 2), ("11", 4), ("99", 1),
 )  # fmt: skip
 PROBLEM_RATES = {
-    "exited_low_income": 0.02,  # 错退: per-capita net income below the line
-    "exited_unsafe_house": 0.01,  # 错退: grade C/D, no relocation
-    "exited_uninsured": 0.006,  # 错退: a member outside 新农合/大病保险
-    "exited_bad_water": 0.008,  # 错退: water below standard
-    "exited_same_year": 0.004,  # 错退: identified and exited in the same year
-    "missed_poor": 0.004,  # 漏评: non-registered, very low income and a bad house
+    "exited_low_income": 0.01,  # 错退: per-capita net income below the line
+    "exited_unsafe_house": 0.005,  # 错退: grade C/D, no relocation
+    "exited_uninsured": 0.004,  # 错退: a member outside 新农合/大病保险
+    "exited_bad_water": 0.004,  # 错退: water below standard
+    "exited_same_year": 0.002,  # 错退: identified and exited in the same year
+    "missed_poor": 0.001,  # 漏评: non-registered, very low income and a bad house
 }
 
 
@@ -87,12 +87,36 @@ def _money(value: float) -> Decimal:
     return Decimal(f"{max(value, 0):.2f}")
 
 
+@dataclass(frozen=True)
+class VillageProgress:
+    """How far a village's campaign had got: villages differ, so some are ready to exit and
+    others are not (a county where every village fails the same item shows no progress)."""
+
+    still_poor_share: float  # registered households not exited yet (or returned to poverty)
+    water_failing: float  # households whose water fails the quality test (0 once works are done)
+    unpowered: float  # households without household electricity
+
+    @classmethod
+    def draw(cls, village: OrgUnit, seed: int) -> VillageProgress:
+        # A stream of its own, so the households' draws stay those of the village stream.
+        rng = random.Random(f"{seed}:progress:{village.code}")
+        poor = village.is_poor_village
+        return cls(
+            still_poor_share=rng.uniform(0.0, 0.22) if poor else rng.uniform(0.45, 0.75),
+            water_failing=0.0
+            if rng.random() < (0.8 if poor else 0.6)
+            else rng.uniform(0.002, 0.008),
+            unpowered=0.0 if rng.random() < 0.95 else 0.003,
+        )
+
+
 class _VillageGenerator:
     def __init__(self, village: OrgUnit, seed: int, today: dt.date, used_ids: set[str]):
         self.village = village
         self.rng = random.Random(f"{seed}:{village.code}")
         self.today = today
         self.used_ids = used_ids
+        self.progress = VillageProgress.draw(village, seed)
 
     def citizen_id(self, birth: dt.date, male: bool) -> str:
         rng = self.rng
@@ -168,7 +192,7 @@ class _VillageGenerator:
             schooling, education = SchoolingStatus.JUNIOR.value, "3"
         elif age < 18:
             roll = rng.random()
-            schooling = "04" if roll < 0.6 else "05" if roll < 0.9 else "00"
+            schooling = "04" if roll < 0.6 else "05" if roll < 0.97 else "00"
             education = "3"
         elif age < 22 and rng.random() < 0.4:
             schooling, education = rng.choice(("06", "07")), "4"
@@ -200,7 +224,7 @@ class _VillageGenerator:
         if labour in ("1", "2") and schooling == "00":
             work = _pick(rng, (("0", 40), ("1", 12), ("2", 16), ("3", 17), ("4", 15)))
             months = 0 if work == "0" else rng.randint(3, 12)
-        insured = registered or rng.random() < 0.995
+        insured = registered or rng.random() < 0.9998
         return {
             "relationship": relationship,
             "name": self.name(surname),
@@ -264,9 +288,10 @@ class _VillageGenerator:
                 _pick(rng, ((2014, 62), (2015, 14), (2016, 10), (2017, 10), (2018, 4)))
             )
             status_roll = rng.random()
-            if first_year == today.year or status_roll < 0.33:
+            still_poor = self.progress.still_poor_share
+            if first_year == today.year or status_roll < still_poor - 0.03:
                 status, exit_year = ExitStatus.NOT_EXITED.value, None
-            elif status_roll < 0.36:
+            elif status_roll < still_poor:
                 status, exit_year = ExitStatus.RETURNED.value, None
             else:
                 status = (
@@ -349,7 +374,7 @@ class _VillageGenerator:
                 grade = rng.choice("CD")
                 household["relocation"] = Relocation.NONE.value
         else:
-            grade = str(_pick(rng, (("A", 46), ("B", 50), ("C", 3), ("D", 1))))
+            grade = str(_pick(rng, (("A", 46), ("B", 53.9), ("C", 0.08), ("D", 0.02))))
             if "missed_poor" in problems:
                 grade = rng.choice("CD")
         household["housing_grade"] = grade
@@ -360,14 +385,15 @@ class _VillageGenerator:
             if household["housing_appraised_on"] > today:
                 household["housing_appraised_on"] = today - dt.timedelta(days=rng.randint(1, 150))
         # Water and electricity.
-        piped = rng.random() < 0.86
+        # Villages whose water works are finished have piped water to more of their households.
+        piped = rng.random() < (0.92 if self.progress.water_failing == 0 else 0.8)
         household.update(
-            water_quality_ok=rng.random() < 0.985,
+            water_quality_ok=rng.random() >= self.progress.water_failing,
             water_liters_per_person_day=Decimal(f"{rng.uniform(22, 70):.1f}"),
             water_piped=piped,
             water_minutes_round_trip=0 if piped else rng.randint(4, 18),
             water_reliability=Decimal(f"{rng.uniform(95, 100):.1f}"),
-            has_household_electricity=rng.random() < 0.9995 or registered,
+            has_household_electricity=rng.random() >= self.progress.unpowered or registered,
         )
         if (
             registered

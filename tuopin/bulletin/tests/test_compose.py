@@ -229,3 +229,45 @@ def test_it_counts_only_the_actions_campaign(campaign, world):
     snapshot = compose(campaign, "2018-W29")
     roads = next(a for a in snapshot["actions"] if a["number"] == 19)
     assert roads["units"] == ["县交通局", "城关镇"]
+
+
+def test_it_lists_a_goal_sentence_with_two_numbers_once(campaign):
+    # The plan parser makes "62个…退出7项指标全部达标" two goals (62 村, 7 项); the bulletin one line.
+    from tuopin.plan.models import Goal
+
+    Goal.objects.create(
+        campaign=campaign, text="62个建档立卡贫困村退出7项指标全部达标", value=7, unit="项"
+    )
+    goals = compose(campaign, "2018-W29")["campaign"]["goals"]
+    assert goals == [
+        {
+            "text": "62个建档立卡贫困村退出7项指标全部达标",
+            "value": 62,
+            "unit": "个",
+            "current": None,
+        }
+    ]
+
+
+def test_it_merges_a_problem_several_units_raised_into_one_item(campaign, world):
+    from tuopin.reports.models import ReportVersion
+
+    period = period_of(campaign, Week.parse("2018-W29"))
+    version = ReportVersion.objects.filter(
+        report__period=period, report__unit=world.transport, signed_at__isnull=False
+    ).latest("number")
+    version.payload["actions"][0]["problems"] = "第6周：部分村组道路施工进度滞后"
+    version.save(update_fields=["payload"])
+    problems = compose(campaign, "2018-W29")["problems"]
+    assert [(p["units"], p["unit"], p["kind_label"], p["text"]) for p in problems] == [
+        (
+            ["县交通局", "城关镇"],
+            "县交通局、城关镇",
+            "存在问题",
+            "第6周：部分村组道路施工进度滞后",
+        ),
+        (["城关镇"], "城关镇", "意见建议", "建议县交通局加快油返砂项目审批"),
+    ]
+    assert problems[0]["action_label"] == (
+        "（1）党建引领专项行动、（13）实施健康扶贫专项行动、（19）村组道路畅通专项行动"
+    )

@@ -471,3 +471,33 @@ def test_it_keeps_the_typed_text_when_an_attachment_is_refused_or_deleted(
     report.refresh_from_db()
     assert report.current_version.attachments.count() == 0
     assert report.current_version.payload["actions"][0]["progress"] == "第二段"
+
+
+def test_it_asks_a_milestone_without_a_numeric_target_for_its_status_only(setup, world, login):
+    from tuopin.plan.models import Milestone
+
+    survey = Milestone.objects.create(
+        action=setup.roads,
+        deadline=setup.road_km.deadline,
+        text="完成通村道路现状摸底",
+        order=3,
+    )
+    report = setup.report(world.transport)
+    with clock.frozen(THURSDAY):
+        page = login(world.reporter).get(reverse("reports:edit", args=[report.pk]))
+        html = page.content.decode()
+        assert f'name="m{setup.road_km.pk}-value"' in html
+        assert f'name="m{survey.pk}-value"' not in html
+        assert f'name="m{survey.pk}-status"' in html
+        assert html.count("完成情况（此节点无数值目标，请选择进度）") == 1
+        form = _form(setup)
+        form[f"m{survey.pk}-status"] = "done"
+        response = login(world.reporter).post(reverse("reports:edit", args=[report.pk]), form)
+    assert response.status_code == 302
+    rows = {
+        row["milestone"]: row
+        for entry in report.versions.latest("number").payload["actions"]
+        for row in entry["milestones"]
+    }
+    assert (rows[survey.pk]["value"], rows[survey.pk]["status"]) == (None, "done")
+    assert rows[setup.road_km.pk]["value"] == "12.50"
