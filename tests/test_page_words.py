@@ -13,6 +13,7 @@ import pytest
 from tuopin.bulletin.tests import data
 from tuopin.lib import clock
 from tuopin.org import audit
+from tuopin.org.models import User
 from tuopin.org.testing import internal_names
 from tuopin.registry.models import Household
 from tuopin.synth.registry_gen import generate_households
@@ -59,6 +60,8 @@ def crawl(client) -> dict[str, list[str]]:
     kinds: Counter[str] = Counter()
     queue = deque(START)
     leaks: dict[str, list[str]] = {}
+    # Login names are data a person types (账号管理 lists them), not the code's names.
+    logins = set(User.objects.values_list("username", flat=True))
     while queue and len(seen) < MAX_PAGES:
         url = queue.popleft()
         if url in seen or kinds[_kind(url)] >= PER_KIND:
@@ -69,7 +72,7 @@ def crawl(client) -> dict[str, list[str]]:
         if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
             continue
         html = response.content.decode()
-        names = internal_names(html)
+        names = [name for name in internal_names(html) if name not in logins]
         if names:
             leaks[url] = names
         for href in _links(html):

@@ -39,7 +39,7 @@ def test_it_refuses_an_income_line_outside_its_range(world, login, value):
     )
     assert response.status_code == 200
     [message] = _messages(response)
-    assert message.startswith("参数 贫困线（农民人均纯收入，元/年）（income_line）应")
+    assert message.startswith("参数“贫困线（农民人均纯收入，元/年）”应")
     assert RuleParameter.objects.count() == 0
 
 
@@ -61,7 +61,7 @@ def test_it_evaluates_today_when_the_as_of_date_is_out_of_range(world, login):
     response = login(world.hq).get("/assess/?as_of=0001-01-01")
     assert response.status_code == 200
     assert _messages(response) == [
-        "评估基准日 0001-01-01 超出有效范围（1900–2100 年），已按今天评估"
+        "评估基准日“0001-01-01”早于 2000 年，不是有效的基准日，已按今天评估"
     ]
 
 

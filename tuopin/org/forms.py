@@ -89,4 +89,6 @@ class AccountForm(forms.ModelForm):
         if self.instance.pk is None:
             del self.fields["is_active"]
         else:
-            del self.fields["username"]
+            # Shown, not changed: the login name is how the person signs in.
+            self.fields["username"].disabled = True
+            self.fields["username"].help_text = "用户名不可修改"

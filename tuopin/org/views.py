@@ -192,7 +192,11 @@ def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
     account = get_object_or_404(_manageable(request), pk=pk)
     form = AccountForm(request.POST or None, instance=account, hq=request.user)
     if request.method == "POST" and form.is_valid():
-        values = {name: form.cleaned_data[name] for name in form.fields}
+        values = {
+            name: form.cleaned_data[name]
+            for name, field in form.fields.items()
+            if not field.disabled
+        }
         try:
             changes = accounts.update_account(request.user, account, values)
         except accounts.AccountError as error:
