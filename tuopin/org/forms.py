@@ -85,7 +85,8 @@ class AccountForm(forms.ModelForm):
         self.fields["unit"].queryset = ResponsibleUnit.objects.filter(org_unit__in=places).order_by(
             "name"
         )
-        self.fields["first_name"].required = True
+        # A new account needs a name; an old one saved without a name keeps working.
+        self.fields["first_name"].required = self.instance.pk is None
         if self.instance.pk is None:
             del self.fields["is_active"]
         else:
