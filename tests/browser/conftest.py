@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -57,27 +58,23 @@ def browser():
         instance.close()
 
 
-@pytest.fixture(scope="module")
-def demo_site(django_db_setup, django_db_blocker) -> Iterator[str]:
-    """The demo county (every app's populate()) served by a live server; wiped afterwards.
+@contextmanager
+def served(django_db_blocker, build: Callable[[], object]) -> Iterator[str]:
+    """Run ``build`` outside any test transaction, serve the result live, flush it afterwards.
 
-    Built once per module outside any test transaction and flushed at the end, so that later
-    test modules start from an empty database again. The browser tests themselves run outside
-    any transaction (the server thread has its own connection and commits, as in production);
-    they read the database through the ``db_access`` fixture.
+    Later test modules start from an empty database again. The browser tests themselves run
+    outside any transaction (the server thread has its own connection and commits, as in
+    production); they read the database through the ``db_access`` fixture.
     """
     from django.core.management import call_command
     from django.db import connection, connections
     from django.test.utils import override_settings
     from pytest_django.live_server_helper import LiveServer
 
-    from tuopin.lib import clock
-    from tuopin.synth.demo import build_demo
-
     name = str(connection.settings_dict["NAME"])
     in_memory = connection.vendor == "sqlite" and connection.is_in_memory_db()
     if not (in_memory or Path(name).name.startswith("test")):
-        # Never build (and later flush) the demo in a real database.
+        # Never build (and later flush) test data in a real database.
         pytest.fail(
             f"浏览器测试必须使用测试数据库（当前为 {name}）：用 -k 只选部分测试时，请同时选中 "
             "test_it_runs_on_a_test_database（它让 pytest-django 建立测试数据库），"
@@ -85,11 +82,10 @@ def demo_site(django_db_setup, django_db_blocker) -> Iterator[str]:
         )
     fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
     fast.enable()
-    clock.configure(DEMO_NOW)
     server = None
     try:
         with django_db_blocker.unblock():
-            build_demo(seed=1, log=lambda message: None)
+            build()
         server = LiveServer("localhost")
         server._live_server_modified_settings.enable()
         yield server.url
@@ -100,8 +96,21 @@ def demo_site(django_db_setup, django_db_blocker) -> Iterator[str]:
         with django_db_blocker.unblock():
             call_command("flush", interactive=False, verbosity=0)
             connections.close_all()
-        clock.configure(None)
         fast.disable()
+
+
+@pytest.fixture(scope="module")
+def demo_site(django_db_setup, django_db_blocker) -> Iterator[str]:
+    """The demo county (every app's populate()) served by a live server; wiped afterwards."""
+    from tuopin.lib import clock
+    from tuopin.synth.demo import build_demo
+
+    clock.configure(DEMO_NOW)
+    try:
+        with served(django_db_blocker, lambda: build_demo(seed=1, log=lambda message: None)) as url:
+            yield url
+    finally:
+        clock.configure(None)
 
 
 @pytest.fixture

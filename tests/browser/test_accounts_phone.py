@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import PHONE, served
 
 pytestmark = pytest.mark.browser
 
@@ -28,33 +28,17 @@ def test_it_runs_on_a_test_database():
 @pytest.fixture(scope="module")
 def world_site(django_db_setup, django_db_blocker) -> Iterator[str]:
     """The test county with a small registry, served by a live server; wiped after."""
-    from django.core.management import call_command
-    from django.db import connections
-    from django.test.utils import override_settings
-    from pytest_django.live_server_helper import LiveServer
-
     from tuopin.lib import clock
     from tuopin.org.testing import build_world
     from tuopin.synth.registry_gen import generate_households
 
-    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
-    fast.enable()
-    server = None
-    try:
-        with django_db_blocker.unblock(), clock.frozen("2018-07-20T10:00:00+08:00"):
+    def build() -> None:
+        with clock.frozen("2018-07-20T10:00:00+08:00"):
             world = build_world()
             generate_households([world.cg_village], seed=3, mean_households_per_village=20)
-        server = LiveServer("localhost")
-        server._live_server_modified_settings.enable()
-        yield server.url
-    finally:
-        if server is not None:
-            server._live_server_modified_settings.disable()
-            server.stop()
-        with django_db_blocker.unblock():
-            call_command("flush", interactive=False, verbosity=0)
-            connections.close_all()
-        fast.disable()
+
+    with served(django_db_blocker, build) as url:
+        yield url
 
 
 def _login(browser, base_url: str, viewport: dict):

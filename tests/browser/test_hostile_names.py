@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import DESKTOP
+from tests.browser.conftest import DESKTOP, served
 
 pytestmark = pytest.mark.browser
 
@@ -29,34 +29,16 @@ def test_it_runs_on_a_test_database():
 @pytest.fixture(scope="module")
 def hostile_site(django_db_setup, django_db_blocker) -> Iterator[str]:
     """The test county with a village named like markup, served by a live server; wiped after."""
-    from django.core.management import call_command
-    from django.db import connections
-    from django.test.utils import override_settings
-    from pytest_django.live_server_helper import LiveServer
-
     from tuopin.org.testing import build_world
 
-    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
-    fast.enable()
-    server = None
-    try:
-        with django_db_blocker.unblock():
-            world = build_world()
-            village = world.cg_village
-            village.name = HOSTILE
-            village.longitude, village.latitude = 106.83, 34.89
-            village.save(update_fields=["name", "longitude", "latitude"])
-        server = LiveServer("localhost")
-        server._live_server_modified_settings.enable()
-        yield server.url
-    finally:
-        if server is not None:
-            server._live_server_modified_settings.disable()
-            server.stop()
-        with django_db_blocker.unblock():
-            call_command("flush", interactive=False, verbosity=0)
-            connections.close_all()
-        fast.disable()
+    def build() -> None:
+        village = build_world().cg_village
+        village.name = HOSTILE
+        village.longitude, village.latitude = 106.83, 34.89
+        village.save(update_fields=["name", "longitude", "latitude"])
+
+    with served(django_db_blocker, build) as url:
+        yield url
 
 
 def _show_first_tooltip(browser, base_url: str) -> tuple[str, str, list[str]]:
