@@ -294,7 +294,12 @@ ENGINES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
     [
         (flip_byte(database_member), r"备份文件已损坏：database/\S+ 的 SHA-256 校验不符$"),
         (flip_byte(attachment_member), r"备份文件已损坏：media/reports/\S+ 的 SHA-256 校验不符$"),
-        (truncate, "备份文件已损坏或不完整（可能被截断），无法读取"),
+        # Cut inside a member, tarfile fails; cut on a block boundary, the archive simply ends
+        # before the manifest (which is written last): both are refusals of an incomplete file.
+        (
+            truncate,
+            "备份文件已损坏或不完整（可能被截断），无法读取|没有清单（manifest.json）.*已不完整",
+        ),
         (not_an_archive, "备份文件已损坏或不完整（可能被截断），无法读取"),
         (drop_case_attachment, "备份文件不完整，缺少：media/cases/"),
         (rewrite_manifest(more_rows, digest=False), "备份清单的 SHA-256 校验不符，备份文件已损坏"),
