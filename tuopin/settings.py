@@ -118,11 +118,15 @@ def _database_from_url(url: str) -> dict:
     }:
         raise SettingError("环境变量 DATABASE_URL 只支持 postgres:// 与 sqlite:// 两种数据库")
     if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["ENGINE"] = SQLITE_ENGINE
         config["OPTIONS"] = _SQLITE_OPTIONS
         config["CONN_MAX_AGE"] = 0
         config["TEST"] = _SQLITE_TEST
     return config
 
+
+# Django's SQLite backend with the writers of one process queued in turn (tuopin/lib/sqlite).
+SQLITE_ENGINE = "tuopin.lib.sqlite"
 
 # WAL lets the web server read while the worker writes; IMMEDIATE avoids lock upgrades failing.
 _SQLITE_OPTIONS = {
@@ -143,7 +147,7 @@ if _database_url:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": SQLITE_ENGINE,
             "NAME": VAR_DIR / "tuopin.sqlite3",
             "OPTIONS": _SQLITE_OPTIONS,
             "TEST": _SQLITE_TEST,
