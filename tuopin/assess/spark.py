@@ -64,6 +64,9 @@ def session(master: str | None = None, *, shuffle_partitions: int | None = None)
             "未找到 Java 运行环境：Spark 引擎需要 Java 17（如 apt-get install "
             "openjdk-17-jre-headless），或设置 JAVA_HOME"
         )
+    import logging
+
+    logging.getLogger("py4j").setLevel(logging.WARNING)
     builder = SparkSession.builder.appName("tuopin-assess")
     submitted = "PYSPARK_GATEWAY_PORT" in os.environ  # under spark-submit: its --master rules
     if master or not submitted:

@@ -1,0 +1,254 @@
+"""The Spark engine against the SQL engine: the same rules, the same answers.
+
+One local SparkSession (``local[2]``, two shuffle partitions, no UI) serves the whole module;
+each test exports the registry as Parquet (``tuopin registry export --format parquet``) and
+runs ``tuopin assess households|villages|county`` with both engines, comparing the JSON.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+from decimal import Decimal
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from tuopin.assess import spark as spark_engine
+from tuopin.assess.models import RuleParameter, VillageBaseline
+from tuopin.assess.tests.factories import adult, household
+from tuopin.lib import clock
+from tuopin.org.models import Level, OrgUnit
+from tuopin.registry import parquet
+from tuopin.registry.models import VillageFacts
+from tuopin.synth.registry_gen import generate_households
+
+AS_OF = "2018-07-20"
+
+
+@pytest.fixture(scope="session")
+def spark_session():
+    if not spark_engine.java_found():
+        pytest.skip("需要 Java 运行环境（.ci/run 会安装 openjdk-17-jre-headless）")
+    session = spark_engine.session("local[2]", shuffle_partitions=2)
+    yield session
+    session.stop()
+
+
+def run(*args: str) -> str:
+    out = StringIO()
+    with clock.frozen("2018-07-20T10:00:00+08:00"):
+        call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def both(command: str, source: Path, *extra: str) -> tuple[object, object]:
+    """The JSON of one assess command from the SQL engine and from the Spark engine."""
+    sql = json.loads(run(command, "--as-of", AS_OF, "--format", "json", *extra))
+    on_spark = json.loads(
+        run(
+            command,
+            "--as-of",
+            AS_OF,
+            "--format",
+            "json",
+            "--engine",
+            "spark",
+            "--source",
+            str(source),
+            *extra,
+        )
+    )
+    return sql, on_spark
+
+
+def export(directory: Path, *extra: str) -> None:
+    run("registry_export", "--format", "parquet", str(directory), *extra)
+
+
+def assert_same_everywhere(world, source: Path, *extra: str) -> list[dict]:
+    area = ("--area", world.county.code)
+    sql, on_spark = both("assess_households", source, *area, *extra)
+    assert len(sql) == len(on_spark)
+    for expected, got in zip(sql, on_spark, strict=True):
+        assert got == expected, expected["household_no"]
+    villages_sql, villages_spark = both("assess_villages", source, *area, *extra)
+    assert villages_spark == villages_sql
+    county_sql, county_spark = both("assess_county", source, *area, *extra)
+    assert county_spark == county_sql
+    return sql
+
+
+def test_a_generated_county_gets_the_same_verdicts_household_by_household(
+    world, spark_session, tmp_path
+):
+    villages = list(OrgUnit.objects.under(world.county.code).villages())
+    with clock.frozen("2018-07-20T10:00:00+08:00"):
+        generate_households(villages, seed=11, mean_households_per_village=60)
+    VillageFacts.objects.filter(village=villages[0]).delete()  # a village without facts
+    VillageBaseline.objects.create(village=villages[0], year=2017, income_share=Decimal("55.5"))
+    RuleParameter.objects.create(
+        ruleset="shaanxi-2018", name="county_rural_income", scope_code="", value="9000",
+        set_at=clock.now(),
+    )
+    export(tmp_path / "export")
+    households = assert_same_everywhere(world, tmp_path / "export")
+    assert len(households) > 200
+    assert 0 < sum(not h["pass"] for h in households) < len(households)
+    # A parameter given on the command line reaches both engines alike.
+    assert_same_everywhere(world, tmp_path / "export", "--param", "income_line=6000")
+
+
+def test_edge_cases_unknowns_boundaries_and_empty_households_agree(world, spark_session, tmp_path):
+    village = world.village
+    line = Decimal("3200")
+    edge = [
+        # exactly at the line (not above), one cent above, a zero-member household
+        dict(wage_income=line, business_income=Decimal(0)),
+        dict(wage_income=line + Decimal("0.01"), business_income=Decimal(0)),
+        dict(members=[], member_count=0),
+        dict(members=[], member_count=2),
+        # unknown years, an unregistered household with a status
+        dict(exit_year=None, first_identified_year=None),
+        dict(is_registered=False, exit_status="exited"),
+        dict(first_identified_year=2018),
+        # water at each boundary
+        dict(water_liters_per_person_day=Decimal("20"), water_piped=False, water_minutes_round_trip=20),
+        dict(water_liters_per_person_day=Decimal("19.9"), water_reliability=Decimal("95")),
+        dict(housing_grade="D", relocation="not_moved_in"),
+        dict(business_expense=Decimal("99999"), exit_status="exited"),
+        # fractional money that binary floating point gets wrong
+        dict(wage_income=Decimal("3000.1"), business_income=Decimal("199.91")),
+    ]
+    for fields in edge:
+        household(village, **fields)
+    born = dt.date(2018, 7, 20)
+    ages = [
+        adult(birth_date=born.replace(year=2012), schooling_status="00"),  # 6 today
+        adult(birth_date=dt.date(2012, 7, 21), schooling_status="00"),  # 6 tomorrow
+        adult(birth_date=born.replace(year=2003), schooling_status="08"),  # 15 today
+        adult(birth_date=dt.date(2002, 7, 20), schooling_status="00"),  # 16 today
+        adult(birth_date=dt.date(2004, 2, 29), schooling_status="08", health="4"),
+        adult(birth_date=dt.date(2010, 1, 1), schooling_status="01"),  # contradiction
+        adult(in_rural_medical_insurance=False),
+    ]
+    household(village, members=ages, member_count=len(ages))
+    household(village, members=[adult()], member_count=3)
+    export(tmp_path / "export")
+    households = assert_same_everywhere(world, tmp_path / "export")
+    assert len(households) == len(edge) + 2
+
+
+def test_incremental_export_rewrites_one_county_and_refuses_bad_sources(
+    world, spark_session, tmp_path
+):
+    household(world.village)
+    directory = tmp_path / "export"
+    export(directory)
+    manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+    entry = manifest["counties"][world.county.code]
+    assert entry["counts"]["households"] == 1
+    assert entry["ruleset"] == "shaanxi-2018"
+    assert set(manifest["counts"]) == {"villages", "households", "persons"}
+    household(world.village)
+    export(directory, "--area", world.county.code)
+    manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["counties"][world.county.code]["counts"]["households"] == 2
+    assert not [p for p in directory.iterdir() if p.name.startswith(".")]
+
+    def refused(source: Path, *extra: str) -> CommandError:
+        with pytest.raises(CommandError) as raised:
+            run("assess_county", "--engine", "spark", "--source", str(source), *extra)
+        return raised.value
+
+    # No manifest: refused with the exit code for a bad source, before Spark runs.
+    bare = tmp_path / "bare"
+    shutil.copytree(directory, bare)
+    (bare / "manifest.json").unlink()
+    error = refused(bare)
+    assert "导出清单" in str(error) and error.returncode == spark_engine.EXIT_BAD_SOURCE
+    # Another rule set version.
+    other = tmp_path / "other"
+    shutil.copytree(directory, other)
+    data = json.loads((other / "manifest.json").read_text(encoding="utf-8"))
+    data["counties"][world.county.code]["ruleset_version"] = "0000"
+    (other / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
+    assert "版本" in str(refused(other))
+    # A missing partition.
+    missing = tmp_path / "missing"
+    shutil.copytree(directory, missing)
+    shutil.rmtree(missing / parquet.partition("persons", world.county.code))
+    assert "缺少分区文件" in str(refused(missing))
+    # A parameter the rule set does not know.
+    assert "没有参数" in str(refused(directory, "--param", "no_such=1"))
+    # No Java: a message naming what to install, its own exit code.
+    saved = os.environ.get("PATH", ""), os.environ.pop("JAVA_HOME", None)
+    active = spark_session.getActiveSession
+    try:
+        os.environ["PATH"] = str(tmp_path)
+        spark_session.__class__.getActiveSession = staticmethod(lambda: None)
+        error = refused(directory, "--master", "local[1]")
+    finally:
+        os.environ["PATH"] = saved[0]
+        if saved[1]:
+            os.environ["JAVA_HOME"] = saved[1]
+        spark_session.__class__.getActiveSession = active
+    assert "Java" in str(error) and error.returncode == spark_engine.EXIT_NO_JAVA
+
+
+def test_rollup_over_counties_writes_results_that_import_into_the_dashboard(
+    world, spark_session, tmp_path
+):
+    city = OrgUnit.objects.get(code=world.county.code[:4])
+    codes = [world.county.code]
+    for serial in range(2):
+        code = f"{world.county.code[:4]}{90 + serial}"
+        county = OrgUnit.objects.create(code=code, name=f"测试县{serial}", level=Level.COUNTY, parent=city)
+        town = OrgUnit.objects.create(code=f"{code}100", name="镇", level=Level.TOWN, parent=county)
+        village = OrgUnit.objects.create(
+            code=f"{code}100201", name="村", level=Level.VILLAGE, parent=town
+        )
+        household(village)
+        household(village, wage_income=Decimal(100), exit_status="exited")
+        codes.append(code)
+    household(world.village)
+    export(tmp_path / "export")
+    out = tmp_path / "results"
+    printed = run(
+        "assess_county",
+        "--engine",
+        "spark",
+        "--source",
+        str(tmp_path / "export"),
+        "--level",
+        "province",
+        "--area",
+        "61",
+        "--as-of",
+        AS_OF,
+        "--out",
+        str(out),
+    )
+    assert "已汇总 3 个县" in printed
+    document = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    levels = {row["level"] for row in document["areas"]}
+    assert levels == {"county", "city", "province", "nation"}
+    county_rows = {row["code"]: row for row in document["areas"] if row["level"] == "county"}
+    assert set(county_rows) == set(codes)
+    assert county_rows[codes[1]]["risks"]["wrong_exit"] == 1
+    assert (out / "results.parquet").is_file()
+    # The same county figures as the SQL engine's county assessment.
+    sql = json.loads(run("assess_county", "--area", codes[1], "--as-of", AS_OF, "--format", "json"))
+    assert county_rows[codes[1]]["passed"] == sql["pass"]
+
+    printed = run("assess_import_results", str(out))
+    assert "已导入" in printed
+    # A tampered results folder is refused, nothing imported.
+    (out / "results.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(CommandError):
+        run("assess_import_results", str(out))
