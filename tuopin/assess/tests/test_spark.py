@@ -93,7 +93,10 @@ def test_a_generated_county_gets_the_same_verdicts_household_by_household(
     VillageFacts.objects.filter(village=villages[0]).delete()  # a village without facts
     VillageBaseline.objects.create(village=villages[0], year=2017, income_share=Decimal("55.5"))
     RuleParameter.objects.create(
-        ruleset="shaanxi-2018", name="county_rural_income", scope_code="", value="9000",
+        ruleset="shaanxi-2018",
+        name="county_rural_income",
+        scope_code="",
+        value="9000",
         set_at=clock.now(),
     )
     export(tmp_path / "export")
@@ -105,7 +108,7 @@ def test_a_generated_county_gets_the_same_verdicts_household_by_household(
 
 
 def test_edge_cases_unknowns_boundaries_and_empty_households_agree(world, spark_session, tmp_path):
-    village = world.village
+    village = world.cg_village
     line = Decimal("3200")
     edge = [
         # exactly at the line (not above), one cent above, a zero-member household
@@ -118,7 +121,11 @@ def test_edge_cases_unknowns_boundaries_and_empty_households_agree(world, spark_
         dict(is_registered=False, exit_status="exited"),
         dict(first_identified_year=2018),
         # water at each boundary
-        dict(water_liters_per_person_day=Decimal("20"), water_piped=False, water_minutes_round_trip=20),
+        dict(
+            water_liters_per_person_day=Decimal("20"),
+            water_piped=False,
+            water_minutes_round_trip=20,
+        ),
         dict(water_liters_per_person_day=Decimal("19.9"), water_reliability=Decimal("95")),
         dict(housing_grade="D", relocation="not_moved_in"),
         dict(business_expense=Decimal("99999"), exit_status="exited"),
@@ -147,7 +154,7 @@ def test_edge_cases_unknowns_boundaries_and_empty_households_agree(world, spark_
 def test_incremental_export_rewrites_one_county_and_refuses_bad_sources(
     world, spark_session, tmp_path
 ):
-    household(world.village)
+    household(world.cg_village)
     directory = tmp_path / "export"
     export(directory)
     manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
@@ -155,7 +162,7 @@ def test_incremental_export_rewrites_one_county_and_refuses_bad_sources(
     assert entry["counts"]["households"] == 1
     assert entry["ruleset"] == "shaanxi-2018"
     assert set(manifest["counts"]) == {"villages", "households", "persons"}
-    household(world.village)
+    household(world.cg_village)
     export(directory, "--area", world.county.code)
     manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["counties"][world.county.code]["counts"]["households"] == 2
@@ -202,13 +209,17 @@ def test_incremental_export_rewrites_one_county_and_refuses_bad_sources(
 
 
 def test_rollup_over_counties_writes_results_that_import_into_the_dashboard(
-    world, spark_session, tmp_path
+    world, spark_session, tmp_path, client
 ):
-    city = OrgUnit.objects.get(code=world.county.code[:4])
+    province = OrgUnit.objects.create(code="61", name="陕西省", level=Level.PROVINCE)
+    city = OrgUnit.objects.create(code="6103", name="宝鸡市", level=Level.CITY, parent=province)
+    OrgUnit.objects.filter(pk=world.county.pk).update(parent=city)
     codes = [world.county.code]
     for serial in range(2):
         code = f"{world.county.code[:4]}{90 + serial}"
-        county = OrgUnit.objects.create(code=code, name=f"测试县{serial}", level=Level.COUNTY, parent=city)
+        county = OrgUnit.objects.create(
+            code=code, name=f"测试县{serial}", level=Level.COUNTY, parent=city
+        )
         town = OrgUnit.objects.create(code=f"{code}100", name="镇", level=Level.TOWN, parent=county)
         village = OrgUnit.objects.create(
             code=f"{code}100201", name="村", level=Level.VILLAGE, parent=town
@@ -216,7 +227,7 @@ def test_rollup_over_counties_writes_results_that_import_into_the_dashboard(
         household(village)
         household(village, wage_income=Decimal(100), exit_status="exited")
         codes.append(code)
-    household(world.village)
+    household(world.cg_village)
     export(tmp_path / "export")
     out = tmp_path / "results"
     printed = run(
@@ -247,7 +258,10 @@ def test_rollup_over_counties_writes_results_that_import_into_the_dashboard(
     assert county_rows[codes[1]]["passed"] == sql["pass"]
 
     printed = run("assess_import_results", str(out))
-    assert "已导入" in printed
+    assert "已导入 3 个县" in printed
+    client.force_login(world.hq)
+    page = client.get("/assess/comparison/").content.decode()
+    assert "全国对比" in page and "测试县0" in page and "（本县）" in page
     # A tampered results folder is refused, nothing imported.
     (out / "results.json").write_text("{}", encoding="utf-8")
     with pytest.raises(CommandError):
