@@ -275,7 +275,7 @@ class SparkAssessment:
         baselines: dict[str, Any] = {}
         names: dict[str, str] = {}
         for path in self.source.files("villages"):
-            for row in pq.read_table(path).to_pylist():
+            for row in pq.ParquetFile(path).read().to_pylist():
                 if not row["code"].startswith(area):
                     continue
                 villages.append(
@@ -289,11 +289,11 @@ class SparkAssessment:
                 if row["has_facts"]:
                     facts[row["code"]] = row
         for path in self.source.files("baselines"):
-            for row in pq.read_table(path).to_pylist():
+            for row in pq.ParquetFile(path).read().to_pylist():
                 if row["year"] == last_year and row["village_code"].startswith(area):
                     baselines[row["village_code"]] = row["income_share"]
         for path in self.source.files("areas"):
-            for row in pq.read_table(path).to_pylist():
+            for row in pq.ParquetFile(path).read().to_pylist():
                 names[row["code"]] = row["name"]
         villages.sort(key=lambda row: row["code"])
         return villages, facts, baselines, names
