@@ -14,6 +14,7 @@ import shutil
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
@@ -266,3 +267,19 @@ def test_rollup_over_counties_writes_results_that_import_into_the_dashboard(
     (out / "results.json").write_text("{}", encoding="utf-8")
     with pytest.raises(CommandError):
         run("assess_import_results", str(out))
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_the_demo_county_gets_the_same_verdicts_on_spark(spark_session, tmp_path):
+    from tuopin.synth import registry_demo
+    from tuopin.synth.county import build_county
+
+    with clock.frozen("2018-07-20T10:00:00+08:00"):
+        county = build_county(seed=1).county
+        registry_demo.populate(county, seed=1, log=lambda message: None)
+    export(tmp_path / "export")
+
+    households = assert_same_everywhere(SimpleNamespace(county=county), tmp_path / "export")
+    assert len(households) > 80_000
+    assert 0 < sum(not h["pass"] for h in households) < len(households)
