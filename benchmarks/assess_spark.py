@@ -34,60 +34,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from assess_bench import AS_OF, generate, setup_django  # noqa: E402
 
-
-def replicate(source: Path, target: Path, copies: int) -> dict:
-    """``copies`` copies of every county of ``source`` under new county codes (and 户编号)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
-    from tuopin.registry import parquet
-
-    manifest = parquet.read_manifest(source)
-    target.mkdir(parents=True)
-    counties = {}
-    serial = 0
-    columns = {
-        "villages": ["code"],
-        "households": ["household_no", "village_code"],
-        "persons": ["household_no"],
-        "baselines": ["village_code"],
-        "areas": ["code"],
-    }
-    for code, entry in sorted(manifest["counties"].items()):
-        for _copy in range(copies):
-            new_code = f"{code[:4]}{serial:02d}"
-            serial += 1
-            files = {}
-            for table in parquet.TABLES:
-                data = pq.ParquetFile(
-                    source / f"{parquet.partition(table, code)}/part-0.parquet"
-                ).read()
-                for column in columns[table]:
-                    values = data[column]
-                    if table == "areas":
-                        mask = pc.equal(values, pa.scalar(code))
-                        replaced = pc.if_else(mask, pa.scalar(new_code), values)
-                    else:
-                        replaced = pc.binary_join_element_wise(
-                            pa.scalar(new_code), pc.utf8_slice_codeunits(values, 6), ""
-                        )
-                    data = data.set_column(data.schema.get_field_index(column), column, replaced)
-                relative = f"{parquet.partition(table, new_code)}/part-0.parquet"
-                (target / relative).parent.mkdir(parents=True, exist_ok=True)
-                pq.write_table(data, target / relative, compression="zstd")
-                files[relative] = {
-                    "bytes": (target / relative).stat().st_size,
-                    "sha256": parquet.sha256_of(target / relative),
-                }
-            counties[new_code] = {**entry, "name": f"县{new_code}", "files": files}
-    replica = {**manifest, "counties": counties}
-    replica["counts"] = {
-        key: sum(entry["counts"][key] for entry in counties.values())
-        for key in ("villages", "households", "persons")
-    }
-    parquet.write_json_atomically(target / parquet.MANIFEST, replica)
-    return replica
+from tuopin.synth.parquet_counties import replicate  # noqa: E402
 
 
 def spark_run(spark, directory: Path, area: str, *, verdicts: bool) -> dict:

@@ -27,6 +27,7 @@ from tuopin.lib import clock
 from tuopin.org.models import Level, OrgUnit
 from tuopin.registry import parquet
 from tuopin.registry.models import VillageFacts
+from tuopin.synth.parquet_counties import replicate
 from tuopin.synth.registry_gen import generate_households
 
 AS_OF = "2018-07-20"
@@ -196,16 +197,13 @@ def test_incremental_export_rewrites_one_county_and_refuses_bad_sources(
     assert "没有参数" in str(refused(directory, "--param", "no_such=1"))
     # No Java: a message naming what to install, its own exit code.
     saved = os.environ.get("PATH", ""), os.environ.pop("JAVA_HOME", None)
-    active = spark_session.getActiveSession
     try:
-        os.environ["PATH"] = str(tmp_path)
-        spark_session.__class__.getActiveSession = staticmethod(lambda: None)
+        os.environ["PATH"] = str(tmp_path)  # a new session on a master: Java is looked for
         error = refused(directory, "--master", "local[1]")
     finally:
         os.environ["PATH"] = saved[0]
         if saved[1]:
             os.environ["JAVA_HOME"] = saved[1]
-        spark_session.__class__.getActiveSession = active
     assert "Java" in str(error) and error.returncode == spark_engine.EXIT_NO_JAVA
 
 
@@ -257,6 +255,29 @@ def test_rollup_over_counties_writes_results_that_import_into_the_dashboard(
     # The same county figures as the SQL engine's county assessment.
     sql = json.loads(run("assess_county", "--area", codes[1], "--as-of", AS_OF, "--format", "json"))
     assert county_rows[codes[1]]["passed"] == sql["pass"]
+
+    # A hundred and more counties (copies of these three) in one national roll-up job.
+    many = tmp_path / "many"
+    replicate(tmp_path / "export", many, 34)
+    national = tmp_path / "national"
+    printed = run(
+        "assess_county",
+        "--engine",
+        "spark",
+        "--source",
+        str(many),
+        "--level",
+        "nation",
+        "--as-of",
+        AS_OF,
+        "--out",
+        str(national),
+    )
+    assert "已汇总 102 个县" in printed
+    rows = json.loads((national / "results.json").read_text(encoding="utf-8"))["areas"]
+    assert sum(row["level"] == "city" for row in rows) == 2
+    nation = next(row for row in rows if row["level"] == "nation")
+    assert nation["households"] == 34 * sum(row["households"] for row in county_rows.values())
 
     printed = run("assess_import_results", str(out))
     assert "已导入 3 个县" in printed

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from django.core.management.base import CommandError
 
 from tuopin.assess import present
@@ -63,9 +65,13 @@ class Command(AssessCommand):
         assessment = self.spark_assessment(options)
         context = assessment.context
         if options["level"] == "nation":
-            source = parquet.open_export(options["source"], None)
-            spark.check_rulesets(source, context.ruleset)
-            assessment.source = source
+            try:
+                source = parquet.open_export(options["source"], None)
+                spark.check_rulesets(source, context.ruleset)
+            except parquet.ExportError as error:
+                raise CommandError(str(error), returncode=spark.EXIT_BAD_SOURCE) from None
+            context = dataclasses.replace(context, area_code="")
+            assessment = spark.SparkAssessment(assessment.spark, source, context)
         rows = spark.rollup(assessment.spark, assessment.source, context)
         meta = {
             "level": options["level"],
