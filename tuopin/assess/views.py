@@ -427,6 +427,7 @@ def drill_import(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def comparison(request: HttpRequest) -> HttpResponse:
     """全国对比: the latest imported Spark roll-up, the user's county among all the others."""
+    from tuopin.assess import comparison as comparison_module
     from tuopin.assess.models import ComparisonImport
 
     area = _user_area(request)
@@ -445,17 +446,20 @@ def comparison(request: HttpRequest) -> HttpResponse:
             pass_labels = {key: item.label for key, item in ruleset.household_items.items()}
             pass_labels |= {f"gate_{key}": item.label for key, item in ruleset.gates.items()}
         order = {"nation": 0, "province": 1, "city": 2, "county": 3}
-        for row in sorted(batch.areas.all(), key=lambda a: (order.get(a.level, 9), a.code)):
-            entry = {
+
+        def entry(row) -> dict:
+            return {
                 "area": row,
                 "rates": [row.rates.get(key) for key in rate_labels],
                 "pass_rates": [row.pass_rates.get(key) for key in pass_labels],
                 "own": bool(row.code) and area.code.startswith(row.code),
             }
-            (counties if row.level == "county" else rows).append(entry)
-        counties.sort(key=lambda e: (e["area"].incidence is None, e["area"].incidence or 0))
-        for rank, entry in enumerate(counties, start=1):
-            entry["rank"] = rank
+
+        above = batch.areas.exclude(level="county")
+        rows = [entry(row) for row in sorted(above, key=lambda a: (order.get(a.level, 9), a.code))]
+        counties = [entry(row) for row in comparison_module.ranked_counties(batch)]
+        for rank, item in enumerate(counties, start=1):
+            item["rank"] = rank
     return render(
         request,
         "assess/comparison.html",

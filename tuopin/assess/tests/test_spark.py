@@ -105,6 +105,12 @@ def test_a_generated_county_gets_the_same_verdicts_household_by_household(
     households = assert_same_everywhere(world, tmp_path / "export")
     assert len(households) > 200
     assert 0 < sum(not h["pass"] for h in households) < len(households)
+    # The text output too, line for line.
+    for command in ("assess_households", "assess_villages", "assess_county"):
+        common = (command, "--area", world.county.code, "--as-of", AS_OF)
+        sql = run(*common)
+        on_spark = run(*common, "--engine", "spark", "--source", str(tmp_path / "export"))
+        assert on_spark == sql, command
     # A parameter given on the command line reaches both engines alike.
     assert_same_everywhere(world, tmp_path / "export", "--param", "income_line=6000")
 
@@ -284,6 +290,9 @@ def test_rollup_over_counties_writes_results_that_import_into_the_dashboard(
     client.force_login(world.hq)
     page = client.get("/assess/comparison/").content.decode()
     assert "全国对比" in page and "测试县0" in page and "（本县）" in page
+    # The county's dashboard shows where it stands among the imported counties.
+    board = client.get(f"/dashboard/org/{world.county.code}/exit/").content.decode()
+    assert "全国对比" in board and "在 3 个县中排第" in board
     # A tampered results folder is refused, nothing imported.
     (out / "results.json").write_text("{}", encoding="utf-8")
     with pytest.raises(CommandError):
