@@ -163,18 +163,36 @@ def test_incremental_export_rewrites_one_county_and_refuses_bad_sources(
     world, spark_session, tmp_path
 ):
     household(world.cg_village)
+    other = OrgUnit.objects.create(code="610328", name="另一县", level=Level.COUNTY)
+    town = OrgUnit.objects.create(code="610328100", name="镇", level=Level.TOWN, parent=other)
+    village = OrgUnit.objects.create(
+        code="610328100201", name="村", level=Level.VILLAGE, parent=town
+    )
+    household(village)
     directory = tmp_path / "export"
     export(directory)
     manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
     entry = manifest["counties"][world.county.code]
     assert entry["counts"]["households"] == 1
     assert entry["ruleset"] == "shaanxi-2018"
-    assert set(manifest["counts"]) == {"villages", "households", "persons"}
+    assert manifest["counts"]["households"] == 2
+    other_files = {
+        path: (directory / path).stat().st_mtime_ns
+        for path in manifest["counties"]["610328"]["files"]
+    }
     household(world.cg_village)
+    household(village)  # not re-exported: the other county keeps its partitions as they were
     export(directory, "--area", world.county.code)
     manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["counties"][world.county.code]["counts"]["households"] == 2
+    assert manifest["counties"]["610328"]["counts"]["households"] == 1
+    assert {p: (directory / p).stat().st_mtime_ns for p in other_files} == other_files
     assert not [p for p in directory.iterdir() if p.name.startswith(".")]
+    # A folder that is neither empty nor an export is refused.
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / "notes.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(CommandError, match="不是空文件夹"):
+        export(tmp_path / "busy")
 
     def refused(source: Path, *extra: str) -> CommandError:
         with pytest.raises(CommandError) as raised:
@@ -185,7 +203,7 @@ def test_incremental_export_rewrites_one_county_and_refuses_bad_sources(
     bare = tmp_path / "bare"
     shutil.copytree(directory, bare)
     (bare / "manifest.json").unlink()
-    error = refused(bare)
+    error = refused(bare, "--area", world.county.code)
     assert "导出清单" in str(error) and error.returncode == spark_engine.EXIT_BAD_SOURCE
     # Another rule set version.
     other = tmp_path / "other"
@@ -193,19 +211,21 @@ def test_incremental_export_rewrites_one_county_and_refuses_bad_sources(
     data = json.loads((other / "manifest.json").read_text(encoding="utf-8"))
     data["counties"][world.county.code]["ruleset_version"] = "0000"
     (other / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
-    assert "版本" in str(refused(other))
+    assert "版本" in str(refused(other, "--area", world.county.code))
     # A missing partition.
     missing = tmp_path / "missing"
     shutil.copytree(directory, missing)
     shutil.rmtree(missing / parquet.partition("persons", world.county.code))
-    assert "缺少分区文件" in str(refused(missing))
+    assert "缺少分区文件" in str(refused(missing, "--area", world.county.code))
     # A parameter the rule set does not know.
-    assert "没有参数" in str(refused(directory, "--param", "no_such=1"))
+    assert "没有参数" in str(
+        refused(directory, "--area", world.county.code, "--param", "no_such=1")
+    )
     # No Java: a message naming what to install, its own exit code.
     saved = os.environ.get("PATH", ""), os.environ.pop("JAVA_HOME", None)
     try:
         os.environ["PATH"] = str(tmp_path)  # a new session on a master: Java is looked for
-        error = refused(directory, "--master", "local[1]")
+        error = refused(directory, "--area", world.county.code, "--master", "local[1]")
     finally:
         os.environ["PATH"] = saved[0]
         if saved[1]:
