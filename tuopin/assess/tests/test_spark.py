@@ -333,3 +333,13 @@ def test_the_demo_county_gets_the_same_verdicts_on_spark(spark_session, tmp_path
     households = assert_same_everywhere(SimpleNamespace(county=county), tmp_path / "export")
     assert len(households) > 80_000
     assert 0 < sum(not h["pass"] for h in households) < len(households)
+
+
+def test_text_values_reach_spark_sql_verbatim(spark_session):
+    from tuopin.assess.sparksql import literal
+
+    for text in ("a'b", "back\\slash", '双"引号', "--; DROP", "\n换行", ""):
+        row = spark_session.sql(f"SELECT {literal(text)} AS v").collect()[0]
+        assert row["v"] == text
+    row = spark_session.sql(f"SELECT {literal(Decimal('3200.05'))} * 2 AS v").collect()[0]
+    assert row["v"] == Decimal("6400.10")
