@@ -16,6 +16,7 @@ BENCHMARKS = {
     "registry": "registry_import.py",
     "export": "registry_export.py",
     "assess": "assess_bench.py",
+    "spark": "assess_spark.py",
     "cases": "cases_escalation.py",
     "reports": "reports_friday_rush.py",
     "bulletin": "bulletin_bench.py",

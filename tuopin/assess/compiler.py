@@ -61,7 +61,7 @@ from tuopin.lib.ruleexpr import (
     Not,
     Param,
     Unary,
-    latest_birth_date_for_age,
+    birth_date_bounds,
     map_children,
 )
 
@@ -188,7 +188,21 @@ def _computed_fraction(node: Node, level: str) -> bool:
     return not _integral(node, level)
 
 
-def _is_condition(node: Node) -> bool:
+def age_operands(age: Call, bound: Node) -> tuple[Node, dt.date | None, int | None]:
+    """The birth-date operand, the reference date and the whole years of an age comparison
+    (``None`` when a side is unknown); refuses what no back-end can compile."""
+    born, on = age.args
+    if not isinstance(on, Literal) or not isinstance(bound, Literal):
+        raise CompileError("age() 只能在基准日为参数、另一侧为整数时比较")
+    if on.value is None or bound.value is None:
+        return born, None, None
+    years = bound.value
+    if not isinstance(years, Decimal) or years != years.to_integral_value():
+        raise CompileError(f"年龄只能与整数比较，实际为 {years}")
+    return born, on.value, int(years)
+
+
+def is_condition(node: Node) -> bool:
     """Nodes that :meth:`Compiler.condition` compiles natively."""
     if isinstance(node, Not | Compare | InList):
         return True
@@ -213,7 +227,7 @@ class Compiler:
         known = self.known(node, level)
         if known is not None:
             return known
-        if _is_condition(node):
+        if is_condition(node):
             return ExpressionWrapper(Q(self.condition(node, level)), output_field=BooleanField())
         if isinstance(node, Literal):
             return self.literal(node.value)
@@ -382,33 +396,17 @@ class Compiler:
         return equal if op == "==" else ~equal
 
     def age_compare(self, age: Call, op: str, bound: Node, level: str) -> Any:
-        born, on = age.args
-        if not isinstance(on, Literal) or not isinstance(bound, Literal):
-            raise CompileError("age() 只能在基准日为参数、另一侧为整数时比较")
-        if on.value is None or bound.value is None:
+        born, on, years = age_operands(age, bound)
+        if on is None or years is None:
             return Value(None, output_field=BooleanField())
-        years = bound.value
-        if not isinstance(years, Decimal) or years != years.to_integral_value():
-            raise CompileError(f"年龄只能与整数比较，实际为 {years}")
-        years = int(years)
         column = self.value(born, level)
-
-        def at_least(k: int) -> Any:
-            return LessThanOrEqual(column, Value(latest_birth_date_for_age(k, on.value)))
-
-        def below(k: int) -> Any:
-            return GreaterThan(column, Value(latest_birth_date_for_age(k, on.value)))
-
-        if op == ">=":
-            return at_least(years)
-        if op == ">":
-            return at_least(years + 1)
-        if op == "<":
-            return below(years)
-        if op == "<=":
-            return below(years + 1)
-        exactly = Q(at_least(years)) & Q(below(years + 1))
-        return exactly if op == "==" else ~exactly
+        joiner, bounds = birth_date_bounds(op, years, on)
+        lookups = {"<=": LessThanOrEqual, ">": GreaterThan}
+        condition = Q(lookups[bounds[0][0]](column, Value(bounds[0][1])))
+        for comparison, date in bounds[1:]:
+            other = Q(lookups[comparison](column, Value(date)))
+            condition = condition & other if joiner == "and" else condition | other
+        return condition
 
     def in_list(self, node: InList, level: str) -> Any:
         operand = self.value(node.operand, level)

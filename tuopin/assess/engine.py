@@ -20,7 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import connection, connections
-from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.sql import Query
 
 from tuopin.assess import rulesets
@@ -68,10 +68,13 @@ def context_for(
     as_of: dt.date | None = None,
     overrides: dict[str, Any] | None = None,
     ruleset_key: str | None = None,
+    stored: list[tuple[str, str, str]] | None = None,
 ) -> Context:
-    """Resolve parameters: file default < HQ setting (most specific area) < ``overrides``."""
-    from tuopin.assess.models import RuleParameter
+    """Resolve parameters: file default < HQ setting (most specific area) < ``overrides``.
 
+    HQ's settings are read from the database, or given as ``stored`` (``(scope_code, name,
+    value)`` rows, as a Parquet export's manifest carries them).
+    """
     as_of = as_of or clock.today()
     overrides = dict(overrides or {})
     if "as_of" in overrides:
@@ -82,15 +85,22 @@ def context_for(
         rulesets.load(ruleset_key) if ruleset_key else rulesets.for_area(area_code, as_of.year)
     )
     params = ruleset.defaults()
-    stored = RuleParameter.objects.filter(ruleset=ruleset.key).order_by("scope_code")
-    for row in stored:
-        if area_code.startswith(row.scope_code) and row.name in ruleset.parameters:
+    if stored is None:
+        from tuopin.assess.models import RuleParameter
+
+        stored = list(
+            RuleParameter.objects.filter(ruleset=ruleset.key)
+            .order_by("scope_code")
+            .values_list("scope_code", "name", "value")
+        )
+    for scope_code, name, value in sorted(stored, key=lambda row: row[0]):
+        if area_code.startswith(scope_code) and name in ruleset.parameters:
             try:
-                params[row.name] = ruleset.parameters[row.name].parse(row.value)
+                params[name] = ruleset.parameters[name].parse(value)
             except ValueError:
                 # Stored before the rule file bounded it (e.g. 1e999999): it counts as unset,
                 # so the items using it show 无数据 instead of every page failing.
-                params[row.name] = None
+                params[name] = None
     for name, raw in overrides.items():
         if name not in ruleset.parameters:
             known = "、".join(sorted(ruleset.parameters))
@@ -266,15 +276,15 @@ class HouseholdQuery:
                     columns[f"value__{name}"] = self.compiler.value(node)
         return columns
 
-    def queryset(self, base: QuerySet | None = None, *, reasons: bool = True) -> QuerySet:
-        base = households_in(self.context.area_code) if base is None else base
+    def fact_names(self) -> list[str]:
+        """The household columns a verdict reads: keys, status and the facts reasons name."""
         facts = sorted(
             name
             for name in reason_names(self.ruleset)
             if name in HOUSEHOLD_FACTS
             and name not in ("is_registered", "exit_status", "member_count")
         )
-        names = [
+        return [
             "household_no",
             "village_id",
             "is_registered",
@@ -282,6 +292,10 @@ class HouseholdQuery:
             "member_count",
             *facts,
         ]
+
+    def queryset(self, base: QuerySet | None = None, *, reasons: bool = True) -> QuerySet:
+        base = households_in(self.context.area_code) if base is None else base
+        names = self.fact_names()
         columns = self.columns(reasons=reasons)
         base = self.compiler.members.attach(base, persons_in(self.context.area_code))
         return (
@@ -649,6 +663,26 @@ class AreaEvaluator:
             ).values_list("village_id", "income_share")
         )
         sums = self.sums_by_village()
+        names = dict(
+            OrgUnit.objects.filter(
+                Q(level=Level.COUNTY, code__startswith=area[:6]) | Q(code=area)
+            ).values_list("code", "name")
+        )
+        return self.judge(villages, facts, baselines, sums, names)
+
+    def judge(
+        self,
+        villages: list[dict[str, Any]],
+        facts: dict[Any, dict[str, Any]],
+        baselines: dict[Any, Any],
+        sums: dict[Any, dict[str, Decimal]],
+        names: dict[str, str],
+    ) -> Evaluation:
+        """Village, county and area verdicts from the per-village sums, whichever engine
+        computed them (the database here, Spark in :mod:`tuopin.assess.spark`): ``villages``
+        are rows with ``id``, ``code``, ``name``, ``is_poor_village``; ``facts`` and
+        ``baselines`` are keyed by a village's ``id``; ``names`` names counties and the area."""
+        area = self.context.area_code
         count_columns = self._count_columns()
         zero = {aggregate.column: Decimal(0) for aggregate in self.plan.by_key.values()}
         zero["n"] = Decimal(0)
@@ -678,9 +712,6 @@ class AreaEvaluator:
             row_values["pass"] = verdict.passed
             county_rows.setdefault(county_code, []).append(Scope(row_values, self.context.params))
 
-        names = dict(
-            OrgUnit.objects.filter(code__in=list(county_totals)).values_list("code", "name")
-        )
         counties = []
         for code, totals in sorted(county_totals.items()):
             scope = Scope(totals, self.context.params, {"villages": county_rows[code]})
@@ -703,18 +734,21 @@ class AreaEvaluator:
             for bucket in county_totals.values():
                 for key, value in bucket.items():
                     totals[key] += value
-            scope = Scope(totals, self.context.params)
-            area_name = OrgUnit.objects.filter(code=area).values_list("name", flat=True).first()
-            area_verdict = AreaVerdict(
-                area,
-                area_name or area,
-                False,
-                {},
-                {key: _judge(item, scope) for key, item in self.rate_items.items()},
-                totals,
-                self._risks(scope),
-            )
+            area_verdict = self.area_total(area, names.get(area) or area, totals)
         return Evaluation(self.context, village_verdicts, counties, area_verdict)
+
+    def area_total(self, code: str, name: str, totals: dict[str, Decimal]) -> AreaVerdict:
+        """An area above the county (or without villages): its 三率 and risk counts."""
+        scope = Scope(totals, self.context.params)
+        return AreaVerdict(
+            code,
+            name,
+            False,
+            {},
+            {key: _judge(item, scope) for key, item in self.rate_items.items()},
+            totals,
+            self._risks(scope),
+        )
 
     def _risks(self, scope: Scope) -> dict[str, int]:
         return {key: int(evaluate(node, scope)) for key, node in self.risk_counts.items()}

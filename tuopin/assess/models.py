@@ -201,3 +201,50 @@ class DrillHousehold(models.Model):
         if self.registered or self.meets_standard is None:
             return None
         return not self.meets_standard
+
+
+class ComparisonImport(models.Model):
+    """Results of a province or national roll-up on Spark, brought in with
+    ``tuopin assess import-results DIR``; the latest import is the one shown."""
+
+    imported_at = models.DateTimeField("导入时间")
+    source = models.CharField("来源文件夹", max_length=500)
+    level = models.CharField("汇总层级", max_length=20)
+    ruleset = models.CharField("规则集", max_length=40)
+    ruleset_version = models.CharField("规则集版本", max_length=40)
+    as_of = models.DateField("评估基准日")
+    counties = models.PositiveIntegerField("县数")
+
+    class Meta:
+        verbose_name = "全国对比结果"
+        verbose_name_plural = "全国对比结果"
+        ordering = ["-imported_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.ruleset} {self.as_of}（{self.counties} 个县）"
+
+
+class ComparisonArea(models.Model):
+    """One area's figures in an imported roll-up: a county, city, province or the nation."""
+
+    batch = models.ForeignKey(
+        ComparisonImport, verbose_name="导入批次", on_delete=models.CASCADE, related_name="areas"
+    )
+    level = models.CharField("层级", max_length=20)
+    code = models.CharField("区划代码", max_length=15, blank=True)
+    name = models.CharField("名称", max_length=100)
+    parent = models.CharField("上级代码", max_length=15, blank=True)
+    households = models.PositiveIntegerField("户数")
+    incidence = models.FloatField("贫困发生率（%）", null=True)
+    rates = models.JSONField("三率估计", default=dict)
+    risks = models.JSONField("风险户数", default=dict)
+    pass_rates = models.JSONField("各项达标率", default=dict)
+    passed = models.BooleanField("摘帽条件达标", null=True)
+
+    class Meta:
+        verbose_name = "对比区划"
+        verbose_name_plural = "对比区划"
+        ordering = ["batch", "level", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code}）"

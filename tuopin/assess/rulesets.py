@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -524,6 +525,26 @@ def _check_parameters(ruleset: RuleSet) -> None:
         for param in ruleexpr.params_in(node):
             if param not in ruleset.parameters:
                 raise RuleError(f"{ruleset.path.name} {key}：未声明的参数 ${param}")
+
+
+def version(key: str) -> str:
+    """A rule set's version: the SHA-256 of its file and every file it ``extends``, so an
+    export made under other rules (or other parameters' ranges) is recognised as such."""
+    digest = hashlib.sha256()
+    seen: set[str] = set()
+    current: str | None = key
+    while current and current not in seen:
+        seen.add(current)
+        path = RULES_DIR / f"{current}.toml"
+        if not path.is_file():
+            raise RuleError(f"找不到规则文件 {path.name}")
+        text = path.read_bytes()
+        digest.update(current.encode() + b"\0" + text + b"\0")
+        try:
+            current = tomllib.loads(text.decode("utf-8")).get("extends")
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+            raise RuleError(f"规则文件 {path.name} 格式错误") from None
+    return digest.hexdigest()[:16]
 
 
 def available() -> list[RuleSet]:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("village/<str:code>/", views.village_page, name="village"),
     path("household/<str:household_no>/", views.household_page, name="household"),
     path("parameters/", views.parameters, name="parameters"),
+    path("comparison/", views.comparison, name="comparison"),
     path("drills/", views.drills, name="drills"),
     path("drills/<int:pk>/", views.drill_page, name="drill"),
     path("drills/<int:pk>/sheet.xlsx", views.drill_sheet, name="drill_sheet"),

@@ -422,3 +422,54 @@ def drill_import(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"已导入 {count} 户的走访结果")
     return redirect("assess:drill", pk=pk)
+
+
+@login_required
+def comparison(request: HttpRequest) -> HttpResponse:
+    """全国对比: the latest imported Spark roll-up, the user's county among all the others."""
+    from tuopin.assess import comparison as comparison_module
+    from tuopin.assess.models import ComparisonImport
+
+    area = _user_area(request)
+    batch = ComparisonImport.objects.first()
+    rate_labels: dict[str, str] = {}
+    pass_labels: dict[str, str] = {}
+    rows: list[dict] = []
+    counties: list[dict] = []
+    if batch is not None:
+        try:
+            ruleset = rulesets.load(batch.ruleset)
+        except rulesets.RuleError:
+            ruleset = None
+        if ruleset is not None:
+            rate_labels = {key: item.label for key, item in ruleset.rate_items.items()}
+            pass_labels = {key: item.label for key, item in ruleset.household_items.items()}
+            pass_labels |= {f"gate_{key}": item.label for key, item in ruleset.gates.items()}
+        order = {"nation": 0, "province": 1, "city": 2, "county": 3}
+
+        def entry(row) -> dict:
+            return {
+                "area": row,
+                "rates": [row.rates.get(key) for key in rate_labels],
+                "pass_rates": [row.pass_rates.get(key) for key in pass_labels],
+                "own": bool(row.code) and area.code.startswith(row.code),
+            }
+
+        above = batch.areas.exclude(level="county")
+        rows = [entry(row) for row in sorted(above, key=lambda a: (order.get(a.level, 9), a.code))]
+        counties = [entry(row) for row in comparison_module.ranked_counties(batch)]
+        for rank, item in enumerate(counties, start=1):
+            item["rank"] = rank
+    return render(
+        request,
+        "assess/comparison.html",
+        {
+            "batch": batch,
+            "rows": rows,
+            "counties": counties,
+            "rate_labels": list(rate_labels.values()),
+            "pass_labels": list(pass_labels.values()),
+            "risk_labels": RISK_LABELS,
+            "level_labels": {"nation": "全国", "province": "省", "city": "市", "county": "县"},
+        },
+    )

@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods, require_safe
 
+from tuopin.assess import comparison
 from tuopin.dashboard import board as boards
 from tuopin.dashboard import filters, mapdata, sources
 from tuopin.dashboard.actions import GeoJSONRefused, import_geojson
@@ -111,6 +112,7 @@ def exit_fragment(request: HttpRequest, code: str) -> HttpResponse:
             if scope.level == Level.VILLAGE
             else boards.url_or_blank("assess:home"),
             "child_label": "镇" if scope.level == Level.COUNTY else "村",
+            "standing": comparison.standing(scope.code),
         },
     )
 

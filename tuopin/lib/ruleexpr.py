@@ -49,6 +49,7 @@ __all__ = [
     "Scope",
     "Unary",
     "age_on",
+    "birth_date_bounds",
     "evaluate",
     "latest_birth_date_for_age",
     "map_children",
@@ -477,6 +478,35 @@ def latest_birth_date_for_age(age: int, on: dt.date) -> dt.date:
     except ValueError:  # ``on`` is 29 February and ``year`` is common: 28 Feb is the last
         candidate = dt.date(year, 2, 28)
     return candidate
+
+
+def birth_date_bounds(op: str, years: int, on: dt.date) -> tuple[str, list[tuple[str, dt.date]]]:
+    """``age(birth_date, on) <op> years`` as comparisons of the birth date with fixed dates.
+
+    Returns ``(joiner, [(comparison, date), …])``: the birth date compared (``<=`` or ``>``)
+    with each date, joined by ``and``/``or``. Every back-end (SQL, Spark) compiles age
+    conditions through this one translation.
+    """
+
+    def at_least(k: int) -> tuple[str, dt.date]:
+        return ("<=", latest_birth_date_for_age(k, on))
+
+    def below(k: int) -> tuple[str, dt.date]:
+        return (">", latest_birth_date_for_age(k, on))
+
+    if op == ">=":
+        return "and", [at_least(years)]
+    if op == ">":
+        return "and", [at_least(years + 1)]
+    if op == "<":
+        return "and", [below(years)]
+    if op == "<=":
+        return "and", [below(years + 1)]
+    if op == "==":
+        return "and", [at_least(years), below(years + 1)]
+    if op == "!=":
+        return "or", [below(years), at_least(years + 1)]
+    raise ExpressionError(f"未知的比较“{op}”")
 
 
 # ---------------------------------------------------------------- interpreter

@@ -142,3 +142,28 @@ def test_it_refuses_a_rule_file_that_would_show_an_internal_name(
             rulesets.load("test-2018")
     finally:
         rulesets._load_cached.cache_clear()
+
+
+def test_birth_date_bounds_say_exactly_what_the_age_comparison_says():
+    import datetime as dt
+
+    from tuopin.lib.ruleexpr import age_on, birth_date_bounds
+
+    days = [dt.date(2000, 1, 1) + dt.timedelta(days=n) for n in range(0, 9000, 7)]
+    days += [dt.date(2004, 2, 29), dt.date(2012, 2, 29), dt.date(2012, 3, 1)]
+    compare = {
+        "<": lambda a, b: a < b,
+        "<=": lambda a, b: a <= b,
+        ">": lambda a, b: a > b,
+        ">=": lambda a, b: a >= b,
+        "==": lambda a, b: a == b,
+        "!=": lambda a, b: a != b,
+    }
+    for on in (dt.date(2018, 7, 20), dt.date(2016, 2, 29), dt.date(2018, 2, 28)):
+        for years in (0, 6, 15):
+            for op, test in compare.items():
+                joiner, bounds = birth_date_bounds(op, years, on)
+                for born in days:
+                    parts = [born <= d if c == "<=" else born > d for c, d in bounds]
+                    got = all(parts) if joiner == "and" else any(parts)
+                    assert got == test(age_on(born, on), years), (op, years, on, born)

@@ -12,8 +12,12 @@ class Command(AssessCommand):
     help = "评估区划内每一户（含非建档立卡户）的退出条件：收入、住房、教育、医疗、饮水"
 
     def handle(self, *args, **options) -> None:
-        context = self.context(options)
-        verdicts = engine.household_verdicts(context)
+        if options["engine"] == "spark":
+            assessment = self.spark_assessment(options)
+            context, verdicts = assessment.context, assessment.household_verdicts()
+        else:
+            context = self.context(options)
+            verdicts = engine.household_verdicts(context)
         if options["format"] == "json":
             self.stdout.write("[")
             first = True

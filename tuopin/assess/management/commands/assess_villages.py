@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tuopin.assess import engine, present
+from tuopin.assess import present
 from tuopin.assess.management.commands._assess import AssessCommand
 
 
@@ -10,8 +10,7 @@ class Command(AssessCommand):
     help = "评估区划内每个村的 7 项退出指标"
 
     def handle(self, *args, **options) -> None:
-        context = self.context(options)
-        evaluation = engine.evaluate_area(context)
+        _context, evaluation = self.evaluation(options)
         if options["format"] == "json":
             self.emit_json([present.village_json(v) for v in evaluation.villages])
             return
