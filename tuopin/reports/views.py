@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tuopin.lib import bounds, clock, filekinds
 from tuopin.lib.cn_dates import WEEKDAY_CHOICES
+from tuopin.offline.sync import offline_form
 from tuopin.org import uploads
 from tuopin.org.access import can, has_capability, is_county_wide, visible_q
 from tuopin.org.models import ResponsibleUnit
@@ -274,6 +275,7 @@ def _revision(request: HttpRequest) -> int | None:
         return None
 
 
+@offline_form("reports.edit")
 @uploads.upload_limit(actions.ATTACHMENT_MAX_BYTES)
 @login_required
 @require_http_methods(["GET", "POST"])
