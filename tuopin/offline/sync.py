@@ -8,8 +8,9 @@ For such a request the decorator
 * claims ``(user, id)`` in :class:`SyncedItem` inside one transaction together with everything
   the view writes; a second request with the same id (a replay, a double sync from two tabs)
   finds the row — or waits on its unique key and then finds it — and gets the stored result;
-* judges the view's answer: a redirect without error messages is success; a page re-rendered
-  with errors, an error message, a 403/404/409 is a refusal, rolled back whole and answered with
+* judges the view's answer: a redirect without warning or error messages is success; a page
+  re-rendered with errors (elements of class ``error``), a warning or error message, a
+  403/404/409 is a refusal, rolled back whole and answered with
   the page's own Chinese reasons, so the phone keeps the item and shows why.
 """
 
@@ -156,8 +157,10 @@ def _replay(item: SyncedItem) -> JsonResponse:
 def judge(request: HttpRequest, response: HttpResponse) -> tuple[str, str]:
     """(result url, message) for a success; raises :class:`Refused` otherwise."""
     queued = _take_messages(request)
-    errors = [m.message for m in queued if m.level >= messages.ERROR]
-    told = "；".join(str(m.message) for m in queued if m.level < messages.ERROR)
+    # A warning or an error message means the view did not take the form (the project's
+    # views say so before redirecting back, e.g. "已签字的周报不能直接修改").
+    errors = [m.message for m in queued if m.level >= messages.WARNING]
+    told = "；".join(str(m.message) for m in queued if m.level < messages.WARNING)
     status = response.status_code
     if status in (301, 302, 303) and not errors:
         return response.get("Location", ""), told
@@ -191,7 +194,11 @@ class _ErrorText(HTMLParser):
         self.current: list[str] = []
         self.found: list[str] = []
 
+    BREAKS = {"br", "p", "li", "div", "tr", "td"}
+
     def handle_starttag(self, tag, attrs):
+        if self.depth and tag in self.BREAKS:
+            self.current.append(" ")
         if tag in self.VOID:
             return
         if self.depth:
