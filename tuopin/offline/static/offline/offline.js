@@ -145,7 +145,7 @@
   }
   function summary(form, fields) {
     for (const control of form.elements) {
-      if (!control.name || control.type === "hidden" || control.type === "file") continue;
+      if (!control.name || control.tagName === "BUTTON" || /^(hidden|file|submit|button|reset|image)$/.test(control.type)) continue;
       if (control.tagName === "SELECT" || control.type === "checkbox" || control.type === "radio") continue;
       const field = fields.find((f) => f.name === control.name && typeof f.value === "string" && f.value.trim());
       if (field) return field.value.trim().slice(0, 40);
@@ -236,7 +236,7 @@
     );
     if (!form) return;
     for (const control of form.elements) {
-      if (!control.name || control.type === "hidden" || control.type === "file") continue;
+      if (!control.name || control.tagName === "BUTTON" || /^(hidden|file|submit|button|reset|image)$/.test(control.type)) continue;
       const values = item.fields.filter((f) => f.name === control.name && typeof f.value === "string").map((f) => f.value);
       if (control.type === "checkbox" || control.type === "radio") control.checked = values.includes(control.value);
       else if (control.tagName === "SELECT" && control.multiple) {
