@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from tuopin.assess import actions
 from tuopin.assess.models import DrillHousehold
+from tuopin.org.models import OrgUnit
 
 MAX_DRILL_PAGES = 60
 
@@ -14,13 +15,19 @@ MAX_DRILL_PAGES = 60
 def pages(user) -> list[tuple[str, str]]:
     if not actions.may_visit(user):
         return []
-    rows = (
+    rows = list(
         DrillHousehold.objects.visible_to(user)
         .values_list("drill_id", "drill__name", "village_code")
         .distinct()
         .order_by("-drill_id", "village_code")[:MAX_DRILL_PAGES]
     )
+    names = dict(
+        OrgUnit.objects.filter(code__in={code for _, _, code in rows}).values_list("code", "name")
+    )
     return [
-        (f"{name} · 走访 {code}", f"{reverse('assess:drill', args=[drill])}?village={code}")
+        (
+            f"{name} · 走访{names.get(code, '样本村')}",
+            f"{reverse('assess:drill', args=[drill])}?village={code}",
+        )
         for drill, name, code in rows
     ]

@@ -36,7 +36,9 @@ from tuopin.org.bad_input import reason as bad_input_reason
 ID_HEADER = "HTTP_X_TUOPIN_OFFLINE_ID"
 TIME_HEADER = "HTTP_X_TUOPIN_CLIENT_TIME"
 PLACE_HEADER = "HTTP_X_TUOPIN_LOCATION"
+VERSION_HEADER = "HTTP_X_TUOPIN_FORM_VERSION"
 PAGE_HEADER = "X-Tuopin-Offline"
+OUTDATED = "表单已更新（例如周报的时间节点有增减），此份按旧表单填写：请打开页面核对后重新填写"
 
 REASON_BY_STATUS = {
     400: "提交的数据不合法",
@@ -50,9 +52,13 @@ REASON_BY_STATUS = {
 _refusable = (*BAD_INPUT_ERRORS,)
 
 
-def offline_form(kind: str) -> Callable:
+def offline_form(kind: str, *, version: Callable[..., str] | None = None) -> Callable:
     """Mark a view as a field form: its page is cached for offline use and its POST accepts
-    queued submissions exactly once. Put it above the view's other decorators."""
+    queued submissions exactly once. Put it above the view's other decorators.
+
+    ``version(request, *args, **kwargs) -> str`` (optional) fingerprints the form's template
+    (e.g. a weekly report's milestones): a form queued from an older template is refused with
+    a reason instead of being saved with fields missing."""
 
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
@@ -60,11 +66,23 @@ def offline_form(kind: str) -> Callable:
             request.offline_form = kind
             raw_id = request.META.get(ID_HEADER)
             if raw_id is None or request.method != "POST":
+                if version is not None and request.method == "GET":
+                    request.offline_form_version = _version(version, request, args, kwargs)
                 response = view(request, *args, **kwargs)
                 if request.method == "GET" and response.status_code == 200:
                     response[PAGE_HEADER] = kind
                 return response
-            return accept(request, kind, raw_id, lambda: view(request, *args, **kwargs))
+
+            def outdated() -> bool:
+                queued = request.META.get(VERSION_HEADER, "")
+                if version is None or not queued:
+                    return False
+                current = _version(version, request, args, kwargs)
+                return current is not None and current != queued[:64]
+
+            return accept(
+                request, kind, raw_id, lambda: view(request, *args, **kwargs), outdated=outdated
+            )
 
         wrapper.offline_kind = kind
         return wrapper
@@ -86,6 +104,13 @@ def offline_page(view: Callable) -> Callable:
     return wrapper
 
 
+def _version(version: Callable[..., str], request: HttpRequest, args, kwargs) -> str | None:
+    try:
+        return version(request, *args, **kwargs)
+    except (Http404, PermissionDenied, *_refusable):
+        return None  # the view itself answers these
+
+
 class Refused(Exception):
     def __init__(self, status: int, reason: str) -> None:
         super().__init__(reason)
@@ -101,7 +126,14 @@ def refusal(status: int, reason: str, **extra) -> JsonResponse:
     )
 
 
-def accept(request: HttpRequest, kind: str, raw_id: str, run: Callable[[], HttpResponse]):
+def accept(
+    request: HttpRequest,
+    kind: str,
+    raw_id: str,
+    run: Callable[[], HttpResponse],
+    *,
+    outdated: Callable[[], bool] = lambda: False,
+):
     if not request.user.is_authenticated:
         # Never let login_required's redirect pass for success: the form stays queued.
         return refusal(401, "登录已过期：请重新登录后再同步（表单仍保存在本机）", login=True)
@@ -112,6 +144,8 @@ def accept(request: HttpRequest, kind: str, raw_id: str, run: Callable[[], HttpR
     found = SyncedItem.objects.filter(user=request.user, client_id=client_id).first()
     if found is not None:
         return _replay(found)
+    if outdated():
+        return refusal(409, OUTDATED)
     place = _place(request.META.get(PLACE_HEADER, ""))
     try:
         with transaction.atomic():

@@ -16,6 +16,7 @@ def offline_config(context) -> str:
         "user": user.pk if user is not None and user.is_authenticated else None,
         "userName": user.get_username() if user is not None and user.is_authenticated else "",
         "page": getattr(request, "offline_form", None),
+        "formVersion": getattr(request, "offline_form_version", None),
         "forms": list(form_patterns()),
         "home": reverse("offline:home"),
         "ping": reverse("offline:ping"),

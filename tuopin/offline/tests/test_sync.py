@@ -356,3 +356,59 @@ def test_logout_clears_the_device(world, login):
     assert response.status_code == 302
     assert response["Clear-Site-Data"] == '"cache", "storage"'
     assert "Clear-Site-Data" not in Client().get("/login/")
+
+
+def test_a_report_queued_on_an_older_template_is_refused_but_its_replay_is_not(world, login):
+    from tuopin.plan.models import Milestone
+    from tuopin.reports.fieldwork import form_version
+
+    setup = build_setup(world)
+    report = setup.report(world.transport)
+    url = reverse("reports:edit", args=[report.pk])
+    client = login(world.reporter)
+    with clock.frozen(NOW):
+        page = client.get(url)
+    version = form_version(None, report.pk)
+    assert f'"formVersion": "{version}"' in page.content.decode()
+    accepted_id = str(uuid.uuid4())
+    with clock.frozen(NOW):
+        done = client.post(
+            url,
+            report_form(setup, report.revision),
+            headers={"X-Tuopin-Offline-Id": accepted_id, "X-Tuopin-Form-Version": version},
+        )
+    assert done.json()["status"] == "done"
+    # HQ adds a milestone to the action: the form the phone cached is now an old one.
+    Milestone.objects.create(
+        action=setup.roads,
+        deadline=setup.road_km.deadline,
+        text="新增：完成安保工程10公里",
+        order=3,
+    )
+    assert form_version(None, report.pk) != version
+    report.refresh_from_db()
+    with clock.frozen(NOW):
+        refused = client.post(
+            url,
+            report_form(setup, report.revision),
+            headers={"X-Tuopin-Offline-Id": str(uuid.uuid4()), "X-Tuopin-Form-Version": version},
+        )
+        replay = client.post(
+            url,
+            report_form(setup, report.revision),
+            headers={"X-Tuopin-Offline-Id": accepted_id, "X-Tuopin-Form-Version": version},
+        )
+    assert refused.status_code == 409 and "表单已更新" in refused.json()["reason"]
+    assert replay.json()["replayed"] is True
+    assert SyncedItem.objects.count() == 1
+
+
+def test_a_photo_too_large_is_refused_with_its_reason_and_nothing_is_written(
+    world, login, settings
+):
+    settings.TUOPIN_UPLOAD_MAX_BYTES = 2000
+    big = SimpleUploadedFile("照片.jpg", b"\xff\xd8\xff\xe0" + b"0" * 5000, "image/jpeg")
+    refused = offline_post(login(world.cadre), "/cases/new/", case_form(world, attachment=big))
+    assert refused.json()["status"] == "refused"
+    assert "照片.jpg" in refused.json()["reason"] or "过大" in refused.json()["reason"]
+    assert not Case.objects.exists() and not SyncedItem.objects.exists()

@@ -178,6 +178,9 @@
     } else {
       item = { id: crypto.randomUUID(), seq: Date.now(), created: new Date().toISOString(), place: await position() };
     }
+    // The template this form was filled on (only for the page's own form).
+    const own = action.pathname === location.pathname;
+    item.formVersion = own && config.formVersion ? config.formVersion : (item.formVersion || "");
     Object.assign(item, {
       user: config.user,
       userName: config.userName,
@@ -258,6 +261,7 @@
       else body.append(field.name, field.value);
     }
     const headers = { "X-Tuopin-Offline-Id": item.id, "X-Tuopin-Client-Time": item.created, "X-CSRFToken": csrf() };
+    if (item.formVersion) headers["X-Tuopin-Form-Version"] = item.formVersion;
     if (item.place) headers["X-Tuopin-Location"] = [item.place.lat, item.place.lng, item.place.accuracy].join(",");
     let response;
     try {
@@ -406,20 +410,20 @@
     body.replaceChildren();
     for (const item of items) {
       const row = element("tr", null, { "data-id": item.id, class: "offline-item " + item.status });
-      const name = element("td");
+      const name = element("td", null, { "data-label": "表单" });
       name.appendChild(element("b", item.title));
       if (item.summary) name.appendChild(element("div", item.summary, { class: "muted" }));
       const photos = item.fields.filter((f) => f.file);
       if (photos.length) name.appendChild(element("div", `照片/文件 ${photos.length} 个，共 ${Math.ceil(photos.reduce((s, f) => s + f.size, 0) / 1024)} KB`, { class: "muted" }));
       row.appendChild(name);
-      row.appendChild(element("td", when(item.created)));
-      row.appendChild(element("td", item.place ? `${item.place.lat.toFixed(5)}, ${item.place.lng.toFixed(5)}（±${Math.round(item.place.accuracy)} 米）` : "未定位"));
-      const state = element("td");
+      row.appendChild(element("td", when(item.created), { "data-label": "填写时间" }));
+      row.appendChild(element("td", item.place ? `${item.place.lat.toFixed(5)}, ${item.place.lng.toFixed(5)}（±${Math.round(item.place.accuracy)} 米）` : "未定位", { "data-label": "位置" }));
+      const state = element("td", null, { "data-label": "状态" });
       if (item.user !== config.user) state.appendChild(element("span", `属于账号 ${item.userName}，请该账号登录后同步`, { class: "muted" }));
       else if (item.status === "refused") state.appendChild(element("span", "被退回：" + item.reason, { class: "error offline-reason" }));
       else state.appendChild(element("span", item.reason ? "待同步（" + item.reason + "）" : "待同步", { class: "offline-pending" }));
       row.appendChild(state);
-      const actions = element("td");
+      const actions = element("td", null, { "data-label": "操作" });
       if (item.user === config.user && item.page) {
         actions.appendChild(element("a", "修改", { href: item.page + "#offline-item=" + item.id, class: "offline-edit" }));
         actions.appendChild(document.createTextNode(" "));
