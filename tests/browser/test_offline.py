@@ -325,3 +325,39 @@ def test_logout_asks_about_unsent_forms_and_clears_the_device(browser, field_sit
     assert page.evaluate("caches.keys()") == []
     assert page.evaluate("navigator.serviceWorker.getRegistrations().then((r) => r.length)") == 0
     context.close()
+
+
+def test_a_dead_connection_while_online_keeps_the_form(browser, field_site, db_access):
+    """One bar: the phone thinks it is online but the post does not get through."""
+    from tuopin.cases.models import Case
+
+    context, page = sign_in(browser, field_site, "village_cadre")
+    set_up_device(page, field_site)
+    page.goto(f"{field_site}/cases/new/")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    before = Case.objects.count()
+
+    def drop_posts(route) -> None:
+        if route.request.method == "POST":
+            route.abort("internetdisconnected")
+        else:
+            route.continue_()
+
+    context.route("**/cases/new/", drop_posts)
+    page.select_option("select[name=kind]", "discipline")
+    page.select_option("select[name=org_unit]", village_value())
+    page.fill("input[name=title]", "一格信号时填写")
+    page.fill("textarea[name=content]", "内容")
+    page.locator("form.card button").last.click()
+    page.wait_for_selector("text=网络不通，表单没有发出")
+    page.click("text=返回表单")
+    page.wait_for_selector("input[name=title]")
+    assert page.locator("input[name=title]").input_value() == "一格信号时填写"
+    page.locator("form.card button").last.click()
+    page.wait_for_selector("#offline-notice:has-text('已存入本机待同步')")
+    assert Case.objects.count() == before
+    context.unroute("**/cases/new/")
+    page.goto(f"{field_site}/offline/")
+    page.wait_for_selector("#offline-done li")
+    assert Case.objects.filter(title="一格信号时填写").count() == 1
+    context.close()

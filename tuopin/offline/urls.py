@@ -6,5 +6,4 @@ app_name = "offline"
 urlpatterns = [
     path("", views.home, name="home"),
     path("bundle.json", views.bundle, name="bundle"),
-    path("ping", views.ping, name="ping"),
 ]

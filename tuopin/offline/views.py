@@ -57,6 +57,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
         "fallback": reverse("offline:home"),
         "maxPages": MAX_PAGES,
         "pageHeader": PAGE_HEADER,
+        "forms": [entry["pattern"] for entry in fieldwork.form_patterns()],
     }
     body = f"const TUOPIN = {json.dumps(config)};\n{source}"
     response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
@@ -86,11 +87,6 @@ def manifest(request: HttpRequest) -> HttpResponse:
     return HttpResponse(
         json.dumps(data, ensure_ascii=False), content_type="application/manifest+json"
     )
-
-
-@never_cache
-def ping(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(status=204)
 
 
 @login_required

@@ -19,7 +19,6 @@ def offline_config(context) -> str:
         "formVersion": getattr(request, "offline_form_version", None),
         "forms": list(form_patterns()),
         "home": reverse("offline:home"),
-        "ping": reverse("offline:ping"),
         "bundle": reverse("offline:bundle"),
         "logout": reverse("logout"),
         "worker": reverse("offline_sw"),

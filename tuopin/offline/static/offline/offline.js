@@ -90,18 +90,11 @@
     box.className = "offline-notice " + (kind || "");
     box.textContent = text;
   }
-  async function reachable() {
-    if (!navigator.onLine) return false;
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), 4000);
-    try {
-      const response = await fetch(config.ping, { cache: "no-store", signal: controller.signal });
-      return response.status === 204;
-    } catch (error) {
-      return false;
-    } finally {
-      clearTimeout(timer);
-    }
+  // Set by the page the service worker answers when a form post found no connection although
+  // the phone believed it was online (one bar): for two minutes, saving queues.
+  function deadConnection() {
+    const at = Number(sessionStorage.getItem("tuopin-offline-dead") || 0);
+    return Date.now() - at < 120000;
   }
   function position() {
     if (!("geolocation" in navigator)) return Promise.resolve(null);
@@ -204,18 +197,15 @@
     if (new URL(form.action, location.href).pathname === config.logout) return onLogout(event);
     const kind = formKind(form);
     if (!kind) return;
-    if (form.dataset.offlinePass === "1") { delete form.dataset.offlinePass; return; }
+    const editing = editingId();
+    // With a network the form posts as it always did (no delay). Without one — or right after
+    // the service worker saw a post fail on a dead connection — it goes to the queue.
+    if (!editing && navigator.onLine && !deadConnection()) return;
     event.preventDefault();
     if (form.dataset.offlineBusy === "1") return;
     form.dataset.offlineBusy = "1";
     const submitter = event.submitter;
     try {
-      const editing = editingId();
-      if (!editing && await reachable()) {
-        form.dataset.offlinePass = "1";
-        form.requestSubmit(submitter && submitter.form === form ? submitter : undefined);
-        return;
-      }
       const item = await enqueue(form, kind, submitter, editing);
       if (!item) return;
       form.reset();
@@ -273,6 +263,7 @@
     if ((response.headers.get("Content-Type") || "").includes("application/json")) {
       answer = await response.json().catch(() => null);
     }
+    sessionStorage.removeItem("tuopin-offline-dead");
     if (answer && answer.status === "done") {
       await put("done", { id: item.id, title: item.title, summary: item.summary, url: answer.url,
         message: answer.message, created: item.created, synced: new Date().toISOString(), user: item.user });

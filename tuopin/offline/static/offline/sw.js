@@ -57,11 +57,35 @@ async function asset(request) {
   return response;
 }
 
+// A field form posted while the phone thought it was online but the connection is dead:
+// instead of the browser's error page, say so and go back to the form (its typed values are
+// still there); the page script then saves it to the queue.
+const FORMS = TUOPIN.forms.map((pattern) => new RegExp(pattern));
+const DEAD = `<!doctype html><html lang="zh-Hans"><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>网络不通</title>
+<body style="font-family:sans-serif;padding:1.5rem;line-height:1.7">
+<h1 style="font-size:1.3rem">网络不通，表单没有发出</h1>
+<p>填写的内容仍在上一页。返回后再按一次保存，表单会存入本机“待同步”，有信号时自动提交。</p>
+<p><button onclick="history.back()" style="font-size:1.1rem;padding:.5rem 1.2rem">返回表单</button></p>
+<script>sessionStorage.setItem("tuopin-offline-dead", String(Date.now()));</script>`;
+
+async function post(request) {
+  try {
+    return await fetch(request);
+  } catch (error) {
+    return new Response(DEAD, { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
+  }
+}
+
 self.addEventListener("fetch", (event) => {
   const request = event.request;
-  if (request.method !== "GET") return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
+  if (request.method === "POST" && request.mode === "navigate" && FORMS.some((re) => re.test(url.pathname))) {
+    event.respondWith(post(request));
+    return;
+  }
+  if (request.method !== "GET") return;
   if (url.pathname.startsWith("/static/")) {
     event.respondWith(asset(request));
   } else if (request.mode === "navigate") {
