@@ -74,6 +74,14 @@ def village_value() -> str:
     return str(OrgUnit.objects.get(code="610327100201").pk)  # 东关村
 
 
+def fill_case(page, title: str, content: str = "内容") -> None:
+    """The problem registration form: a 纪律问题 in 东关村."""
+    page.select_option("select[name=kind]", "discipline")
+    page.select_option("select[name=org_unit]", village_value())
+    page.fill("input[name=title]", title)
+    page.fill("textarea[name=content]", content)
+
+
 def sign_in(browser, base_url: str, username: str):
     from tuopin.org.testing import PASSWORD
 
@@ -150,10 +158,7 @@ def test_forms_saved_offline_sync_exactly_once(browser, field_site, db_access):
     assert page.locator("input[name=title]").count() == 1
     sizes = []
     for number in (1, 2):
-        page.select_option("select[name=kind]", "discipline")
-        page.select_option("select[name=org_unit]", village_value())
-        page.fill("input[name=title]", f"入户走访发现问题{number}")
-        page.fill("textarea[name=content]", f"第{number}户反映低保评定不公")
+        fill_case(page, f"入户走访发现问题{number}", f"第{number}户反映低保评定不公")
         upload = photo(number)
         sizes.append(len(upload["buffer"]))
         page.set_input_files("input[name=attachment]", upload)
@@ -288,10 +293,7 @@ def test_logout_asks_about_unsent_forms_and_clears_the_device(browser, field_sit
     set_up_device(page, field_site)
     page.goto(f"{field_site}/cases/new/")
     context.set_offline(True)
-    page.select_option("select[name=kind]", "discipline")
-    page.select_option("select[name=org_unit]", village_value())
-    page.fill("input[name=title]", "退出前未同步")
-    page.fill("textarea[name=content]", "内容")
+    fill_case(page, "退出前未同步")
     page.locator("form.card button").last.click()
     page.wait_for_selector("#offline-notice:has-text('已存入本机待同步')")
     # Mark it refused so that it stays on the phone when the network returns.
@@ -344,10 +346,7 @@ def test_a_dead_connection_while_online_keeps_the_form(browser, field_site, db_a
             route.continue_()
 
     context.route("**/cases/new/", drop_posts)
-    page.select_option("select[name=kind]", "discipline")
-    page.select_option("select[name=org_unit]", village_value())
-    page.fill("input[name=title]", "一格信号时填写")
-    page.fill("textarea[name=content]", "内容")
+    fill_case(page, "一格信号时填写")
     page.locator("form.card button").last.click()
     page.wait_for_selector("text=网络不通，表单没有发出")
     page.click("text=返回表单")
