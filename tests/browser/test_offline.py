@@ -360,3 +360,38 @@ def test_a_dead_connection_while_online_keeps_the_form(browser, field_site, db_a
     page.wait_for_selector("#offline-done li")
     assert Case.objects.filter(title="一格信号时填写").count() == 1
     context.close()
+
+
+def test_an_inspection_recorded_offline_arrives_once(browser, field_site, db_access):
+    """An inspector's 暗访 record (在岗、档案抽查) saved without signal, after a reload."""
+    from tuopin.cases.models import InspectionVisit
+
+    context, page = sign_in(browser, field_site, "inspector")
+    set_up_device(page, field_site)
+    # County-wide roles download the villages, never the county's households.
+    data = page.evaluate("tuopinOffline.data()")
+    assert len(data["villages"]) == 4 and "households" not in data
+    page.goto(f"{field_site}/cases/inspections/new/")
+    context.set_offline(True)
+    page.reload()
+    page.select_option("select[name=org_unit]", village_value())
+    page.fill("input[name=inspectors]", "王五、赵六")
+    page.check("input[name=is_unannounced]")
+    page.fill("input[name=cadres_expected]", "3")
+    page.fill("input[name=cadres_present]", "2")
+    page.fill("input[name=files_checked]", "10")
+    page.fill("input[name=files_ok]", "9")
+    page.fill("textarea[name=progress_note]", "通村道路硬化推进中")
+    page.locator("form button").last.click()
+    page.wait_for_selector("#offline-notice:has-text('已存入本机待同步')")
+    page.reload()
+    page.wait_for_selector("#offline-badge:has-text('待同步 1')")
+    assert InspectionVisit.objects.count() == 0
+    context.set_offline(False)
+    page.goto(f"{field_site}/offline/")
+    page.wait_for_selector("#offline-done li")
+    wait_until(lambda: InspectionVisit.objects.count() == 1)
+    visit = InspectionVisit.objects.get()
+    assert (visit.cadres_present, visit.files_ok, visit.is_unannounced) == (2, 9, True)
+    assert page.evaluate("tuopinOffline.queued()") == []
+    context.close()

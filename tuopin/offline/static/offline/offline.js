@@ -444,6 +444,14 @@
     document.getElementById("offline-done-empty").hidden = done.length > 0;
   }
 
+  // For field forms of later issues: the downloaded scope data (villages, masked households)
+  // and the queue, read-only, e.g. ``(await tuopinOffline.data()).households``.
+  window.tuopinOffline = Object.freeze({
+    data: async () => { const bundle = await get("data", "bundle"); return bundle ? bundle.data : null; },
+    queued: async () => (await queue()).filter((i) => i.user === config.user).map((i) => ({ id: i.id, title: i.title, status: i.status, reason: i.reason })),
+    sync: () => sync(),
+  });
+
   // ---- start -----------------------------------------------------------------------------
   document.addEventListener("submit", (event) => { onSubmit(event); });
   window.addEventListener("online", () => { render(); sync(); });
