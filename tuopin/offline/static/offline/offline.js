@@ -316,6 +316,8 @@
     const say = (text) => { if (state) state.textContent = text; };
     if (!navigator.onLine) { say("当前无网络，无法下载。"); return; }
     say("正在下载…");
+    // Ask the browser not to evict the queue and the data under storage pressure.
+    if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
     try {
       const response = await fetch(config.bundle, { credentials: "same-origin", cache: "no-store" });
       if (!response.ok) throw new Error(String(response.status));
