@@ -26,6 +26,7 @@ from html.parser import HTMLParser
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 
 from tuopin.lib import bounds, clock
@@ -184,7 +185,7 @@ def accept(
 
 
 def _replay(item: SyncedItem) -> JsonResponse:
-    SyncedItem.objects.filter(pk=item.pk).update(replays=item.replays + 1)
+    SyncedItem.objects.filter(pk=item.pk).update(replays=F("replays") + 1)
     return JsonResponse(item.as_result(replayed=True), json_dumps_params={"ensure_ascii": False})
 
 
