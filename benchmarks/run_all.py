@@ -21,6 +21,7 @@ BENCHMARKS = {
     "reports": "reports_friday_rush.py",
     "bulletin": "bulletin_bench.py",
     "dashboard": "dashboard_bench.py",
+    "offline": "offline_sync.py",
 }
 
 

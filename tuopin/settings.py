@@ -45,6 +45,8 @@ SECURE_HSTS_PRELOAD = HTTPS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("TUOPIN_SESSION_SECONDS", 12 * 3600, minimum=60)
+# A device set up for field work (its user downloaded the offline bundle) stays signed in a week.
+OFFLINE_SESSION_SECONDS = env_int("TUOPIN_OFFLINE_SESSION_SECONDS", 7 * 86400, minimum=60)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -67,6 +69,7 @@ INSTALLED_APPS = [
     "tuopin.assess",
     "tuopin.bulletin",
     "tuopin.dashboard",
+    "tuopin.offline",
     "tuopin.synth",
 ]
 
@@ -82,6 +85,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so that it sees a view's exception first: a value no check caught answers 400.
     "tuopin.org.bad_input.BadInputMiddleware",
+    # Clear-Site-Data on logout; queued forms only to views that accept them exactly once.
+    "tuopin.offline.device.OfflineMiddleware",
 ]
 
 ROOT_URLCONF = "tuopin.urls"

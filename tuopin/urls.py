@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from tuopin.api import api
+from tuopin.offline import views as offline_views
 from tuopin.org import views as org_views
 from tuopin.org.forms import AdminLoginForm
 
@@ -27,6 +28,10 @@ urlpatterns = [
     path("cases/", include("tuopin.cases.urls")),
     path("bulletin/", include("tuopin.bulletin.urls")),
     path("dashboard/", include("tuopin.dashboard.urls")),
+    path("offline/", include("tuopin.offline.urls")),
+    # The service worker must be served from the root to control every page.
+    path("sw.js", offline_views.service_worker, name="offline_sw"),
+    path("manifest.webmanifest", offline_views.manifest, name="offline_manifest"),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico before reading the page's <link rel="icon">.

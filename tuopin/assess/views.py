@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tuopin.assess import actions, drill, engine, explain, present, rulesets, sheets
 from tuopin.assess.models import Approval, Drill, DrillHousehold, RuleParameter
 from tuopin.lib import bounds, clock, filekinds
+from tuopin.offline.sync import offline_form, offline_page
 from tuopin.org import privacy, uploads
 from tuopin.org.access import can, has_capability
 from tuopin.org.models import Level, OrgUnit
@@ -315,6 +316,7 @@ def _drill_for(request: HttpRequest, pk: int) -> Drill:
 DRILL_ROWS_AT_ONCE = 200
 
 
+@offline_page
 @login_required
 def drill_page(request: HttpRequest, pk: int) -> HttpResponse:
     drill_obj = _drill_for(request, pk)
@@ -373,6 +375,7 @@ def drill_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+@offline_form("assess.drill_visit")
 @login_required
 @require_POST
 def drill_visit(request: HttpRequest, pk: int, sequence: int) -> HttpResponse:

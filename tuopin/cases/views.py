@@ -35,6 +35,7 @@ from tuopin.cases.models import (
 )
 from tuopin.lib import clock, filekinds
 from tuopin.lib.workdays import SHIPPED
+from tuopin.offline.sync import offline_form
 from tuopin.org import privacy, uploads
 from tuopin.org.access import can, has_capability
 from tuopin.org.codes import subtree_q
@@ -135,6 +136,7 @@ def export(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@offline_form("cases.register")
 @uploads.upload_limit(actions.MAX_ATTACHMENT_BYTES)
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -312,6 +314,7 @@ def inspections(request: HttpRequest) -> HttpResponse:
     )
 
 
+@offline_form("cases.inspection")
 @login_required
 @require_http_methods(["GET", "POST"])
 def inspection_new(request: HttpRequest) -> HttpResponse:

@@ -17,11 +17,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tuopin.lib import bounds, clock, filekinds
 from tuopin.lib.cn_dates import WEEKDAY_CHOICES
+from tuopin.offline.sync import offline_form
 from tuopin.org import uploads
 from tuopin.org.access import can, has_capability, is_county_wide, visible_q
 from tuopin.org.models import ResponsibleUnit
 from tuopin.plan.models import Campaign
-from tuopin.reports import actions, agenda, reminders, timeliness
+from tuopin.reports import actions, agenda, fieldwork, reminders, timeliness
 from tuopin.reports import payload as content
 from tuopin.reports.models import (
     Attachment,
@@ -274,6 +275,7 @@ def _revision(request: HttpRequest) -> int | None:
         return None
 
 
+@offline_form("reports.edit", version=fieldwork.form_version)
 @uploads.upload_limit(actions.ATTACHMENT_MAX_BYTES)
 @login_required
 @require_http_methods(["GET", "POST"])
