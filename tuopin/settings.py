@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "tuopin.cases",
     "tuopin.reports",
     "tuopin.assess",
+    "tuopin.command",
     "tuopin.bulletin",
     "tuopin.dashboard",
     "tuopin.synth",

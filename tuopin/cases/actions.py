@@ -27,6 +27,7 @@ from tuopin.cases.models import (
     Case,
     CaseAttachment,
     CaseEvent,
+    DisputeSweep,
     InspectionVisit,
     Kind,
     Outcome,
@@ -1055,6 +1056,45 @@ def hand_over(
             data={"from_unit": old_unit, "unit": unit.name, "level": new_level},
         )
     return case
+
+
+def record_sweep(
+    actor: User,
+    *,
+    org_unit: OrgUnit,
+    round_label: str,
+    swept_on: dt.date,
+    disputes_found: int,
+    notes: str = "",
+) -> DisputeSweep:
+    """One 排查 round in one village: the count found (each dispute is then a mediation case)."""
+    require(actor, "cases.register", org_unit)
+    if org_unit is None or org_unit.level != Level.VILLAGE:
+        raise CaseError("矛盾纠纷排查按村记录，请选择村")
+    round_label = (round_label or "").strip()
+    if not round_label:
+        raise CaseError("请填写排查轮次（如“2018年7月第一轮”）")
+    if swept_on > clock.today():
+        raise CaseError(f"排查日期 {swept_on} 晚于今天，请核对")
+    if disputes_found < 0 or disputes_found > 10000:
+        raise CaseError("排查出的纠纷件数应为0至10000")
+    try:
+        with transaction.atomic():
+            row = DisputeSweep.objects.create(
+                org_unit=org_unit,
+                round_label=round_label[:40],
+                swept_on=swept_on,
+                disputes_found=disputes_found,
+                notes=(notes or "").strip(),
+                recorded_by=actor,
+                recorded_at=clock.now(),
+            )
+            audit.record(
+                row, {"disputes_found": [None, disputes_found]}, actor=actor, action="记录纠纷排查"
+            )
+    except IntegrityError:
+        raise CaseError(f"{org_unit.name}“{round_label}”的排查已记录") from None
+    return row
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,7 +9,9 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from tuopin.cases.backlog import register_metrics
         from tuopin.cases.jobs import escalate_overdue
+        from tuopin.cases.metrics import register_metrics as register_bulk_metrics
         from tuopin.lib import jobs
 
         register_metrics()
+        register_bulk_metrics()
         jobs.register("cases.escalate_overdue", escalate_overdue, order=200)
