@@ -69,7 +69,9 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "command/home.html",
         {
-            "meetings": Meeting.objects.annotate(n=Count("instructions"))[:5],
+            "meetings": Meeting.objects.annotate(n=Count("instructions")).order_by(
+                "-held_on", "-id"
+            )[:5],
             "instructions": Case.objects.filter(kind=Kind.INSTRUCTION).open().count(),
             "shifts": DutyShift.objects.filter(day=today).select_related("leader"),
             "visits": FieldVisit.objects.select_related("leader", "org_unit")[:5],
@@ -86,7 +88,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def meetings(request: HttpRequest) -> HttpResponse:
     _county_wide(request)
-    rows = Meeting.objects.annotate(n=Count("instructions"))
+    rows = Meeting.objects.annotate(n=Count("instructions")).order_by("-held_on", "-id")
     return render(
         request,
         "command/meetings.html",
