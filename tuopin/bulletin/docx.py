@@ -59,6 +59,7 @@ class BulletinDocument(GongwenDocument):
         self.problems()
         self.assessment()
         self.backlog()
+        self.measures()
         self.changes()
         self.imprint(s)
         return self.save(title=s["title"], author=s["issuer"])
@@ -272,6 +273,19 @@ class BulletinDocument(GongwenDocument):
                 [[r["name"], r["open"], r["overdue"], r["parked"]] for r in rows],
                 [66, 30, 30, 30],
             )
+
+    def measures(self) -> None:
+        """The week's accountability measures under the ledger section, only when there are any
+        (older issues had none)."""
+        rows = (self.snapshot.get("measures") or {}).get("rows") or []
+        if not rows:
+            return
+        self.heading2("本周考核问责")
+        self.table(
+            ["对象", "事由", "处理", "决定"],
+            [[r["subject"], r["reason"], r["measure"], r["decided_by"]] for r in rows],
+            [34, 66, 24, 32],
+        )
 
     def changes(self) -> None:
         changes = self.snapshot.get("changes") or {}

@@ -281,3 +281,40 @@ def test_a_record_without_reason_or_decider_is_refused(world):
                 decided_by="指挥部",
             )
     assert not AccountabilityRecord.objects.exists()
+
+
+def test_the_bulletin_lists_the_weeks_measures(world):
+    from tuopin.bulletin.compose import compose
+    from tuopin.bulletin.docx import render_docx
+
+    setup = build_setup(world)
+    with clock.frozen("2018-07-18T09:00:00+08:00"):
+        actions.record_measure(
+            world.hq,
+            subject_unit=world.health,
+            subject_person="",
+            reason_kind="report",
+            reason="连续3周漏报周报",
+            measure="criticism",
+            decided_on=dt.date(2018, 7, 18),
+            decided_by="县脱贫攻坚指挥部",
+        )
+        actions.record_measure(
+            world.hq,
+            subject_unit=world.transport,
+            reason_kind="case",
+            reason="上周的决定",
+            measure="talk",
+            decided_on=dt.date(2018, 7, 10),
+            decided_by="县脱贫攻坚指挥部",
+        )
+    with clock.frozen("2018-07-20T13:00:00+08:00"):
+        snapshot = compose(setup.campaign, "2018-W29")
+    rows = snapshot["measures"]["rows"]
+    assert [r["subject"] for r in rows] == ["县卫计局"]
+    assert rows[0]["measure"] == "通报批评" and rows[0]["decided_by"] == "县脱贫攻坚指挥部"
+    document = Document(io.BytesIO(render_docx(snapshot, charts={})))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "本周考核问责" in text
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    assert "周报迟报漏报：连续3周漏报周报" in cells
