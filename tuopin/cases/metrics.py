@@ -25,6 +25,7 @@ from tuopin.cases.models import (
     Outcome,
     PetitionRating,
     Rating,
+    Stage,
     State,
 )
 from tuopin.lib import clock, metrics
@@ -216,7 +217,8 @@ def disputes_escalated(level, on, codes):
 
 
 def disputes_within_limit(level, on, codes):
-    """Share (%) of settled disputes whose handling clocks never breached."""
+    """Share (%) of settled disputes resolved without breaching a limit up to the resolution
+    (acceptance, assignment and handling at every level; verification is the office's)."""
     settled = _mediations(on).filter(resolved_at__lte=end_of(on))
     rows = grouped(
         settled,
@@ -224,7 +226,14 @@ def disputes_within_limit(level, on, codes):
         codes,
         code_path="org_code",
         total=Count("pk", distinct=True),
-        late=Count("pk", filter=Q(clocks__breached_at__isnull=False), distinct=True),
+        late=Count(
+            "pk",
+            filter=Q(
+                clocks__breached_at__isnull=False,
+                clocks__stage__in=[Stage.ACCEPT, Stage.ASSIGN, Stage.HANDLE],
+            ),
+            distinct=True,
+        ),
     )
     found = {
         code: metrics.Value(percent(row["total"] - row["late"], row["total"]), as_of=on)
