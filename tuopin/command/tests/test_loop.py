@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import shutil
 import subprocess
 
 import pytest
 from docx import Document
 
+from tuopin.bulletin.tests.test_docx import NEEDS_LIBREOFFICE, _to_pdf
 from tuopin.cases import actions as case_actions
 from tuopin.cases.jobs import escalate_overdue
 from tuopin.cases.models import Case, CaseEvent, Kind, Source, State
@@ -157,40 +157,14 @@ def test_the_minutes_are_a_gongwen_docx(world, client, login):
     assert round(section.top_margin.mm) == 37 and round(section.left_margin.mm) == 28
 
 
-@pytest.mark.skipif(
-    shutil.which("soffice") is None or shutil.which("pdftotext") is None,
-    reason="needs LibreOffice and poppler-utils",
-)
+@NEEDS_LIBREOFFICE
 def test_the_minutes_convert_to_pdf(world, tmp_path):
-    from tuopin.bulletin.tests.test_docx import _fontconfig
-
     setup = build_setup(world)
     meeting = _meeting(world, setup)
-    source = tmp_path / "minutes.docx"
-    source.write_bytes(render_minutes(meeting))
-    import os
-
-    env = {**os.environ, "HOME": str(tmp_path), "FONTCONFIG_FILE": str(_fontconfig(tmp_path))}
-    subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-        env=env,
-    )
-    text = subprocess.run(
-        ["pdftotext", str(tmp_path / "minutes.pdf"), "-"], check=True, capture_output=True
-    ).stdout.decode()
-    assert "会议纪要" in "".join(text.split())
+    pdf = _to_pdf(render_minutes(meeting), tmp_path)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True).stdout
+    flat = "".join(text.decode().split())
+    assert "会议纪要" in flat and "协调财政局本周内拨付通村道路资金" in flat
 
 
 def test_candidates_come_from_real_data_and_a_decision_is_recorded(world, client, login):
