@@ -510,6 +510,7 @@ def agenda_page(request: HttpRequest, pk: int) -> HttpResponse:
             "period": period,
             "items": items,
             "instructions": agenda.open_instructions(Case.objects.visible_to(request.user)),
+            "can_record_meeting": has_capability(request.user, "command.manage"),
             "unread": _unread(request.user),
         },
     )
