@@ -57,11 +57,20 @@ def grouped(
 
 
 def fill(
-    codes, found: dict[str, metrics.Value], missing: metrics.Value
+    level: str, codes, found: dict[str, metrics.Value], missing: metrics.Value
 ) -> dict[str, metrics.Value]:
+    """A value for every asked code (every code of the level when ``codes`` is None)."""
     if codes is None:
-        return found
+        codes = all_codes(level)
     return {code: found.get(code, missing) for code in codes}
+
+
+def all_codes(level: str) -> list[str]:
+    from tuopin.org.models import OrgUnit, ResponsibleUnit
+
+    if level == "unit":
+        return [str(pk) for pk in ResponsibleUnit.objects.values_list("pk", flat=True)]
+    return list(OrgUnit.objects.filter(level=level).values_list("code", flat=True))
 
 
 def percent(part: int, whole: int) -> Decimal | None:
@@ -150,7 +159,7 @@ def petitions_rated_satisfied(level, on, codes):
         code: metrics.Value(percent(row["satisfied"], row["total"]), as_of=on)
         for code, row in rows.items()
     }
-    return fill(codes, found, metrics.Value(None, reason="尚无群众评价", as_of=on))
+    return fill(level, codes, found, metrics.Value(None, reason="尚无群众评价", as_of=on))
 
 
 def instructions_overdue(level, on, codes):
@@ -164,7 +173,7 @@ def instructions_overdue(level, on, codes):
     ).exclude(state=State.REJECTED)
     rows = grouped(cases, level, codes, code_path="org_code", n=Count("pk"))
     found = {code: metrics.Value(Decimal(row["n"]), as_of=on) for code, row in rows.items()}
-    return fill(codes, found, metrics.Value(Decimal(0), as_of=on))
+    return fill(level, codes, found, metrics.Value(Decimal(0), as_of=on))
 
 
 def _mediations(on: dt.date):
@@ -175,10 +184,10 @@ def disputes_found(level, on, codes):
     """Disputes found in 排查 rounds (the rounds' counts) up to ``on``."""
     sweeps = DisputeSweep.objects.filter(swept_on__lte=on)
     if level == "unit":
-        return fill(codes, {}, metrics.Value(None, reason="排查按村统计", as_of=on))
+        return fill(level, codes, {}, metrics.Value(None, reason="排查按村统计", as_of=on))
     rows = grouped(sweeps, level, codes, code_path="org_unit__code", n=Sum("disputes_found"))
     found = {code: metrics.Value(Decimal(row["n"] or 0), as_of=on) for code, row in rows.items()}
-    return fill(codes, found, metrics.Value(None, reason="尚无排查记录", as_of=on))
+    return fill(level, codes, found, metrics.Value(None, reason="尚无排查记录", as_of=on))
 
 
 def disputes_settled_in_village(level, on, codes):
@@ -195,7 +204,7 @@ def disputes_settled_in_village(level, on, codes):
         code: metrics.Value(percent(row["village"], row["total"]), as_of=on)
         for code, row in rows.items()
     }
-    return fill(codes, found, metrics.Value(None, reason="尚无办结的矛盾纠纷", as_of=on))
+    return fill(level, codes, found, metrics.Value(None, reason="尚无办结的矛盾纠纷", as_of=on))
 
 
 def disputes_escalated(level, on, codes):
@@ -213,7 +222,7 @@ def disputes_escalated(level, on, codes):
         ),
     )
     found = {code: metrics.Value(Decimal(row["n"]), as_of=on) for code, row in rows.items()}
-    return fill(codes, found, metrics.Value(Decimal(0), as_of=on))
+    return fill(level, codes, found, metrics.Value(Decimal(0), as_of=on))
 
 
 def disputes_within_limit(level, on, codes):
@@ -239,7 +248,7 @@ def disputes_within_limit(level, on, codes):
         code: metrics.Value(percent(row["total"] - row["late"], row["total"]), as_of=on)
         for code, row in rows.items()
     }
-    return fill(codes, found, metrics.Value(None, reason="尚无办结的矛盾纠纷", as_of=on))
+    return fill(level, codes, found, metrics.Value(None, reason="尚无办结的矛盾纠纷", as_of=on))
 
 
 def register_metrics() -> None:

@@ -23,7 +23,7 @@ def _month(on: dt.date) -> tuple[dt.date, dt.date]:
 def visits_per_leader(level, on, codes):
     """Visits in the month up to ``on`` in the area, per county leader (包镇 leaders of a town)."""
     if level == "unit":
-        return fill(codes, {}, metrics.Value(None, reason="调研按地区统计", as_of=on))
+        return fill(level, codes, {}, metrics.Value(None, reason="调研按地区统计", as_of=on))
     first, last = _month(on)
     rows = grouped(
         FieldVisit.objects.filter(visited_on__range=(first, last)),
@@ -53,13 +53,13 @@ def visits_per_leader(level, on, codes):
         found[code] = metrics.Value(
             value, reason="" if value is not None else "没有包抓该地的领导", as_of=on
         )
-    return fill(codes, found, metrics.Value(Decimal(0), as_of=on))
+    return fill(level, codes, found, metrics.Value(Decimal(0), as_of=on))
 
 
 def towns_unvisited(level, on, codes):
     """Towns in the area that no leader visited (the town or any of its villages) in 14 days."""
     if level not in ("county", "town"):
-        return fill(codes, {}, metrics.Value(None, reason="按县、镇统计", as_of=on))
+        return fill(level, codes, {}, metrics.Value(None, reason="按县、镇统计", as_of=on))
     since = on - dt.timedelta(days=UNVISITED_DAYS - 1)
     visited = set(
         FieldVisit.objects.filter(visited_on__range=(since, on)).values_list("org_code", flat=True)
@@ -71,13 +71,13 @@ def towns_unvisited(level, on, codes):
         key = town[:6] if level == "county" else town
         current = found.get(key, metrics.Value(Decimal(0), as_of=on)).value
         found[key] = metrics.Value(current + (0 if town in visited_towns else 1), as_of=on)
-    return fill(codes, found, metrics.Value(None, reason="没有镇", as_of=on))
+    return fill(level, codes, found, metrics.Value(None, reason="没有镇", as_of=on))
 
 
 def duty_days_kept(level, on, codes):
     """Share (%) of the month's duty shifts up to ``on`` that were signed in (county only)."""
     if level != "county":
-        return fill(codes, {}, metrics.Value(None, reason="坐班按县统计", as_of=on))
+        return fill(level, codes, {}, metrics.Value(None, reason="坐班按县统计", as_of=on))
     first, last = _month(on)
     row = DutyShift.objects.filter(day__range=(first, last)).aggregate(
         total=Count("pk"), kept=Count("pk", filter=Q(signed_in_at__isnull=False))
