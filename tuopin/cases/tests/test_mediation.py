@@ -140,3 +140,26 @@ def test_metrics_register_through_the_catalogue(world):
         metric = catalogue.get(key)
         value = catalogue.evaluate(key, world.county, dt.date(2018, 7, 20))
         assert metric.name and isinstance(value, catalogue.Value)
+
+
+def test_the_case_page_hands_over_and_resolves_with_an_outcome(world, client, login):
+    case = _dispute(world)
+    step("2018-07-03 09:00", actions.start_case, world.cadre, case)
+    login(world.cadre)
+    with clock.frozen(at("2018-07-04 09:00")):
+        page = client.get(f"/cases/{case.pk}/").content.decode()
+        assert "移交上级调处" in page and "调处层级" in page
+        client.post(
+            f"/cases/{case.pk}/do/handover/",
+            {"unit": world.chengguan_unit.pk, "note": "村级调解不成"},
+        )
+    assert refresh(case).level == "town"
+    step("2018-07-04 10:00", actions.start_case, world.cadre, refresh(case))
+    with clock.frozen(at("2018-07-05 09:00")):
+        client.post(f"/cases/{case.pk}/do/resolve/", {"note": "已调解"})
+        assert refresh(case).state == State.IN_PROGRESS  # no outcome: refused
+        client.post(
+            f"/cases/{case.pk}/do/resolve/", {"note": "转入诉讼", "outcome": Outcome.TO_COURT}
+        )
+    case = refresh(case)
+    assert case.state == State.RESOLVED and case.outcome == Outcome.TO_COURT
