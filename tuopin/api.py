@@ -22,7 +22,7 @@ from tuopin.org.api import router as org_router
 api = NinjaAPI(
     title="tuopin API",
     version="1",
-    description="脱贫攻坚指挥部接口：组织机构、作战计划、周报、档案、评估、台账。",
+    description="脱贫攻坚指挥部接口：组织机构、作战计划、周报、档案、评估、台账、指挥调度。",
     auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api",
     # The product runs offline: the UI comes from django-ninja's own static files ('ninja' in

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 
 from tuopin.cases import actions as case_actions
 from tuopin.cases.models import Kind, Source
@@ -25,7 +26,8 @@ from tuopin.command.models import (
 from tuopin.lib import clock
 from tuopin.org import audit
 from tuopin.org.access import has_capability, require
-from tuopin.org.models import Level, OrgUnit, Person, ResponsibleUnit, User
+from tuopin.org.models import Level, OrgUnit, Person, ResponsibleUnit, Role, User
+from tuopin.reports.models import Notification
 
 
 class CommandError(Exception):
@@ -128,7 +130,7 @@ def add_instruction(actor: User, meeting: Meeting, item: InstructionInput) -> In
                 + f"，限 {item.due_on:%Y年%m月%d日} 前办结",
                 data={"meeting": meeting.pk},
             )
-            return Instruction.objects.create(
+            instruction = Instruction.objects.create(
                 meeting=meeting,
                 leader=item.leader.strip()[:50],
                 text=text,
@@ -136,8 +138,30 @@ def add_instruction(actor: User, meeting: Meeting, item: InstructionInput) -> In
                 due_on=item.due_on,
                 case=case,
             )
+            _notify_unit(instruction)
+            return instruction
     except case_actions.CaseError as error:
         raise CommandError(str(error)) from None
+
+
+def _notify_unit(instruction: Instruction) -> None:
+    """An in-app notice to the unit's reporters and heads (the same bell as the reports')."""
+    users = User.objects.filter(
+        unit_id=instruction.unit_id,
+        is_active=True,
+        role__in=[Role.UNIT_REPORTER, Role.UNIT_HEAD],
+    )
+    Notification.objects.bulk_create(
+        Notification(
+            user=user,
+            at=clock.now(),
+            title=f"【领导交办】{instruction.text[:60]}",
+            body=f"{instruction.meeting.held_on:%m月%d日}面对面会议交办，"
+            f"请于{instruction.due_on:%Y年%m月%d日}前办结。",
+            url=reverse("cases:case", args=[instruction.case_id]),
+        )
+        for user in users
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from tuopin.command.minutes import render_minutes
 from tuopin.command.models import AccountabilityRecord, Instruction, Meeting
 from tuopin.lib import clock
 from tuopin.org.models import AuditEvent
-from tuopin.reports.models import Period, Report, Timeliness
+from tuopin.reports.models import Notification, Period, Report, Timeliness
 from tuopin.reports.periods import ensure_reports
 from tuopin.reports.tests.conftest import build_setup
 
@@ -60,6 +60,8 @@ def test_an_instruction_becomes_a_task_that_its_unit_sees_escalates_and_the_agen
     assert case.state == State.ASSIGNED and case.unit == world.transport
     assert clock.local(case.clocks.get().deadline).date() == dt.date(2018, 7, 19)
     assert AuditEvent.objects.filter(action="记录面对面会议").exists()
+    notice = Notification.objects.get(user=world.reporter)
+    assert notice.title.startswith("【领导交办】") and notice.url == f"/cases/{case.pk}/"
 
     # The unit sees it on its own page (its report) and can work it through the case engine.
     login(world.reporter)
