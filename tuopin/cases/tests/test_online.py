@@ -185,3 +185,26 @@ def test_without_a_gateway_the_page_says_so(world, client, settings):
 def test_the_login_page_links_to_filing_and_tracking(client, db):
     page = client.get("/login/").content.decode()
     assert 'href="/cases/file/"' in page and 'href="/cases/track/"' in page
+
+
+def test_the_purge_keeps_a_days_filing_counter(world, client, gateway, settings):
+    """The worker's purge runs on the login window; the daily cap must outlive it."""
+    import datetime as dt
+
+    from tuopin.lib import clock
+    from tuopin.org import throttle
+    from tuopin.org.models import LoginCounter, LoginCounterKind
+
+    settings.CASES_FILINGS_PER_ADDRESS = 1
+    data = _form(world, client)
+    client.post(URL, {**data, "code": _code(client, gateway, data), "action": "file"})
+    later = clock.now() + dt.timedelta(hours=3)
+    throttle.forget_expired(later)
+    assert LoginCounter.objects.filter(
+        kind=LoginCounterKind.FILE_ADDRESS, key__startswith="file:"
+    ).exists()
+    assert not LoginCounter.objects.filter(kind=LoginCounterKind.FILE_PHONE).exists()
+    throttle.forget_expired(clock.now() + dt.timedelta(days=1, minutes=1))
+    assert not LoginCounter.objects.filter(kind=LoginCounterKind.FILE_ADDRESS).exists()
+    with pytest.raises(ValueError):
+        throttle.reserve(LoginCounterKind.TRACK_CODE, "x", 5, clock.now(), window_seconds=86400)
