@@ -254,6 +254,8 @@ def sign_in(request: HttpRequest, pk: int) -> HttpResponse:
 def visits(request: HttpRequest) -> HttpResponse:
     _county_wide(request)
     may_record = actions.may_record_visit(request.user)
+    if request.method == "POST" and not may_record:
+        raise PermissionDenied("您没有权限记录领导调研")
     initial = {"visited_on": clock.today()}
     if request.user.person_id and request.user.person.is_leader:
         initial["leader"] = request.user.person_id
@@ -356,6 +358,8 @@ def accountability(request: HttpRequest) -> HttpResponse:
 def sweeps(request: HttpRequest) -> HttpResponse:
     user = request.user
     may_record = has_capability(user, "cases.register")
+    if request.method == "POST" and not may_record:
+        raise PermissionDenied("您没有权限记录矛盾纠纷排查")
     form = SweepForm(
         request.POST if request.method == "POST" and may_record else None,
         user=user,

@@ -119,3 +119,20 @@ def test_duty_pages_answer_in_chinese(world, client, login):
         login(world.cadre)
         assert client.get("/command/").status_code == 302
         assert client.get("/command/sweeps/").status_code == 200
+
+
+def test_a_viewer_may_read_but_not_record(world, client, login):
+    from tuopin.org.models import Role, User
+
+    viewer = User.objects.create_user(
+        "viewer_test", password="test-pass-123", role=Role.VIEWER, scope=world.county
+    )
+    login(viewer)
+    with clock.frozen(FRIDAY):
+        assert client.get("/command/visits/").status_code == 200
+        assert client.post("/command/visits/", {"inspected": "x"}).status_code == 403
+        assert client.post("/command/sweeps/", {"round_label": "x"}).status_code == 403
+        assert client.post("/command/accountability/", {"reason": "x"}).status_code == 403
+        assert client.post("/command/duty/", {"what": "shift"}).status_code == 403
+        assert client.get("/command/meetings/new/").status_code == 403
+    assert not FieldVisit.objects.exists()
