@@ -212,3 +212,9 @@ def file_petition(
         tracking_code=actions.new_tracking_code(),
     )
     return case, False
+
+
+def forget_expired_codes(now: dt.datetime) -> int:
+    """Worker job: delete verification codes a day after they expired (digests only, but still)."""
+    deleted, _ = PhoneCode.objects.filter(expires_at__lte=now - dt.timedelta(days=1)).delete()
+    return deleted

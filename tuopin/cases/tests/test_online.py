@@ -208,3 +208,17 @@ def test_the_purge_keeps_a_days_filing_counter(world, client, gateway, settings)
     assert not LoginCounter.objects.filter(kind=LoginCounterKind.FILE_ADDRESS).exists()
     with pytest.raises(ValueError):
         throttle.reserve(LoginCounterKind.TRACK_CODE, "x", 5, clock.now(), window_seconds=86400)
+
+
+def test_the_worker_forgets_expired_codes(world, client, gateway):
+    import datetime as dt
+
+    from tuopin.cases.models import PhoneCode
+    from tuopin.cases.online import forget_expired_codes
+    from tuopin.lib import clock
+
+    data = _form(world, client)
+    _code(client, gateway, data)
+    assert forget_expired_codes(clock.now()) == 0
+    assert forget_expired_codes(clock.now() + dt.timedelta(days=2)) == 1
+    assert not PhoneCode.objects.exists()
