@@ -5,9 +5,11 @@ from __future__ import annotations
 from django import forms
 
 from tuopin.command.models import Measure, ReasonKind
+from tuopin.lib import clock
 from tuopin.org.form_bounds import SANE_DATE
 from tuopin.org.models import Level, OrgUnit, Person, ResponsibleUnit
 from tuopin.org.widgets import DateInput
+from tuopin.plan.models import Milestone
 
 INSTRUCTION_ROWS = 5
 PROBLEM_ROWS = 3
@@ -115,6 +117,11 @@ class ProblemRow(forms.Form):
         self.fields["unit"].queryset = units()
 
 
+class MilestoneField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"（{obj.action.number}）{obj.deadline:%m月%d日} {obj.text[:40]}"
+
+
 class MeasureForm(forms.Form):
     subject_unit = forms.ModelChoiceField(
         label="问责对象（单位）", queryset=units(), required=False
@@ -123,6 +130,11 @@ class MeasureForm(forms.Form):
     reason_kind = forms.ChoiceField(label="事由类别", choices=ReasonKind.choices)
     reason = forms.CharField(
         label="问责事由", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    milestone = MilestoneField(
+        label="逾期时间节点（事由为时间节点逾期时选择）",
+        queryset=Milestone.objects.none(),
+        required=False,
     )
     case = forms.IntegerField(
         label="相关问题件",
@@ -141,6 +153,12 @@ class MeasureForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["subject_unit"].queryset = units()
+        # Milestones already past their deadline, in the active campaigns.
+        self.fields["milestone"].queryset = (
+            Milestone.objects.filter(action__campaign__is_active=True, deadline__lt=clock.now())
+            .select_related("action")
+            .order_by("action__number", "deadline")
+        )
 
 
 class SweepForm(forms.Form):
