@@ -38,7 +38,7 @@ from tuopin.command.models import (
     TownAssignment,
 )
 from tuopin.lib import bounds, clock
-from tuopin.org.access import has_capability, is_county_wide
+from tuopin.org.access import has_capability, is_county_wide, visible_q
 from tuopin.plan.models import Campaign
 from tuopin.reports.models import Period
 
@@ -252,7 +252,7 @@ def sign_in(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def visits(request: HttpRequest) -> HttpResponse:
-    _county_wide(request)
+    """County roles see every visit; a town or village sees the visits to its own area."""
     may_record = actions.may_record_visit(request.user)
     if request.method == "POST" and not may_record:
         raise PermissionDenied("您没有权限记录领导调研")
@@ -289,7 +289,9 @@ def visits(request: HttpRequest) -> HttpResponse:
         "command/visits.html",
         {
             "visits": Paginator(
-                FieldVisit.objects.select_related("leader", "org_unit").prefetch_related("cases"),
+                FieldVisit.objects.filter(visible_q(request.user, code_path="org_code"))
+                .select_related("leader", "org_unit")
+                .prefetch_related("cases"),
                 30,
             ).get_page(request.GET.get("page")),
             "form": form,

@@ -14,6 +14,7 @@ from tuopin.command import actions, metrics
 from tuopin.command.actions import CommandError, ProblemInput
 from tuopin.command.models import DutyShift, FieldVisit
 from tuopin.lib import clock
+from tuopin.org.access import visible_q
 from tuopin.org.models import Person
 
 FRIDAY = "2018-07-20T09:00:00+08:00"
@@ -89,6 +90,10 @@ def test_field_visit_problems_become_cases_and_count(world, leader, django_asser
         with django_assert_max_num_queries(3):
             per_leader = metrics.visits_per_leader("town", on, None)
         unvisited = metrics.towns_unvisited("county", on, None)
+    assert (
+        FieldVisit.objects.filter(visible_q(world.other_cadre, code_path="org_code")).count() == 0
+    )
+    assert FieldVisit.objects.filter(visible_q(world.cadre, code_path="org_code")).count() == 1
     case = visit.cases.get()
     assert case.kind == Kind.INSPECTION and case.source == Source.FIELD_VISIT
     assert case.state == State.ASSIGNED and case.unit == world.chengguan_unit
@@ -119,6 +124,7 @@ def test_duty_pages_answer_in_chinese(world, client, login):
         login(world.cadre)
         assert client.get("/command/").status_code == 302
         assert client.get("/command/sweeps/").status_code == 200
+        assert client.get("/command/visits/").status_code == 200
 
 
 def test_a_viewer_may_read_but_not_record(world, client, login):
