@@ -23,7 +23,7 @@ run: setup
 	mkdir -p var
 	$(BIN)/tuopin migrate --noinput
 	TUOPIN_NOW=$(DEMO_NOW) $(BIN)/tuopin demo
-	TUOPIN_NOW=$(DEMO_NOW) $(BIN)/tuopin serve --with-worker --host $(HOST) --port $(PORT)
+	TUOPIN_SMS_DEMO_ECHO=1 TUOPIN_NOW=$(DEMO_NOW) $(BIN)/tuopin serve --with-worker --host $(HOST) --port $(PORT)
 
 test: setup
 	mkdir -p var

@@ -29,8 +29,9 @@ from pathlib import Path
 INSERT_CASE = (
     "INSERT INTO cases_case (id, number, kind, source, title, content, reporter_name,"
     " reporter_phone, subject, org_code, level, state, is_paused, registered_at, resolution,"
-    " round, escalation_count, supervising_code, org_unit_id, unit_id)"
-    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    " round, escalation_count, supervising_code, org_unit_id, unit_id, outcome, content_digest)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
+    " %s, %s)"
 )
 INSERT_CLOCK = (
     "INSERT INTO cases_stageclock (id, stage, holder_code, started_at, limit_days, working_days,"
@@ -120,6 +121,8 @@ def main() -> None:
                         "",
                         village.pk,
                         unit.pk,
+                        "",
+                        "",
                     )
                 )
                 clocks.append(

@@ -22,6 +22,7 @@ BENCHMARKS = {
     "bulletin": "bulletin_bench.py",
     "dashboard": "dashboard_bench.py",
     "offline": "offline_sync.py",
+    "command": "command_metrics.py",
 }
 
 

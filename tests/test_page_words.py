@@ -27,6 +27,8 @@ START = [
     "/cases/",
     "/bulletin/",
     "/dashboard/",
+    "/command/",
+    "/cases/file/",
 ]
 # Links that change state, download files or leave the pages (admin, API docs).
 SKIP_PREFIXES = ("/logout", "/admin/", "/api/", "/static/", "/media/")
@@ -105,7 +107,58 @@ def demo(world):
         audit.record(campaign, {"issued_on": ["2018-06-11", None]}, actor=world.hq, action="修改")
         household = Household.objects.filter(village=world.cg_village).first()
         audit.record(household, {"phone": ["13900001111", ""]}, actor=world.hq, action="修改")
+        command_loop(world)
     return world
+
+
+def command_loop(world) -> None:
+    """A meeting with an instruction, a duty day, a visit, a decision, a sweep and a dispute."""
+    import datetime as dt
+
+    from tuopin.cases import actions as case_actions
+    from tuopin.cases.models import Kind, Source
+    from tuopin.command import actions
+
+    today = clock.today()
+    actions.record_meeting(
+        world.hq,
+        held_on=today,
+        chair="葛管社",
+        attendees="各责任单位",
+        instructions=[
+            actions.InstructionInput("拨付道路资金", world.transport, today + dt.timedelta(days=3))
+        ],
+    )
+    leader = world.leader.person
+    actions.schedule_duty(world.hq, day=today, leader=leader)
+    actions.assign_town(world.hq, leader=leader, town=world.chengguan, since=today)
+    actions.record_visit(
+        world.hq, leader=leader, visited_on=today, org_unit=world.cg_village, inspected="饮水"
+    )
+    actions.record_measure(
+        world.hq,
+        subject_unit=world.health,
+        reason_kind="report",
+        reason="连续3周漏报",
+        measure="talk",
+        decided_on=today,
+        decided_by="指挥部",
+    )
+    case_actions.record_sweep(
+        world.cadre,
+        org_unit=world.cg_village,
+        round_label="第一轮",
+        swept_on=today,
+        disputes_found=1,
+    )
+    case_actions.register_case(
+        world.cadre,
+        kind=Kind.MEDIATION,
+        source=Source.SWEEP,
+        title="宅基地纠纷",
+        content="边界争执",
+        org_unit=world.cg_village,
+    )
 
 
 @pytest.mark.parametrize("who", ["hq", "cadre", "viewer"])

@@ -22,7 +22,7 @@ from tuopin.org.api import router as org_router
 api = NinjaAPI(
     title="tuopin API",
     version="1",
-    description="脱贫攻坚指挥部接口：组织机构、作战计划、周报、档案、评估、台账。",
+    description="脱贫攻坚指挥部接口：组织机构、作战计划、周报、档案、评估、台账、指挥调度。",
     auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api",
     # The product runs offline: the UI comes from django-ninja's own static files ('ninja' in
@@ -32,7 +32,7 @@ api = NinjaAPI(
 api.add_router("/org/", org_router)
 
 # Each domain app that has an ``api.py`` with a ``router`` is mounted at /api/<app>/.
-for _app in ("plan", "reports", "registry", "assess", "cases", "bulletin", "dashboard"):
+for _app in ("plan", "reports", "registry", "assess", "cases", "command", "bulletin", "dashboard"):
     if importlib.util.find_spec(f"tuopin.{_app}.api") is not None:
         api.add_router(f"/{_app}/", importlib.import_module(f"tuopin.{_app}.api").router)
 

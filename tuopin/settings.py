@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "tuopin.cases",
     "tuopin.reports",
     "tuopin.assess",
+    "tuopin.command",
     "tuopin.bulletin",
     "tuopin.dashboard",
     "tuopin.offline",
@@ -223,6 +224,13 @@ EMAIL_HOST_PASSWORD = env_str("TUOPIN_SMTP_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("TUOPIN_SMTP_TLS", default=False)
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env_str("TUOPIN_MAIL_FROM", "tuopin@localhost")
+
+# The SMS gateway for petitioners' verification codes: an HTTP endpoint on the intranet that
+# takes {"phone", "text"} as JSON (the county's SMS platform or a 企业微信/钉钉 relay). Without one
+# the public filing page cannot verify phones; TUOPIN_SMS_DEMO_ECHO (the demo only) shows the code
+# on the page instead of sending it.
+SMS_WEBHOOK_URL = env_str("TUOPIN_SMS_WEBHOOK_URL", "")
+SMS_DEMO_ECHO = env_bool("TUOPIN_SMS_DEMO_ECHO", default=False)
 
 # The one clock: TUOPIN_NOW freezes it (the demo lives inside the 2018 campaign).
 TUOPIN_NOW = env_datetime("TUOPIN_NOW")

@@ -26,6 +26,7 @@ urlpatterns = [
     path("registry/", include("tuopin.registry.urls")),
     path("assess/", include("tuopin.assess.urls")),
     path("cases/", include("tuopin.cases.urls")),
+    path("command/", include("tuopin.command.urls")),
     path("bulletin/", include("tuopin.bulletin.urls")),
     path("dashboard/", include("tuopin.dashboard.urls")),
     path("offline/", include("tuopin.offline.urls")),

@@ -102,7 +102,7 @@ def _page(response) -> str:
 
 
 @pytest.fixture
-def endpoints(world, login, client, frozen_clock, tmp_path) -> dict[str, Endpoint]:
+def endpoints(world, login, client, frozen_clock, tmp_path, settings) -> dict[str, Endpoint]:
     report = build_setup(world).report(world.transport)
     factories.household(world.cg_village)
     factories.household(world.df_village)
@@ -159,6 +159,32 @@ def endpoints(world, login, client, frozen_clock, tmp_path) -> dict[str, Endpoin
             )
         return _page(response)
 
+    def petition_photo(name, data):
+        """A photo on the public filing page (the demo echo stands in for the SMS gateway)."""
+        import re
+
+        settings.SMS_WEBHOOK_URL, settings.SMS_DEMO_ECHO = "", True
+        settings.CASES_FILE_MIN_SECONDS = 0
+        client.logout()
+        with frozen_clock(THURSDAY):
+            page = client.get("/cases/file/").content.decode()
+            started = re.search(r'name="t" value="([^"]+)"', page).group(1)
+            form = {
+                "t": started,
+                "name": "李四",
+                "phone": "13800001234",
+                "town": world.chengguan.code,
+                "category": "其他",
+                "content": "村道多处损坏，雨天无法通行，希望尽快修复。",
+            }
+            echoed = client.post("/cases/file/", {**form, "action": "code"}).content.decode()
+            code = re.search(r"验证码为 (\d{6})", echoed).group(1)
+            response = client.post(
+                "/cases/file/",
+                {**form, "code": code, "action": "file", "photo": SimpleUploadedFile(name, data)},
+            )
+        return _page(response)
+
     table_says = {"gbk_csv": "缺少此列"}
     cli_says = {
         "truncated": "不是有效的 .xlsx 工作簿",
@@ -197,6 +223,11 @@ def endpoints(world, login, client, frozen_clock, tmp_path) -> dict[str, Endpoin
             lambda: (Case.objects.count(), CaseAttachment.objects.count()),
             {"empty": "所提交的是空文件"},
         ),
+        "petition_photo": Endpoint(
+            petition_photo,
+            lambda: (Case.objects.count(), CaseAttachment.objects.count()),
+            {},
+        ),
         "boundary_geojson": Endpoint(
             lambda n, d: _page(
                 post(world.hq, reverse("dashboard:import_boundaries"), "file", n, d)
@@ -227,6 +258,7 @@ ENDPOINTS = [
     "plan_api_parse",
     "report_attachment",
     "case_attachment",
+    "petition_photo",
     "boundary_geojson",
     "drill_visits",
     "org_import",

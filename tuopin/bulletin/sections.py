@@ -355,3 +355,29 @@ def backlog(campaign: Campaign, week: Week, as_of: dt.datetime) -> dict[str, Any
             if len(row.key) == 9
         },
     }
+
+
+def measures(campaign: Campaign, week: Week, as_of: dt.datetime) -> dict[str, Any]:
+    """The week's accountability measures (考核问责) decided up to the bulletin's moment."""
+    from tuopin.command.models import AccountabilityRecord
+
+    first, last = week.monday, week.monday + dt.timedelta(days=6)
+    last = min(last, clock.local(as_of).date())
+    rows = (
+        AccountabilityRecord.objects.filter(decided_on__range=(first, last))
+        .select_related("subject_unit")
+        .order_by("decided_on", "id")
+    )
+    return {
+        "available": True,
+        "rows": [
+            {
+                "subject": row.subject_label,
+                "reason": f"{row.get_reason_kind_display()}：{row.reason}",
+                "measure": row.get_measure_display(),
+                "decided_by": row.decided_by,
+                "decided_on": row.decided_on.isoformat(),
+            }
+            for row in rows
+        ],
+    }

@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from tuopin.lib.gongwen import chinese_date, section_number  # noqa: F401 (shared wording)
 from tuopin.plan import progress as plan_progress
-
-CN_NUMERALS = "一二三四五六七八九十"
 
 STATUS_LABELS = dict(plan_progress.STATUS_LABELS)
 
@@ -19,13 +18,6 @@ STATUS_TAGS = {
     "not_started": "",
     "unknown": "",
 }
-
-
-def section_number(index: int) -> str:
-    """1 → 一, 10 → 十, 11 → 十一 (enough for a bulletin's sections)."""
-    if index <= 10:
-        return CN_NUMERALS[index - 1]
-    return "十" + CN_NUMERALS[index - 11]
 
 
 def number(value: Any) -> str:
@@ -42,13 +34,6 @@ def number(value: Any) -> str:
 def with_unit(value: Any, unit: str) -> str:
     text = number(value)
     return text if text == "—" or not unit else f"{text}{unit}"
-
-
-def chinese_date(value: str | dt.date | None) -> str:
-    if not value:
-        return "—"
-    day = dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def short_date(value: str | None) -> str:

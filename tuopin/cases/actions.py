@@ -27,8 +27,10 @@ from tuopin.cases.models import (
     Case,
     CaseAttachment,
     CaseEvent,
+    DisputeSweep,
     InspectionVisit,
     Kind,
+    Outcome,
     PetitionRating,
     Rating,
     Source,
@@ -58,6 +60,8 @@ ACTION_LABELS = {
     "escalate": "超期督办",
     "comment": "备注",
     "rate": "群众评价",
+    "handover": "移交上级调处",
+    "merge": "重复件合并",
 }
 # Steps the petitioner sees on the public tracking page (no names of staff, no notes).
 PUBLIC_ACTIONS = frozenset(
@@ -74,6 +78,8 @@ PUBLIC_ACTIONS = frozenset(
         "reopen",
         "escalate",
         "rate",
+        "handover",
+        "merge",
     }
 )
 TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
@@ -326,8 +332,84 @@ def _digits(phone: str) -> str:
 # The workflow
 
 
-def register_case(
-    actor: User,
+def register_case(actor: User, *, org_unit: OrgUnit, **fields) -> Case:
+    """Put a problem or petition on the ledger (state 已登记; the acceptance clock starts).
+
+    ``fields``: kind, source, title, content and optionally reporter_name, reporter_phone,
+    subject, attachments, origin, at (see :func:`_create_case`)."""
+    require(actor, "cases.register", org_unit)
+    fields.pop("tracking_code", None)  # staff registrations get theirs on acceptance
+    return _create_case(actor, org_unit=org_unit, **fields)
+
+
+def register_public(**fields) -> Case:
+    """A petition filed online by a member of the public (no account; see ``cases.online``)."""
+    return _create_case(None, **fields)
+
+
+def note_duplicate(case: Case, *, content: str) -> CaseEvent:
+    """The same petition filed again: one step on the first case, no second case."""
+    with transaction.atomic():
+        case = _lock(case)
+        return _event(
+            case,
+            "merge",
+            actor=None,
+            at=clock.now(),
+            from_state=case.state,
+            note="同一手机号再次提交相同内容，已合并到本件",
+            data={"chars": len(content)},
+            source="public",
+        )
+
+
+def _check_new_case(kind: str, source: str, title: str, content: str, org_unit: OrgUnit):
+    if kind not in Kind.values:
+        raise CaseError(f"类别“{kind}”不存在，应为：{'、'.join(Kind.labels)}")
+    if source not in Source.values:
+        raise CaseError(f"来源“{source}”不存在，应为：{'、'.join(Source.labels)}")
+    title, content = (title or "").strip(), (content or "").strip()
+    if not title:
+        raise CaseError("请填写标题")
+    if not content:
+        raise CaseError("请填写问题内容")
+    if org_unit is None or org_unit.level not in (Level.COUNTY, Level.TOWN, Level.VILLAGE):
+        raise CaseError(f"问题所在地“{getattr(org_unit, 'name', '')}”应为县、镇或村")
+    return title, content
+
+
+def _new_row(
+    actor: User | None,
+    *,
+    kind: str,
+    source: str,
+    title: str,
+    content: str,
+    org_unit: OrgUnit,
+    at: dt.datetime,
+    **fields,
+) -> Case:
+    """Insert the case row and give it its number (inside the caller's transaction)."""
+    case = Case.objects.create(
+        number=f"tmp-{uuid.uuid4().hex[:16]}",
+        kind=kind,
+        source=source,
+        title=title[:200],
+        content=content,
+        org_unit=org_unit,
+        org_code=org_unit.code,
+        level=org_unit.level,
+        registered_at=at,
+        registered_by=actor if actor is not None and actor.is_authenticated else None,
+        **fields,
+    )
+    case.number = f"{KIND_PREFIX[kind]}{at.year}-{case.pk:05d}"
+    case.save(update_fields=["number"])
+    return case
+
+
+def _create_case(
+    actor: User | None,
     *,
     kind: str,
     source: str,
@@ -340,41 +422,27 @@ def register_case(
     attachments: Sequence[Upload] = (),
     origin: str = "web",
     at: dt.datetime | None = None,
+    tracking_code: str | None = None,
 ) -> Case:
-    """Put a problem or petition on the ledger (state 已登记; the acceptance clock starts)."""
-    require(actor, "cases.register", org_unit)
-    if kind not in Kind.values:
-        raise CaseError(f"类别“{kind}”不存在，应为：{'、'.join(Kind.labels)}")
-    if source not in Source.values:
-        raise CaseError(f"来源“{source}”不存在，应为：{'、'.join(Source.labels)}")
-    title, content = (title or "").strip(), (content or "").strip()
-    if not title:
-        raise CaseError("请填写标题")
-    if not content:
-        raise CaseError("请填写问题内容")
-    if org_unit.level not in (Level.COUNTY, Level.TOWN, Level.VILLAGE):
-        raise CaseError(f"问题所在地“{org_unit.name}”应为县、镇或村")
+    title, content = _check_new_case(kind, source, title, content, org_unit)
     if kind == Kind.PETITION and len(_digits(reporter_phone)) < 7:
         raise CaseError("信访件须填写反映人的手机号码（群众凭查询码和手机号后四位查询办理进度）")
     at = at or clock.now()
     with transaction.atomic():
-        case = Case.objects.create(
-            number=f"tmp-{uuid.uuid4().hex[:16]}",
+        case = _new_row(
+            actor,
             kind=kind,
             source=source,
-            title=title[:200],
+            title=title,
             content=content,
+            org_unit=org_unit,
+            at=at,
             reporter_name=reporter_name.strip()[:50],
             reporter_phone=reporter_phone.strip()[:20],
             subject=subject.strip()[:100],
-            org_unit=org_unit,
-            org_code=org_unit.code,
-            level=org_unit.level,
-            registered_at=at,
-            registered_by=actor if actor.is_authenticated else None,
+            tracking_code=tracking_code,
+            content_digest=content_digest(content),
         )
-        case.number = f"{KIND_PREFIX[kind]}{at.year}-{case.pk:05d}"
-        case.save(update_fields=["number"])
         started = _start_clock(case, Stage.ACCEPT, at)
         _event(
             case,
@@ -385,6 +453,74 @@ def register_case(
             clock_row=started,
             source=origin,
             attachments=attachments,
+        )
+    return case
+
+
+def content_digest(content: str) -> str:
+    """The same words, whatever the spacing and punctuation: the key duplicate filings share."""
+    import hashlib
+
+    kept = re.sub(r"[\W_]+", "", (content or "").casefold())
+    return hashlib.sha256(kept.encode()).hexdigest()
+
+
+def register_assigned(
+    actor: User,
+    *,
+    kind: str,
+    source: str,
+    title: str,
+    content: str,
+    org_unit: OrgUnit,
+    unit: ResponsibleUnit | None,
+    due_on: dt.date | None,
+    subject: str = "",
+    note: str = "",
+    data: dict | None = None,
+    origin: str = "web",
+    visit: InspectionVisit | None = None,
+) -> Case:
+    """A case that is assigned as it is registered: an inspection finding, a leader's instruction.
+
+    The unit and the deadline are required; the unit's handling clock runs to the end of that day.
+    """
+    if unit is None or not unit.is_active:
+        raise CaseError("请选择承办的责任单位")
+    if due_on is None:
+        raise CaseError("请填写办理期限")
+    if due_on < clock.today():
+        raise CaseError(f"办理期限 {due_on} 早于今天，请重新填写")
+    title, content = _check_new_case(kind, source, title, content, org_unit)
+    at = clock.now()
+    with transaction.atomic():
+        case = _new_row(
+            actor,
+            kind=kind,
+            source=source,
+            title=title,
+            content=content,
+            org_unit=org_unit,
+            at=at,
+            subject=(subject or unit.name)[:100],
+            visit=visit,
+        )
+        _event(case, "register", actor=actor, at=at, from_state="", source=origin, data=data or {})
+        case.unit = unit
+        case.due_at = clock.end_of_day(due_on)
+        case.state = State.ASSIGNED
+        case.save(update_fields=["unit", "due_at", "state"])
+        started = _start_clock(case, Stage.HANDLE, at)
+        _event(
+            case,
+            "assign",
+            actor=actor,
+            at=at,
+            from_state=State.REGISTERED,
+            clock_row=started,
+            source=origin,
+            data={"unit": unit.name},
+            note=note or f"限 {due_on:%Y年%m月%d日} 前办结",
         )
     return case
 
@@ -587,14 +723,24 @@ def resolve_case(
     resolution: str,
     source: str = "web",
     attachments: Sequence[Upload] = (),
+    outcome: str = "",
 ) -> Case:
-    """办结: the unit reports the result; verification by someone else follows."""
+    """办结: the unit reports the result; verification by someone else follows.
+
+    A dispute (矛盾纠纷) needs its outcome: 调解成功, 转信访 or 转诉讼."""
     resolution = _require_note(resolution, "办理结果")
+    if outcome and outcome not in Outcome.values:
+        raise CaseError(f"调处结果应为：{'、'.join(Outcome.labels)}")
     at = clock.now()
     with transaction.atomic():
         case = _lock(case)
         _require_handler(actor, case)
         _require_state(case, [State.IN_PROGRESS], "resolve")
+        if case.kind == Kind.MEDIATION and not outcome:
+            raise CaseError(f"请选择调处结果：{'、'.join(Outcome.labels)}")
+        fields = {"resolution": resolution, "resolved_at": at, "resolved_by": actor}
+        if case.kind == Kind.MEDIATION:
+            fields["outcome"] = outcome
         _move(
             case,
             "resolve",
@@ -604,7 +750,8 @@ def resolve_case(
             note=resolution,
             source=source,
             attachments=attachments,
-            fields={"resolution": resolution, "resolved_at": at, "resolved_by": actor},
+            fields=fields,
+            data={"outcome": outcome} if outcome else None,
         )
     return case
 
@@ -850,53 +997,104 @@ def record_finding(
         raise CaseError("请选择整改责任单位")
     if due_on < clock.today():
         raise CaseError(f"整改期限 {due_on} 早于今天，请重新填写")
-    title, content = (title or "").strip(), (content or "").strip()
-    if not title or not content:
+    if not (title or "").strip() or not (content or "").strip():
         raise CaseError("请填写问题标题和具体情况")
+    return register_assigned(
+        actor,
+        kind=Kind.RECTIFICATION,
+        source=Source.UNANNOUNCED if visit.is_unannounced else Source.INSPECTION,
+        title=title,
+        content=content,
+        org_unit=org_unit,
+        unit=unit,
+        due_on=due_on,
+        note=f"督查发现问题，限 {due_on:%Y年%m月%d日} 前整改到位",
+        data={"visit": visit.pk},
+        origin=source,
+        visit=visit,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Dispute mediation
+
+
+MEDIATION_LEVELS = ("village", "town", "county")
+
+
+def hand_over(
+    actor: User, case: Case, *, unit: ResponsibleUnit, note: str, source: str = "web"
+) -> Case:
+    """A dispute the village (or town) cannot settle goes up one level to ``unit``.
+
+    The case's level moves up, the handling clock of the lower holder ends and the higher
+    holder's clock starts with that level's limit; the event keeps both holders.
+    """
+    note = _require_note(note, "移交理由")
+    if unit is None or not unit.is_active:
+        raise CaseError("请选择接手的责任单位")
     at = clock.now()
     with transaction.atomic():
-        case = Case.objects.create(
-            number=f"tmp-{uuid.uuid4().hex[:16]}",
-            kind=Kind.RECTIFICATION,
-            source=Source.UNANNOUNCED if visit.is_unannounced else Source.INSPECTION,
-            title=title[:200],
-            content=content,
-            subject=unit.name,
-            org_unit=org_unit,
-            org_code=org_unit.code,
-            level=org_unit.level,
-            registered_at=at,
-            registered_by=actor,
-            visit=visit,
-        )
-        case.number = f"{KIND_PREFIX[Kind.RECTIFICATION]}{at.year}-{case.pk:05d}"
-        case.save(update_fields=["number"])
-        _event(
+        case = _lock(case)
+        if case.kind != Kind.MEDIATION:
+            raise CaseError("只有矛盾纠纷件可以逐级移交")
+        _require_handler(actor, case)
+        _require_state(case, [State.ASSIGNED, State.IN_PROGRESS], "handover")
+        if case.level not in MEDIATION_LEVELS or case.level == "county":
+            raise CaseError("县级调处的纠纷无法再向上移交：请办结并选择转信访或转诉讼")
+        new_level = MEDIATION_LEVELS[MEDIATION_LEVELS.index(case.level) + 1]
+        old_unit = case.unit.name if case.unit_id else ""
+        _move(
             case,
-            "register",
+            "handover",
+            State.ASSIGNED,
             actor=actor,
             at=at,
-            from_state="",
+            note=note,
             source=source,
-            data={"visit": visit.pk},
-        )
-        case.unit = unit
-        case.due_at = clock.end_of_day(due_on)
-        case.state = State.ASSIGNED
-        case.save(update_fields=["unit", "due_at", "state"])
-        started = _start_clock(case, Stage.HANDLE, at)
-        _event(
-            case,
-            "assign",
-            actor=actor,
-            at=at,
-            from_state=State.REGISTERED,
-            clock_row=started,
-            source=source,
-            data={"unit": unit.name},
-            note=f"督查发现问题，限 {due_on:%Y年%m月%d日} 前整改到位",
+            fields={"unit": unit, "level": new_level, "due_at": None},
+            data={"from_unit": old_unit, "unit": unit.name, "level": new_level},
         )
     return case
+
+
+def record_sweep(
+    actor: User,
+    *,
+    org_unit: OrgUnit,
+    round_label: str,
+    swept_on: dt.date,
+    disputes_found: int,
+    notes: str = "",
+) -> DisputeSweep:
+    """One 排查 round in one village: the count found (each dispute is then a mediation case)."""
+    require(actor, "cases.register", org_unit)
+    if org_unit is None or org_unit.level != Level.VILLAGE:
+        raise CaseError("矛盾纠纷排查按村记录，请选择村")
+    round_label = (round_label or "").strip()
+    if not round_label:
+        raise CaseError("请填写排查轮次（如“2018年7月第一轮”）")
+    if swept_on > clock.today():
+        raise CaseError(f"排查日期 {swept_on} 晚于今天，请核对")
+    if disputes_found < 0 or disputes_found > 10000:
+        raise CaseError("排查出的纠纷件数应为0至10000")
+    try:
+        with transaction.atomic():
+            row = DisputeSweep.objects.create(
+                org_unit=org_unit,
+                round_label=round_label[:40],
+                swept_on=swept_on,
+                disputes_found=disputes_found,
+                notes=(notes or "").strip(),
+                recorded_by=actor,
+                recorded_at=clock.now(),
+            )
+            audit.record(
+                row, {"disputes_found": [None, disputes_found]}, actor=actor, action="记录纠纷排查"
+            )
+    except IntegrityError:
+        raise CaseError(f"{org_unit.name}“{round_label}”的排查已记录") from None
+    return row
 
 
 # ---------------------------------------------------------------------------------------------
@@ -974,6 +1172,13 @@ def available_actions(user: User, case: Case) -> list[str]:
         names += ["start", "return"]
     if handler and state == State.IN_PROGRESS:
         names += ["resolve", "return"]
+    if (
+        handler
+        and case.kind == Kind.MEDIATION
+        and state in (State.ASSIGNED, State.IN_PROGRESS)
+        and case.level in ("village", "town")
+    ):
+        names.append("handover")
     if verifier and state == State.RESOLVED and case.resolved_by_id != user.pk:
         names.append("verify")
     if manage and state == State.VERIFIED:

@@ -8,8 +8,9 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
 from tuopin.cases import actions, backlog
+from tuopin.cases.backlog import overdue_q
 from tuopin.cases.models import OPEN_STATES, Case, InspectionVisit
-from tuopin.cases.views import overdue_q, user_scope
+from tuopin.cases.views import user_scope
 from tuopin.lib import clock
 from tuopin.lib.bounds import Count, Day, Id, Moment, Offset, page_size
 from tuopin.org import privacy

@@ -28,7 +28,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 
 from tuopin.cases import limits
 from tuopin.cases.models import (
@@ -139,6 +139,16 @@ def _breached_q(at: dt.datetime) -> Q:
     return Q(breached_at__lte=at) | Q(
         breached_at__isnull=True, paused_at__isnull=True, deadline__lte=at
     )
+
+
+def overdue_q(now: dt.datetime) -> Q:
+    """Cases whose running clock is past its limit at ``now`` (for filtering a queryset)."""
+    running_breached = StageClock.objects.filter(
+        Q(breached_at__isnull=False) | Q(paused_at__isnull=True, deadline__lte=now),
+        case=OuterRef("pk"),
+        ended_at__isnull=True,
+    )
+    return Q(Exists(running_breached))
 
 
 def snapshot(scope, at: dt.datetime | None = None) -> list[CaseAt]:

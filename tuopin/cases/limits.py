@@ -54,10 +54,25 @@ DEFAULTS: dict[tuple[str, str], tuple[int | None, bool]] = {
     (Kind.RECTIFICATION, Stage.HANDLE): (30, True),
     (Kind.RECTIFICATION, Stage.VERIFY): (5, True),
     (Kind.RECTIFICATION, PARK): (10, True),
+    # A leader's instruction from the face-to-face meeting: its own deadline usually replaces
+    # the handling limit; verification is quick.
+    (Kind.INSTRUCTION, Stage.ACCEPT): (2, True),
+    (Kind.INSTRUCTION, Stage.ASSIGN): (2, True),
+    (Kind.INSTRUCTION, Stage.HANDLE): (10, True),
+    (Kind.INSTRUCTION, Stage.VERIFY): (3, True),
+    (Kind.INSTRUCTION, PARK): (5, True),
+    # 矛盾纠纷: 小事不出村 — a village mediates within 7 days, a town 15, the county 30.
+    (Kind.MEDIATION, Stage.ACCEPT): (3, True),
+    (Kind.MEDIATION, Stage.ASSIGN): (2, True),
+    (Kind.MEDIATION, Stage.HANDLE): (30, False),
+    (Kind.MEDIATION, Stage.VERIFY): (5, True),
+    (Kind.MEDIATION, PARK): (10, True),
 }
 # Village-level petitions are simple and close to the people: handle them faster.
 LEVEL_DEFAULTS: dict[tuple[str, str, str], tuple[int | None, bool]] = {
     (Kind.PETITION, "village", Stage.HANDLE): (30, False),
+    (Kind.MEDIATION, "village", Stage.HANDLE): (7, False),
+    (Kind.MEDIATION, "town", Stage.HANDLE): (15, False),
 }
 
 

@@ -23,6 +23,8 @@ class Kind(models.TextChoices):
     PETITION = "petition", "信访"
     INSPECTION = "inspection", "督查问题"
     RECTIFICATION = "rectification", "整改"
+    INSTRUCTION = "instruction", "交办事项"
+    MEDIATION = "mediation", "矛盾纠纷"
 
 
 KIND_PREFIX = {
@@ -30,7 +32,17 @@ KIND_PREFIX = {
     Kind.PETITION: "XF",
     Kind.INSPECTION: "DC",
     Kind.RECTIFICATION: "ZG",
+    Kind.INSTRUCTION: "JB",
+    Kind.MEDIATION: "TJ",
 }
+
+
+class Outcome(models.TextChoices):
+    """How a mediated dispute ended (矛盾纠纷 only)."""
+
+    SETTLED = "settled", "调解成功"
+    TO_PETITION = "to_petition", "转信访"
+    TO_COURT = "to_court", "转诉讼"
 
 
 class State(models.TextChoices):
@@ -92,6 +104,9 @@ class Source(models.TextChoices):
     AUDIT = "audit", "巡察审计"
     SUPERIOR = "superior", "上级交办"
     SELF = "self", "自查发现"
+    MEETING = "meeting", "面对面会议交办"
+    FIELD_VISIT = "field_visit", "领导包镇调研"
+    SWEEP = "sweep", "矛盾纠纷排查"
 
 
 class CaseQuerySet(models.QuerySet):
@@ -149,6 +164,10 @@ class Case(models.Model):
     escalation_count = models.PositiveIntegerField("督办次数", default=0)
     escalated_at = models.DateTimeField("最近督办时间", null=True, blank=True)
     supervising_code = models.CharField("督办层级代码", max_length=15, blank=True)
+    outcome = models.CharField(
+        "调处结果", max_length=12, choices=Outcome.choices, blank=True, default=""
+    )
+    content_digest = models.CharField("内容摘要码", max_length=64, blank=True, db_index=True)
     visit = models.ForeignKey(
         "InspectionVisit",
         verbose_name="督查记录",
@@ -497,3 +516,63 @@ class InspectionVisit(models.Model):
     @property
     def scope_code(self) -> str:
         return self.org_unit.code
+
+
+class DisputeSweepQuerySet(models.QuerySet):
+    def visible_to(self, user) -> DisputeSweepQuerySet:
+        from tuopin.org.access import visible_q
+
+        return self.filter(visible_q(user, code_path="org_unit__code"))
+
+
+class DisputeSweep(models.Model):
+    """One 排查 round in one village: how many disputes were found (each found one is a case)."""
+
+    org_unit = models.ForeignKey(
+        OrgUnit, verbose_name="排查村", on_delete=models.PROTECT, related_name="dispute_sweeps"
+    )
+    round_label = models.CharField("排查轮次", max_length=40)
+    swept_on = models.DateField("排查日期")
+    disputes_found = models.PositiveIntegerField("排查出矛盾纠纷（件）", default=0)
+    notes = models.TextField("排查情况", blank=True)
+    recorded_by = models.ForeignKey(
+        User, verbose_name="记录人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField("记录时间")
+
+    objects = DisputeSweepQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "矛盾纠纷排查"
+        verbose_name_plural = "矛盾纠纷排查"
+        ordering = ["-swept_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org_unit", "round_label"], name="cases_one_sweep_per_round"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round_label} {self.org_unit}"
+
+    @property
+    def scope_code(self) -> str:
+        return self.org_unit.code
+
+
+class PhoneCode(models.Model):
+    """A verification code sent to a petitioner's phone (only its digest is kept)."""
+
+    phone = models.CharField("手机号", max_length=20, db_index=True)
+    digest = models.CharField("验证码摘要", max_length=64)
+    sent_at = models.DateTimeField("发送时间")
+    expires_at = models.DateTimeField("失效时间")
+    used_at = models.DateTimeField("使用时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "手机验证码"
+        verbose_name_plural = "手机验证码"
+        ordering = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return f"{self.phone[-4:]} {self.sent_at:%Y-%m-%d %H:%M}"

@@ -14,16 +14,17 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
+from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tuopin.cases import actions
+from tuopin.cases import actions, online
 from tuopin.cases.forms import RateForm, TrackForm
 from tuopin.cases.models import Case, Kind
-from tuopin.lib import clock
-from tuopin.org import throttle
-from tuopin.org.models import LoginCounterKind
+from tuopin.lib import clock, filekinds
+from tuopin.org import throttle, uploads
+from tuopin.org.models import Level, LoginCounterKind, OrgUnit
 from tuopin.org.throttle import client_address
 
 NOT_FOUND = "未查询到匹配的信访件：请核对查询码和手机号后四位后重试。"
@@ -132,3 +133,118 @@ def track_rate(request: HttpRequest) -> HttpResponse:
         context["error"] = str(error)
         return render(request, "cases/track_progress.html", context, status=400)
     return redirect("cases:track_progress")
+
+
+# ---------------------------------------------------------------------------------------------
+# Online filing (网上信访): see cases.online for the rules.
+
+FILED_KEY = "cases_filed"
+TIMING_SALT = "cases.file.started"
+
+
+def _places() -> tuple[list[OrgUnit], dict[str, list[OrgUnit]]]:
+    towns = list(OrgUnit.objects.filter(level=Level.TOWN, is_active=True).order_by("code"))
+    villages: dict[str, list[OrgUnit]] = {}
+    for village in OrgUnit.objects.filter(level=Level.VILLAGE, is_active=True).order_by("code"):
+        villages.setdefault(village.parent_id, []).append(village)
+    return towns, villages
+
+
+def _place(data) -> OrgUnit | None:
+    """The village chosen (it must lie in the chosen town), else the town."""
+    town = OrgUnit.objects.filter(
+        code=(data.get("town") or "")[:15], level=Level.TOWN, is_active=True
+    ).first()
+    if town is None:
+        return None
+    code = (data.get("village") or "")[:15]
+    if not code:
+        return town
+    return OrgUnit.objects.filter(
+        code=code, level=Level.VILLAGE, is_active=True, parent=town
+    ).first()
+
+
+def _timing_refusal(token: str) -> str | None:
+    signer = signing.TimestampSigner(salt=TIMING_SALT)
+    try:
+        started = float(signer.unsign(token or "", max_age=2 * 3600))
+    except signing.SignatureExpired:
+        return "页面已打开超过2小时，请刷新后重新填写。"
+    except (signing.BadSignature, ValueError):
+        return "页面已失效，请刷新后重新填写。"
+    if time.time() - started < _limit("CASES_FILE_MIN_SECONDS", 5):
+        return "提交过快，请核对填写的内容后再提交。"
+    return None
+
+
+def _photos(request: HttpRequest) -> list[actions.Upload]:
+    try:
+        files = uploads.received_files(request, "photo", kinds=filekinds.IMAGES)
+    except uploads.UploadRefused as error:
+        raise online.FilingRefused(f"照片：{error}") from None
+    return [actions.Upload(f.name, f.read()) for f in files]
+
+
+@require_http_methods(["GET", "POST"])
+def file_petition(request: HttpRequest) -> HttpResponse:
+    towns, villages = _places()
+    data = request.POST if request.method == "POST" else {}
+    context = {
+        "towns": towns,
+        "villages": [(town, villages.get(town.pk, [])) for town in towns],
+        "categories": online.CATEGORIES,
+        "data": data,
+        "started": data.get("t")
+        or signing.TimestampSigner(salt=TIMING_SALT).sign(str(time.time())),
+    }
+    if request.method == "GET":
+        return render(request, "cases/file.html", context)
+    address = client_address(request)
+    try:
+        if data.get("website"):  # the hidden field only a robot fills
+            raise online.FilingRefused("提交未通过校验，请刷新页面后重新填写。")
+        if data.get("action") == "code":
+            echoed = online.send_code(data.get("phone", ""), address)
+            context["notice"] = "验证码已发送到您的手机，10分钟内有效。"
+            if echoed:
+                context["notice"] = f"演示环境未接短信平台，验证码为 {echoed}。"
+            return render(request, "cases/file.html", context)
+        refusal = _timing_refusal(data.get("t", ""))
+        if refusal:
+            raise online.FilingRefused(refusal)
+        case, merged = online.file_petition(
+            name=data.get("name", ""),
+            phone=data.get("phone", ""),
+            code=data.get("code", ""),
+            org_unit=_place(data),
+            category=data.get("category", ""),
+            content=data.get("content", ""),
+            photos=_photos(request),
+            address=address,
+        )
+    except online.FilingRefused as error:
+        context["error"] = str(error)
+        return render(request, "cases/file.html", context, status=400)
+    except actions.CaseError as error:
+        context["error"] = str(error)
+        return render(request, "cases/file.html", context, status=400)
+    request.session[FILED_KEY] = {"case": case.pk, "merged": merged, "at": time.time()}
+    request.session[SESSION_KEY] = {"case": case.pk, "at": time.time()}
+    return redirect("cases:file_done")
+
+
+def file_done(request: HttpRequest) -> HttpResponse:
+    filed = request.session.get(FILED_KEY) or {}
+    case = Case.objects.filter(pk=filed.get("case"), kind=Kind.PETITION).first()
+    if case is None or time.time() - filed.get("at", 0) > SESSION_SECONDS:
+        return redirect("cases:file")
+    return render(
+        request,
+        "cases/file_done.html",
+        {
+            "case": case,
+            "merged": filed.get("merged"),
+            "code": actions.format_tracking_code(case.tracking_code or ""),
+        },
+    )

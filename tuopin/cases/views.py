@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -31,7 +31,7 @@ from tuopin.cases.models import (
     Case,
     CaseAttachment,
     InspectionVisit,
-    StageClock,
+    Outcome,
 )
 from tuopin.lib import clock, filekinds
 from tuopin.lib.workdays import SHIPPED
@@ -62,15 +62,6 @@ def _uploads(request: HttpRequest) -> list[actions.Upload]:
     return [actions.Upload(f.name, f.read()) for f in files]
 
 
-def overdue_q(now: dt.datetime) -> Q:
-    running_breached = StageClock.objects.filter(
-        Q(breached_at__isnull=False) | Q(paused_at__isnull=True, deadline__lte=now),
-        case=OuterRef("pk"),
-        ended_at__isnull=True,
-    )
-    return Q(Exists(running_breached))
-
-
 def filtered_cases(request: HttpRequest):
     form = FilterForm(request.GET or None, user=request.user)
     cases = Case.objects.visible_to(request.user).select_related("unit", "org_unit")
@@ -87,7 +78,7 @@ def filtered_cases(request: HttpRequest):
         if data["unit"]:
             cases = cases.filter(unit=data["unit"])
         if data["overdue"]:
-            cases = cases.filter(overdue_q(clock.now()))
+            cases = cases.filter(backlog.overdue_q(clock.now()))
         if data["q"]:
             cases = cases.filter(Q(number__icontains=data["q"]) | Q(title__icontains=data["q"]))
     return form, cases
@@ -97,7 +88,7 @@ def filtered_cases(request: HttpRequest):
 def home(request: HttpRequest) -> HttpResponse:
     form, cases = filtered_cases(request)
     now = clock.now()
-    page = Paginator(cases.annotate(is_overdue=overdue_q(now)), 50).get_page(
+    page = Paginator(cases.annotate(is_overdue=backlog.overdue_q(now)), 50).get_page(
         request.GET.get("page")
     )
     scope = user_scope(request.user)
@@ -202,6 +193,7 @@ def case_page(request: HttpRequest, pk: int) -> HttpResponse:
             "reporter": shown.name(case.reporter_name),
             "available": [(name, actions.ACTION_LABELS[name]) for name in available],
             "assign_form": AssignForm(),
+            "outcomes": Outcome.choices,
             "note_form": NoteForm(),
             "ratings": case.ratings.all(),
             "tracking_code": actions.format_tracking_code(shown.secret(case.tracking_code) or ""),
@@ -240,7 +232,13 @@ def _call(name: str, request: HttpRequest, case: Case) -> None:
     elif name == "resume":
         actions.resume_case(user, case, note=note)
     elif name == "resolve":
-        actions.resolve_case(user, case, resolution=note, attachments=uploads)
+        actions.resolve_case(
+            user, case, resolution=note, attachments=uploads, outcome=post.get("outcome", "")
+        )
+    elif name == "handover":
+        form = AssignForm(post)
+        unit = form.cleaned_data["unit"] if form.is_valid() else None
+        actions.hand_over(user, case, unit=unit, note=note)
     elif name == "verify":
         actions.verify_case(user, case, note=note)
     elif name == "close":
@@ -256,7 +254,7 @@ def _call(name: str, request: HttpRequest, case: Case) -> None:
 @require_POST
 def case_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     case = get_object_or_404(Case.objects.visible_to(request.user), pk=pk)
-    if name not in actions.ACTION_LABELS or name in ("register", "escalate", "rate"):
+    if name not in actions.ACTION_LABELS or name in ("register", "escalate", "rate", "merge"):
         return _forbidden(request, f"没有名为“{name}”的操作")
     try:
         _call(name, request, case)

@@ -60,6 +60,8 @@ WORKBOOKS = frozenset({"xlsx", "xls"})
 TABLES = frozenset({"xlsx", "xls", "csv"})
 # A plan document: Word or plain text.
 DOCUMENTS = frozenset({"docx", "txt"})
+# Photos a member of the public attaches to an online petition.
+IMAGES = frozenset({"jpg", "png"})
 # GeoJSON boundaries.
 GEOJSON = frozenset({"json"})
 

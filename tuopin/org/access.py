@@ -39,9 +39,11 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "cases.verify",
             "inspections.record",
             "bulletin.publish",
+            "command.manage",
         }
     ),
-    Role.LEADER: frozenset({"cases.verify"}),
+    # A county leader records their own field visits and signs in for their duty days.
+    Role.LEADER: frozenset({"cases.verify", "command.visit"}),
     Role.UNIT_REPORTER: frozenset({"reports.fill", "cases.handle"}),
     Role.UNIT_HEAD: frozenset({"reports.fill", "reports.sign", "cases.handle"}),
     Role.TOWN_CADRE: frozenset(

@@ -18,6 +18,7 @@ NAVIGATION = [
     ("registry:home", "建档立卡", True, ""),
     ("assess:home", "退出评估", True, ""),
     ("cases:home", "问题台账", False, ""),
+    ("command:home", "指挥调度", True, ""),
     ("org:browse", "组织机构", True, ""),
     ("org:accounts", "账号管理", True, "org.manage"),
 ]

@@ -379,6 +379,9 @@ class LoginCounterKind(models.TextChoices):
     ADDRESS = "address", "地址"
     TRACK_ADDRESS = "track_addr", "信访查询地址"
     TRACK_CODE = "track_code", "信访查询码（按地址）"
+    FILE_ADDRESS = "file_addr", "网上信访提交地址"
+    FILE_PHONE = "file_phone", "网上信访验证码手机号"
+    VERIFY_PHONE = "code_check", "网上信访验证码核对"
 
 
 class LoginCounter(models.Model):

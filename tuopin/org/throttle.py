@@ -80,10 +80,30 @@ def client_address(request: HttpRequest) -> str:
     return peer
 
 
+# Kinds counted over a window longer than the login window (the public petition filing page):
+# the purge keeps their rows that long, so it never ends a window early.
+LONGER_WINDOWS: dict[str, int] = {
+    LoginCounterKind.FILE_ADDRESS: 24 * 3600,  # filings per address a day, codes an hour
+    LoginCounterKind.FILE_PHONE: 3600,  # codes per phone an hour
+}
+
+
+def _kept_seconds(kind: str) -> int:
+    return max(settings.LOGIN_FAILURE_WINDOW_SECONDS, LONGER_WINDOWS.get(kind, 0))
+
+
 def forget_expired(now: dt.datetime) -> int:
     """Worker job: delete counters whose window has ended (made-up names would pile up)."""
     window = dt.timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
-    deleted, _ = LoginCounter.objects.filter(window_started_at__lte=now - window).delete()
+    deleted, _ = (
+        LoginCounter.objects.filter(window_started_at__lte=now - window)
+        .exclude(kind__in=list(LONGER_WINDOWS))
+        .delete()
+    )
+    for kind in LONGER_WINDOWS:
+        kept = dt.timedelta(seconds=_kept_seconds(kind))
+        more, _ = LoginCounter.objects.filter(kind=kind, window_started_at__lte=now - kept).delete()
+        deleted += more
     return deleted
 
 
@@ -99,8 +119,10 @@ def reserve(
     kind: str, key: str, limit: int, now: dt.datetime, *, window_seconds: int | None = None
 ) -> dt.datetime | None:
     """Count one attempt if the limit allows it; otherwise return when the lock ends. The window
-    is the login window unless given (a shorter one is fine: :func:`forget_expired` purges rows
-    after the login window)."""
+    is the login window unless given: a shorter one is fine, a longer one only for a kind listed
+    in :data:`LONGER_WINDOWS` (:func:`forget_expired` keeps rows that long)."""
+    if window_seconds is not None and window_seconds > _kept_seconds(kind):
+        raise ValueError(f"counter kind {kind} is purged before a {window_seconds} s window ends")
     window = dt.timedelta(seconds=window_seconds or settings.LOGIN_FAILURE_WINDOW_SECONDS)
     with transaction.atomic():
         counter = None

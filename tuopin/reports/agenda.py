@@ -1,9 +1,13 @@
-"""The face-to-face agenda: every unit's problems and suggestions of a week, grouped by action."""
+"""The face-to-face agenda: the leaders' open instructions first (overdue ones at the top), then
+every unit's problems and suggestions of a week, grouped by action."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tuopin.cases.backlog import overdue_q
+from tuopin.cases.models import Case, Kind
+from tuopin.lib import clock
 from tuopin.plan.models import Action
 from tuopin.reports.models import Period, ReportVersion
 
@@ -68,3 +72,15 @@ def build(period: Period, reports) -> list[AgendaItem]:
         )
         for action in actions
     ]
+
+
+def open_instructions(cases) -> list[Case]:
+    """Open 交办事项 from earlier meetings among ``cases`` (already filtered for access):
+    overdue first, then by deadline. Each carries ``is_overdue``."""
+    return list(
+        cases.filter(kind=Kind.INSTRUCTION)
+        .open()
+        .annotate(is_overdue=overdue_q(clock.now()))
+        .select_related("unit")
+        .order_by("-is_overdue", "due_at", "id")
+    )

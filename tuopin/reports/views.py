@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tuopin.cases.models import Case
 from tuopin.lib import bounds, clock, filekinds
 from tuopin.lib.cn_dates import WEEKDAY_CHOICES
 from tuopin.offline.sync import offline_form
@@ -231,6 +232,10 @@ def _detail_context(request: HttpRequest, report: Report) -> dict:
         "can_manage": can(user, "reports.manage", report),
         "Status": Status,
         "unread": _unread(user),
+        # The leaders' instructions this unit still has to carry out (its own page shows them).
+        "instructions": agenda.open_instructions(Case.objects.filter(unit_id=report.unit_id))
+        if own
+        else [],
     }
 
 
@@ -503,7 +508,13 @@ def agenda_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "reports/agenda.html",
-        {"period": period, "items": items, "unread": _unread(request.user)},
+        {
+            "period": period,
+            "items": items,
+            "instructions": agenda.open_instructions(Case.objects.visible_to(request.user)),
+            "can_record_meeting": has_capability(request.user, "command.manage"),
+            "unread": _unread(request.user),
+        },
     )
 
 

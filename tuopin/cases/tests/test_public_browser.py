@@ -115,3 +115,77 @@ def test_a_petitioner_follows_and_rates_their_petition(world, live_server, in_br
     assert list(PetitionRating.objects.values_list("rating", "comment")) == [
         ("basic", "希望以后及时公示")
     ]
+
+
+def test_a_member_of_the_public_files_on_a_phone_and_follows_it_to_rating(
+    world, live_server, in_browser, settings
+):
+    """From the login page to filing, the SMS code (a loopback gateway), closure and rating."""
+    import re
+
+    from tuopin.cases.models import Case, Kind, Source, State
+    from tuopin.reports.tests.servers import webhook_server
+
+    settings.CASES_FILE_MIN_SECONDS = 0
+    settings.SMS_DEMO_ECHO = False
+    with webhook_server() as gateway:
+        settings.SMS_WEBHOOK_URL = f"http://127.0.0.1:{gateway.server_address[1]}/sms"
+
+        def fill_and_ask_for_code(page) -> None:
+            page.goto(f"{live_server.url}/login/")
+            page.get_by_role("link", name="网上信访").click()
+            page.wait_for_url("**/cases/file/")
+            page.get_by_label("姓名").fill("王五")
+            page.get_by_label("手机号码").fill("139 1234 5678")
+            page.get_by_label("所在镇").select_option(label="城关镇")
+            page.get_by_label("所在村（可不选）").select_option(label="东关村")
+            page.get_by_label("问题类别").select_option(label="低保与兜底保障")
+            page.get_by_label("反映内容").fill(
+                "我家今年的低保评议没有张榜公示，希望核实评议过程并公开结果。"
+            )
+            page.get_by_role("button", name="获取验证码").click()
+            assert "验证码已发送" in page.get_by_role("status").inner_text()
+            assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+        in_browser(fill_and_ask_for_code)
+        sent = gateway.bodies[-1][2]
+        assert sent["phone"] == "13912345678"
+        code = re.search(r"验证码为(\d{6})", sent["text"]).group(1)
+
+        def file(page) -> str:
+            page.get_by_label("短信验证码").fill(code)
+            page.get_by_role("button", name="提交").click()
+            page.wait_for_url("**/cases/file/done/")
+            assert "信访件已提交" in page.content()
+            return page.locator("[data-code]").inner_text()
+
+        tracking = in_browser(file)
+
+    case = Case.objects.get()
+    assert case.kind == Kind.PETITION and case.source == Source.ONLINE
+    assert case.state == State.REGISTERED
+    assert actions.format_tracking_code(case.tracking_code) == tracking
+    actions.accept_case(world.hq, case)
+    actions.assign_case(world.hq, refresh(case), unit=world.chengguan_unit)
+    actions.start_case(world.cadre, refresh(case))
+    actions.resolve_case(world.cadre, refresh(case), resolution="已补充公示评议结果")
+    actions.verify_case(world.leader, refresh(case))
+    actions.close_case(world.hq, refresh(case))
+
+    def follow_and_rate(page) -> None:
+        page.goto(f"{live_server.url}/login/")
+        page.get_by_role("link", name="信访件办理进度查询").click()
+        page.get_by_label("查询码").fill(tracking)
+        page.get_by_label("手机号后四位").fill("5678")
+        page.get_by_role("button", name="查询").click()
+        page.wait_for_url("**/cases/track/progress/")
+        assert page.locator("#track-state").inner_text() == "已销号"
+        assert "已补充公示评议结果" in page.content()
+        page.get_by_label("满意", exact=True).check()
+        page.get_by_role("button", name="提交评价").click()
+        page.wait_for_url("**/cases/track/progress/")
+        assert "第1轮办理评价：满意" in page.content()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    in_browser(follow_and_rate)
+    assert list(PetitionRating.objects.values_list("rating", flat=True)) == ["satisfied"]
