@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "ninja",
     "tuopin.org",
     "tuopin.plan",
+    "tuopin.ledger",
     "tuopin.registry",
     "tuopin.cases",
     "tuopin.reports",
