@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "tuopin.ledger",
     "tuopin.registry",
     "tuopin.cases",
+    "tuopin.projects",
     "tuopin.reports",
     "tuopin.assess",
     "tuopin.bulletin",

@@ -479,6 +479,20 @@ def chunks(items: list, size: int = CHUNK):
         yield items[start : start + size]
 
 
+def common_prefix(codes: list[str]) -> str:
+    """The org code all ``codes`` lie under, cut at a level boundary ("" when none)."""
+    if not codes:
+        return ""
+    first, last = min(codes), max(codes)
+    length = 0
+    while length < len(first) and length < len(last) and first[length] == last[length]:
+        length += 1
+    for size in (12, 9, 6, 4, 2):
+        if length >= size:
+            return first[:size]
+    return ""
+
+
 def same(old: Any, new: Any) -> bool:
     """Whether a stored value and a parsed one are equal (Decimal "1.50" equals 1.5)."""
     if old == new:

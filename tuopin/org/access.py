@@ -39,11 +39,14 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "cases.verify",
             "inspections.record",
             "bulletin.publish",
+            "projects.import",
+            "projects.photo",
+            "projects.settings",
         }
     ),
     Role.LEADER: frozenset({"cases.verify"}),
-    Role.UNIT_REPORTER: frozenset({"reports.fill", "cases.handle"}),
-    Role.UNIT_HEAD: frozenset({"reports.fill", "reports.sign", "cases.handle"}),
+    Role.UNIT_REPORTER: frozenset({"reports.fill", "cases.handle", "projects.photo"}),
+    Role.UNIT_HEAD: frozenset({"reports.fill", "reports.sign", "cases.handle", "projects.photo"}),
     Role.TOWN_CADRE: frozenset(
         {
             "registry.edit",
@@ -54,10 +57,18 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "cases.register",
             "cases.handle",
             "assess.visit",
+            "projects.photo",
         }
     ),
     Role.VILLAGE_CADRE: frozenset(
-        {"registry.edit", "personal_data.view", "cases.register", "cases.handle", "assess.visit"}
+        {
+            "registry.edit",
+            "personal_data.view",
+            "cases.register",
+            "cases.handle",
+            "assess.visit",
+            "projects.photo",
+        }
     ),
     Role.INSPECTOR: frozenset(
         {"inspections.record", "cases.register", "cases.verify", "assess.visit"}
