@@ -25,6 +25,7 @@ urlpatterns = [
     path("registry/", include("tuopin.registry.urls")),
     path("assess/", include("tuopin.assess.urls")),
     path("cases/", include("tuopin.cases.urls")),
+    path("projects/", include("tuopin.projects.urls")),
     path("bulletin/", include("tuopin.bulletin.urls")),
     path("dashboard/", include("tuopin.dashboard.urls")),
     path("api/", api.urls),

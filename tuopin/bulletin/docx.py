@@ -227,6 +227,7 @@ class BulletinDocument:
         self.problems()
         self.assessment()
         self.backlog()
+        self.projects()
         self.changes()
         self.imprint()
         buffer = io.BytesIO()
@@ -468,6 +469,20 @@ class BulletinDocument:
             self.table(
                 ["类别", "在办", "超期", "暂存"],
                 [[r["name"], r["open"], r["overdue"], r["parked"]] for r in rows],
+                [66, 30, 30, 30],
+            )
+
+    def projects(self) -> None:
+        section = self.snapshot.get("projects") or {}
+        if not section.get("available"):
+            return  # no ledger loaded: the printed bulletin leaves the section out
+        self.heading1("项目与资金")
+        self.paragraph(section["summary"])
+        rows = section.get("rows") or []
+        if rows:
+            self.table(
+                ["项目类型", "项目", "已完工", "逾期"],
+                [[r["name"], r["total"], r["completed"], r["overdue"]] for r in rows],
                 [66, 30, 30, 30],
             )
 

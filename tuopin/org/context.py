@@ -18,6 +18,7 @@ NAVIGATION = [
     ("registry:home", "建档立卡", True, ""),
     ("assess:home", "退出评估", True, ""),
     ("cases:home", "问题台账", False, ""),
+    ("projects:home", "项目资金", False, ""),
     ("org:browse", "组织机构", True, ""),
     ("org:accounts", "账号管理", True, "org.manage"),
 ]
