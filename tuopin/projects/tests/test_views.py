@@ -172,3 +172,17 @@ def test_export_and_template_downloads(ledger, login):
     plan = APP.check(data, "x.xlsx", ledger.hq)
     assert plan.ok and plan.counts["projects_unchanged"] == 2  # the town's two projects only
     assert client.get("/projects/template.xlsx").status_code == 200
+
+
+def test_api_lists_scoped_projects_and_the_summary(ledger, login):
+    client = login(ledger.cadre)
+    data = client.get("/api/projects/projects", {"as_of": "2018-07-20"}).json()
+    assert [item["code"] for item in data["items"]] == ["CG1", "CG2"]
+    assert data["items"][0]["overdue"] is True and data["items"][0]["status_label"] == "在建"
+    detail = client.get("/api/projects/projects/CG1").json()
+    assert detail["funds"][0]["source_label"] == "统筹整合涉农资金"
+    assert client.get("/api/projects/projects/DF1").status_code == 404
+    summary = client.get("/api/projects/summary", {"as_of": "2018-07-20"}).json()
+    assert summary["projects"] == 2 and summary["overdue"] == ["CG1"]
+    assert client.get("/api/projects/projects", {"as_of": "3000-01-01"}).status_code in (400, 422)
+    assert client.get("/api/projects/projects", {"kind": "bridge"}).status_code in (400, 422)
