@@ -125,7 +125,7 @@ def add_photo(
         photo.save()
         audit.record(
             project,
-            {"photos": [None, f"{photo.taken_at:%Y-%m-%d %H:%M}"]},
+            {"photos": [None, f"{photo.taken_at.astimezone(clock.SHANGHAI):%Y-%m-%d %H:%M}"]},
             actor=actor,
             action="上传进度照片",
             source="web",
