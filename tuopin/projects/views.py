@@ -22,7 +22,6 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tuopin.dashboard.mapdata import boundary_collection
 from tuopin.ledger import views as ledger_views
 from tuopin.lib import clock, filekinds
 from tuopin.org import audit, privacy, uploads
@@ -140,12 +139,6 @@ def map_points(projects, on: dt.date) -> tuple[list[dict], int]:
     return points, missing
 
 
-def _scope_for_map(user) -> OrgUnit | None:
-    if user.scope_id is not None:
-        return user.scope
-    return OrgUnit.objects.filter(level=Level.COUNTY).order_by("code").first()
-
-
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -156,7 +149,6 @@ def home(request: HttpRequest) -> HttpResponse:
     projects = form.apply(visible, on).select_related("place", "unit").order_by("code")
     page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
     points, missing = map_points(projects, on)
-    scope = _scope_for_map(user)
     funds = FundAllocation.objects.filter(project__in=visible.values("pk"))
     figures = {
         "total": visible.count(),
@@ -179,7 +171,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "points_json": points,
             "points_count": len(points),
             "missing_points": missing,
-            "boundaries": boundary_collection(scope, user) if scope is not None else None,
+            # Points on longitude/latitude axes, drawn by the dashboard's map script: the
+            # boundaries belong to the dashboard, a floor above this one.
+            "boundaries": None,
             "can_import": has_capability(user, APP.capability),
         },
     )
