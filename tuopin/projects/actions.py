@@ -9,10 +9,11 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from tuopin.ledger.cells import common_prefix
+from tuopin.ledger.cells import chunks, common_prefix
 from tuopin.ledger.models import LedgerImport
 from tuopin.lib import clock
 from tuopin.org import audit
+from tuopin.org.models import OrgUnit
 from tuopin.projects.importer import ProjectPlan
 from tuopin.projects.models import FundAllocation, Project, ProjectPhoto
 
@@ -44,26 +45,25 @@ def apply_import(
         )
         note = f"导入 {filename}（批次 {batch.pk}）"
         created = Project.objects.bulk_create(
-            [Project(**row, created_at=now, updated_at=now) for row in plan.new_projects]
+            [Project(**row, created_at=now, updated_at=now) for row in plan.new_projects],
+            batch_size=2000,
         )
-        events: list[tuple] = [(project, {}) for project in created]
-        audit.record_many(events, actor=actor, action="导入新建", source=source, note=note, at=now)
-        changed_events = []
-        for pk, _code, diff, record in plan.changed_projects:
-            project = Project.objects.select_related("place").get(pk=pk)
-            for name in diff:
-                setattr(project, name, record[name])
-            project.updated_at = now
-            project.save(update_fields=[*diff, "updated_at"])
-            changed_events.append((project, diff))
+        places = OrgUnit.objects.in_bulk({project.place_id for project in created})
+        for project in created:
+            project.place = places[project.place_id]  # the history's scope code, no query each
         audit.record_many(
-            changed_events, actor=actor, action="导入修改", source=source, note=note, at=now
+            [(project, {}) for project in created],
+            actor=actor,
+            action="导入新建",
+            source=source,
+            note=note,
+            at=now,
         )
-        ids = dict(
-            Project.objects.filter(
-                code__in=sorted({row["project_code"] for row in plan.new_funds})
-            ).values_list("code", "pk")
-        )
+        changed = _changed(Project.objects.select_related("place"), plan.changed_projects, now)
+        audit.record_many(changed, actor=actor, action="导入修改", source=source, note=note, at=now)
+        ids: dict[str, int] = {}
+        for chunk in chunks(sorted({row["project_code"] for row in plan.new_funds})):
+            ids.update(Project.objects.filter(code__in=chunk).values_list("code", "pk"))
         funds = FundAllocation.objects.bulk_create(
             [
                 FundAllocation(
@@ -73,24 +73,37 @@ def apply_import(
                     updated_at=now,
                 )
                 for row in plan.new_funds
-            ]
+            ],
+            batch_size=2000,
         )
         fund_events = [(fund, {}) for fund in _with_places(funds)]
         audit.record_many(
             fund_events, actor=actor, action="导入新建", source=source, note=note, at=now
         )
-        fund_changes = []
-        for pk, _label, diff, record in plan.changed_funds:
-            fund = FundAllocation.objects.select_related("project__place").get(pk=pk)
-            for name in diff:
-                setattr(fund, name, record[name])
-            fund.updated_at = now
-            fund.save(update_fields=[*diff, "updated_at"])
-            fund_changes.append((fund, diff))
+        fund_changes = _changed(
+            FundAllocation.objects.select_related("project__place"), plan.changed_funds, now
+        )
         audit.record_many(
             fund_changes, actor=actor, action="导入修改", source=source, note=note, at=now
         )
     return batch
+
+
+def _changed(queryset, changes: list[tuple], now) -> list[tuple]:
+    """Apply planned changes (pk, label, diff, values) with one UPDATE per changed field set."""
+    rows = queryset.in_bulk([pk for pk, *_ in changes])
+    by_fields: dict[tuple[str, ...], list] = {}
+    events = []
+    for pk, _label, diff, record in changes:
+        row = rows[pk]
+        for name in diff:
+            setattr(row, name, record[name])
+        row.updated_at = now
+        by_fields.setdefault(tuple(sorted(diff)), []).append(row)
+        events.append((row, diff))
+    for names, group in by_fields.items():
+        queryset.model.objects.bulk_update(group, [*names, "updated_at"], batch_size=1000)
+    return events
 
 
 def _with_places(funds: list[FundAllocation]) -> list[FundAllocation]:

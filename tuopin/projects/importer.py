@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from tuopin.ledger.cells import CellReader, LedgerPlan, parse_sheet, plain, same
+from tuopin.ledger.cells import CellReader, LedgerPlan, chunks, parse_sheet, plain, same
 from tuopin.ledger.layout import Column, choice_lookup
 from tuopin.ledger.reader import Sheet
 from tuopin.lib import clock
@@ -36,7 +36,7 @@ PROJECT_FIELDS = (
     "households",
     "persons",
 )
-FUND_FIELDS = ("allocated_on", "allocated", "disbursed", "reimbursed")
+FUND_FIELDS = ("pk", "allocated_on", "allocated", "disbursed", "reimbursed")
 _HEADERS = {c.field: c.header for c in PROJECT_COLUMNS}
 _HEADERS.update(
     place_id="所在地代码",
@@ -143,12 +143,17 @@ def _plan_projects(
     place_codes = {c for c in columns["place_code"] if c}
     places = {
         unit.code: unit
+        for chunk in chunks(sorted(place_codes))
         for unit in OrgUnit.objects.filter(
-            code__in=place_codes, level__in=(Level.COUNTY, Level.TOWN, Level.VILLAGE)
+            code__in=chunk, level__in=(Level.COUNTY, Level.TOWN, Level.VILLAGE)
         )
     }
     units = _unit_names()
-    existing = {p.code: p for p in Project.objects.filter(code__in=[c for c in codes if c])}
+    existing = {
+        p.code: p
+        for chunk in chunks(sorted({c for c in codes if c}))
+        for p in Project.objects.filter(code__in=chunk).select_related("place")
+    }
     seen: dict[str, int] = {}
     wanted: dict[str, int] = {}
     for index in range(rows):
@@ -255,15 +260,17 @@ def _plan_funds(
     codes = columns["project_code"]
     known = {
         code: (pk, place_code)
-        for pk, code, place_code in Project.objects.filter(
-            code__in=sorted({c for c in codes if c})
-        ).values_list("pk", "code", "place__code")
+        for chunk in chunks(sorted({c for c in codes if c}))
+        for pk, code, place_code in Project.objects.filter(code__in=chunk).values_list(
+            "pk", "code", "place__code"
+        )
     }
     existing = {
-        (f.project.code, f.source, f.document_no): f
-        for f in FundAllocation.objects.filter(project__code__in=list(known)).select_related(
-            "project"
-        )
+        (code, source, document_no): row
+        for chunk in chunks(sorted(known))
+        for *row, code, source, document_no in FundAllocation.objects.filter(
+            project__code__in=chunk
+        ).values_list(*FUND_FIELDS, "project__code", "source", "document_no")
     }
     seen: dict[tuple[str, str, str], int] = {}
     added = changed = unchanged = 0
@@ -322,17 +329,18 @@ def _plan_funds(
             )
             added += 1
             continue
+        previous = dict(zip(FUND_FIELDS[1:], old[1:], strict=True))
         diff = {
-            name: [plain(getattr(old, name)), plain(value)]
+            name: [plain(previous[name]), plain(value)]
             for name, value in record.items()
-            if not same(getattr(old, name), value)
+            if not same(previous[name], value)
         }
         if not diff:
             unchanged += 1
             continue
         changed += 1
         label = f"{code} {_SOURCE_LABELS.get(key[1], key[1])} {key[2]}".strip()
-        plan.changed_funds.append((old.pk, label, diff, record))
+        plan.changed_funds.append((old[0], label, diff, record))
         for name, (before, after) in diff.items():
             if len(plan.change_lines) < 300:
                 plan.change_lines.append(
