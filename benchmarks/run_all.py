@@ -20,6 +20,7 @@ BENCHMARKS = {
     "reports": "reports_friday_rush.py",
     "bulletin": "bulletin_bench.py",
     "dashboard": "dashboard_bench.py",
+    "projects": "projects_bench.py",
 }
 
 
