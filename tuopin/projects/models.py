@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -208,6 +209,7 @@ class ProjectSettings(models.Model):
     idle_days = models.PositiveSmallIntegerField(
         "资金滞留天数",
         default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
         help_text="下达超过这么多天、拨付不足一半的资金记为滞留",
     )
 

@@ -264,6 +264,10 @@ def _decimal_or_none(text: str, low: int, high: int) -> Decimal | None:
     return value if low <= value <= high else None
 
 
+MAX_PHOTO_BYTES = 20 * 1024 * 1024  # a phone photo is a few MB
+
+
+@uploads.upload_limit(MAX_PHOTO_BYTES)
 @login_required
 @require_POST
 def photo_upload(request: HttpRequest, code: str) -> HttpResponse:

@@ -186,3 +186,11 @@ def test_api_lists_scoped_projects_and_the_summary(ledger, login):
     assert summary["projects"] == 2 and summary["overdue"] == ["CG1"]
     assert client.get("/api/projects/projects", {"as_of": "3000-01-01"}).status_code in (400, 422)
     assert client.get("/api/projects/projects", {"kind": "bridge"}).status_code in (400, 422)
+
+
+def test_the_idle_setting_is_bounded(ledger, login):
+    client = login(ledger.hq)
+    for bad in ("0", "-3", "99999", "abc"):
+        response = client.post("/projects/funds/", {"idle_days": bad})
+        assert response.status_code == 200, bad  # the form again, with its error
+    assert ProjectSettings.current().idle_days == 60
