@@ -27,6 +27,16 @@ SOURCE = "projects"
 NO_PROJECTS = "该范围项目台账中没有项目"
 NO_FUNDS = "该范围项目台账中没有下达的资金"
 
+# The plan's goal “8月底前水、电、路等基础设施及标准化卫生室、易地扶贫搬迁、危房改造项目全部完工”.
+GOAL_KINDS = (
+    ProjectKind.WATER,
+    ProjectKind.GRID,
+    ProjectKind.ROAD,
+    ProjectKind.CLINIC,
+    ProjectKind.RELOCATION,
+    ProjectKind.HOUSING,
+)
+
 Bulk = Callable[[str, dt.date, Collection[str] | None], dict[str, metrics.Value]]
 
 
@@ -239,6 +249,19 @@ def definitions() -> list[dict]:
             True,
         ),
     ]
+    goal_kinds = [k.value for k in GOAL_KINDS]
+    items.append(
+        (
+            "projects.unfinished.goal",
+            "未完工的水电路、卫生室、搬迁、危房项目",
+            "个",
+            _project_counts(lambda on: Q(kind__in=goal_kinds) & ~Q(actual_end__lte=on)),
+            "饮水、电网、道路、卫生室、易地搬迁安置点、危房改造项目中评估日尚未完工的个数；"
+            "计划目标“8月底前水、电、路等基础设施及标准化卫生室、易地扶贫搬迁、危房改造项目"
+            "全部完工”即为 0。",
+            False,
+        )
+    )
     for kind in kinds:
         items.append(
             (

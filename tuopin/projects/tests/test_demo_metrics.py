@@ -88,6 +88,10 @@ def test_metrics_per_level_and_as_of_a_day(world):
         world.cg_village2.code: Decimal(1)
     }
     assert _values("projects.completion_rate", "county", ON) == {county: Decimal("66.67")}
+    assert _values("projects.unfinished.goal", "county", ON) == {county: Decimal(1)}
+    assert _values("projects.unfinished.goal", "county", dt.date(2018, 7, 10)) == {
+        county: Decimal(2)
+    }
     unit = str(world.health.pk)
     assert _values("projects.unfinished", "unit", ON, [unit]) == {unit: Decimal(1)}
     assert _values("funds.allocated", "town", ON, [cg, df]) == {
