@@ -377,6 +377,7 @@ def funds_page(request: HttpRequest) -> HttpResponse:
     sums = {"a": Sum("allocated"), "d": Sum("disbursed"), "r": Sum("reimbursed")}
 
     def table(rows, label) -> list[dict]:
+        rows = sorted(rows, key=lambda row: -(row["a"] or 0))
         return [
             {
                 "label": label(row),
