@@ -8,14 +8,17 @@ import datetime as dt
 from django.http import Http404
 from ninja import Query, Router, Schema
 
+from tuopin.ledger.api import add_routes
 from tuopin.lib import clock
 from tuopin.lib.bounds import Day, Offset, page_size
 from tuopin.projects.codes import FundSource, ProjectKind, Status
+from tuopin.projects.ledger_app import APP
 from tuopin.projects.models import Project, ProjectSettings
 from tuopin.projects.summary import money, rate, summary
 
 router = Router(tags=["项目资金"])
 MAX_LIMIT = 500
+add_routes(router, APP)  # POST /import, GET /imports: the ledger engine's
 
 
 class ProjectRow(Schema):

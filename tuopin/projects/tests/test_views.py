@@ -194,3 +194,27 @@ def test_the_idle_setting_is_bounded(ledger, login):
         response = client.post("/projects/funds/", {"idle_days": bad})
         assert response.status_code == 200, bad  # the form again, with its error
     assert ProjectSettings.current().idle_days == 60
+
+
+def test_api_import_dry_run_then_import_and_refusal(world, login):
+    client = login(world.hq)
+    data = workbook([project("A1", world.cg_village.code)], [fund("A1")])
+    upload = io.BytesIO(data)
+    upload.name = "台账.xlsx"
+    response = client.post("/api/projects/import?dry_run=true", {"file": upload})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["ok"] and not body["imported"] and body["counts"]["projects_added"] == 1
+    assert not Project.objects.exists()
+    upload = io.BytesIO(data)
+    upload.name = "台账.xlsx"
+    body = client.post("/api/projects/import", {"file": upload}).json()
+    assert body["imported"] and Project.objects.filter(code="A1").exists()
+    bad = io.BytesIO(workbook([project("A2", world.cg_village.code, 项目类型="桥")]))
+    bad.name = "坏.xlsx"
+    response = client.post("/api/projects/import", {"file": bad})
+    assert response.status_code == 400
+    assert response.json()["problems"][0]["column"] == "项目类型"
+    history = client.get("/api/projects/imports").json()
+    assert [row["source"] for row in history] == ["api"]
+    assert login(world.cadre).post("/api/projects/import", {"file": bad}).status_code == 403
