@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from ninja import File, Router, Schema
+from ninja import File, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
@@ -93,7 +93,7 @@ def add_routes(router: Router, app: LedgerApp) -> None:
             "changes": plan.change_lines,
             "summary": app.describe(plan.counts) if plan.ok else "有错误，未导入任何数据",
         }
-        return (200 if plan.ok else 400), body
+        return Status(200 if plan.ok else 400, body)
 
     @router.get("/imports", response=list[HistoryRow], summary=f"{app.ledger.title}导入记录")
     def imports(request):
