@@ -355,19 +355,19 @@ def funds_page(request: HttpRequest) -> HttpResponse:
     on = _day(request)
     may_set = has_capability(user, "projects.settings")
     current = ProjectSettings.current()
+    before = current.idle_days
     settings_form = SettingsForm(instance=current)
     if request.method == "POST":
         if not may_set:
             raise PermissionDenied("您没有修改设置的权限")
         settings_form = SettingsForm(request.POST, instance=current)
         if settings_form.is_valid():
-            before = ProjectSettings.objects.filter(pk=current.pk).first()
+            if settings_form.cleaned_data["idle_days"] == before:
+                messages.info(request, "设置没有变化")
+                return redirect("projects:funds")
             saved = settings_form.save()
             audit.record(
-                saved,
-                {"idle_days": [before.idle_days if before else 60, saved.idle_days]},
-                actor=user,
-                action="修改设置",
+                saved, {"idle_days": [before, saved.idle_days]}, actor=user, action="修改设置"
             )
             messages.success(request, "已保存")
             return redirect("projects:funds")
