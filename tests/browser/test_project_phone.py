@@ -78,8 +78,8 @@ def test_a_cadre_uploads_a_progress_photo_from_a_phone(browser, project_site, db
     page.goto(f"{project_site}/login/")
     page.fill("input[name=username]", "village_cadre")
     page.fill("input[name=password]", PASSWORD)
-    page.locator("form button").first.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("form button").first.click()
     page.goto(f"{project_site}/projects/p/LX-01/")
     assert page.locator("h1").inner_text() == "东关村通村水泥路硬化"
     assert page.get_by_text("统筹整合涉农资金").first.is_visible()
@@ -91,9 +91,9 @@ def test_a_cadre_uploads_a_progress_photo_from_a_phone(browser, project_site, db
     )
     page.wait_for_function("() => document.querySelector('input[name=latitude]').value !== ''")
     page.fill("input[name=note]", "路基完成")
-    page.get_by_role("button", name="上传照片").click()
-    page.wait_for_load_state()
-    assert page.get_by_text("照片已上传").is_visible()
+    with page.expect_navigation():
+        page.get_by_role("button", name="上传照片").click()
+    page.get_by_text("照片已上传").wait_for()
     figure = page.locator(".photos figure").first
     assert "路基完成" in figure.inner_text() and "34.8931" in figure.inner_text()
     assert page.evaluate("() => document.querySelector('.photos img').naturalWidth") == 320
