@@ -23,6 +23,7 @@ BENCHMARKS = {
     "dashboard": "dashboard_bench.py",
     "offline": "offline_sync.py",
     "command": "command_metrics.py",
+    "projects": "projects_bench.py",
 }
 
 

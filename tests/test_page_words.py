@@ -25,6 +25,7 @@ START = [
     "/registry/",
     "/assess/",
     "/cases/",
+    "/projects/",
     "/bulletin/",
     "/dashboard/",
     "/command/",
@@ -91,6 +92,22 @@ def crawl(client) -> dict[str, list[str]]:
     return leaks
 
 
+def _projects(world) -> None:
+    """A small project and fund ledger, re-imported once so that pages show changes."""
+    from tuopin.projects import actions
+    from tuopin.projects.ledger_app import APP
+    from tuopin.projects.tests.helpers import fund, project, workbook
+
+    rows = [
+        project("P1", world.cg_village.code, 计划完工="2018-06-30"),
+        project("P2", world.df_village.code, 项目类型="卫生室", 责任单位="县卫计局"),
+    ]
+    for paid in (20, 30):
+        plan = APP.check(workbook(rows, [fund("P1", **{"已拨付（万元）": paid})]), "x.xlsx")
+        assert plan.ok, [str(p) for p in plan.problems]
+        actions.apply_import(plan, actor=world.hq)
+
+
 @pytest.fixture
 def demo(world):
     """The test county with households in every village, a campaign with weeks of reports and a
@@ -108,6 +125,7 @@ def demo(world):
         household = Household.objects.filter(village=world.cg_village).first()
         audit.record(household, {"phone": ["13900001111", ""]}, actor=world.hq, action="修改")
         command_loop(world)
+        _projects(world)
     return world
 
 

@@ -32,7 +32,17 @@ api = NinjaAPI(
 api.add_router("/org/", org_router)
 
 # Each domain app that has an ``api.py`` with a ``router`` is mounted at /api/<app>/.
-for _app in ("plan", "reports", "registry", "assess", "cases", "command", "bulletin", "dashboard"):
+for _app in (
+    "plan",
+    "reports",
+    "registry",
+    "assess",
+    "cases",
+    "command",
+    "projects",
+    "bulletin",
+    "dashboard",
+):
     if importlib.util.find_spec(f"tuopin.{_app}.api") is not None:
         api.add_router(f"/{_app}/", importlib.import_module(f"tuopin.{_app}.api").router)
 

@@ -27,6 +27,7 @@ urlpatterns = [
     path("assess/", include("tuopin.assess.urls")),
     path("cases/", include("tuopin.cases.urls")),
     path("command/", include("tuopin.command.urls")),
+    path("projects/", include("tuopin.projects.urls")),
     path("bulletin/", include("tuopin.bulletin.urls")),
     path("dashboard/", include("tuopin.dashboard.urls")),
     path("offline/", include("tuopin.offline.urls")),

@@ -140,6 +140,7 @@ def compose(
     snapshot["assessment"] = sections.assessment(campaign, week, as_of)
     snapshot["backlog"] = sections.backlog(campaign, week, as_of)
     snapshot["measures"] = sections.measures(campaign, week, as_of)
+    snapshot["projects"] = sections.projects(campaign, week, as_of)
     previous = previous_published(campaign, week)
     previous_snapshot = previous.snapshot if previous is not None else None
     snapshot["town_metrics"], snapshot["towns"] = _towns(

@@ -60,6 +60,7 @@ class BulletinDocument(GongwenDocument):
         self.assessment()
         self.backlog()
         self.measures()
+        self.projects()
         self.changes()
         self.imprint(s)
         return self.save(title=s["title"], author=s["issuer"])
@@ -286,6 +287,20 @@ class BulletinDocument(GongwenDocument):
             [[r["subject"], r["reason"], r["measure"], r["decided_by"]] for r in rows],
             [34, 66, 24, 32],
         )
+
+    def projects(self) -> None:
+        section = self.snapshot.get("projects") or {}
+        if not section.get("available"):
+            return  # no ledger loaded: the printed bulletin leaves the section out
+        self.heading1("项目与资金")
+        self.paragraph(section["summary"])
+        rows = section.get("rows") or []
+        if rows:
+            self.table(
+                ["项目类型", "项目", "已完工", "逾期"],
+                [[r["name"], r["total"], r["completed"], r["overdue"]] for r in rows],
+                [66, 30, 30, 30],
+            )
 
     def changes(self) -> None:
         changes = self.snapshot.get("changes") or {}

@@ -381,3 +381,54 @@ def measures(campaign: Campaign, week: Week, as_of: dt.datetime) -> dict[str, An
             for row in rows
         ],
     }
+
+
+# --- projects and funds ---------------------------------------------------------------------
+
+
+def projects(campaign: Campaign, week: Week, as_of: dt.datetime) -> dict[str, Any]:
+    """项目与资金 as of the bulletin: projects finished and late by type, money paid out, idle."""
+    try:
+        from tuopin.projects import summary as project_summary
+        from tuopin.projects.models import Project, idle_days
+    except ImportError:
+        project_summary = None
+    if project_summary is None:
+        return {"available": False, "pending": "项目资金台账模块尚未接入。"}
+    county = campaign.county
+    scoped = Project.objects.under(county.code)
+    if not scoped.exists():
+        return {
+            "available": False,
+            "pending": "项目资金台账尚未导入，本期暂不通报项目进度和资金拨付情况。",
+        }
+    on = as_of.date()
+    data = project_summary.summary(on, scoped)
+    rows = [
+        {
+            "name": kind,
+            "total": row["total"],
+            "completed": row["completed"],
+            "overdue": row["overdue"],
+        }
+        for kind, row in data["by_type"].items()
+    ]
+    total = data["projects"]
+    completed = sum(row["completed"] for row in rows)
+    funds = data["funds"]
+    share = round(completed * 100 / total, 1) if total else 0
+    summary = (
+        f"截至{on.month}月{on.day}日，全县项目台账共有项目{total}个，已完工{completed}个"
+        f"（完工率{share}%），计划完工日期已过仍未完工（逾期）{len(data['overdue'])}个；"
+        f"下达资金{funds['allocated']:g}万元，已拨付{funds['disbursed']:g}万元"
+        f"（拨付率{funds['disbursement_rate']:g}%），已报账{funds['reimbursed']:g}万元；"
+        f"{len(funds['idle'])}个项目有滞留资金（下达超过{idle_days()}天、拨付不足一半）。"
+    )
+    return {
+        "available": True,
+        "summary": summary,
+        "rows": rows,
+        "overdue": data["overdue"][:20],
+        "overdue_count": len(data["overdue"]),
+        "idle_count": len(funds["idle"]),
+    }

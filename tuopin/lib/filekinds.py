@@ -56,6 +56,8 @@ OLE_KINDS = frozenset({"doc", "xls", "ppt", "msi"})
 ATTACHMENTS = frozenset({"pdf", "jpg", "png", "docx", "xlsx", "ole", "txt"})
 # A workbook to import (.xls is what many national-system exports still are).
 WORKBOOKS = frozenset({"xlsx", "xls"})
+# Progress photos taken with a phone.
+PHOTOS = frozenset({"jpg", "png"})
 # A table to import: a workbook, or a CSV text.
 TABLES = frozenset({"xlsx", "xls", "csv"})
 # A plan document: Word or plain text.

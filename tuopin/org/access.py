@@ -40,12 +40,15 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "inspections.record",
             "bulletin.publish",
             "command.manage",
+            "projects.import",
+            "projects.photo",
+            "projects.settings",
         }
     ),
     # A county leader records their own field visits and signs in for their duty days.
     Role.LEADER: frozenset({"cases.verify", "command.visit"}),
-    Role.UNIT_REPORTER: frozenset({"reports.fill", "cases.handle"}),
-    Role.UNIT_HEAD: frozenset({"reports.fill", "reports.sign", "cases.handle"}),
+    Role.UNIT_REPORTER: frozenset({"reports.fill", "cases.handle", "projects.photo"}),
+    Role.UNIT_HEAD: frozenset({"reports.fill", "reports.sign", "cases.handle", "projects.photo"}),
     Role.TOWN_CADRE: frozenset(
         {
             "registry.edit",
@@ -56,10 +59,18 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "cases.register",
             "cases.handle",
             "assess.visit",
+            "projects.photo",
         }
     ),
     Role.VILLAGE_CADRE: frozenset(
-        {"registry.edit", "personal_data.view", "cases.register", "cases.handle", "assess.visit"}
+        {
+            "registry.edit",
+            "personal_data.view",
+            "cases.register",
+            "cases.handle",
+            "assess.visit",
+            "projects.photo",
+        }
     ),
     Role.INSPECTOR: frozenset(
         {"inspections.record", "cases.register", "cases.verify", "assess.visit"}

@@ -19,6 +19,7 @@ NAVIGATION = [
     ("assess:home", "退出评估", True, ""),
     ("cases:home", "问题台账", False, ""),
     ("command:home", "指挥调度", True, ""),
+    ("projects:home", "项目资金", False, ""),
     ("org:browse", "组织机构", True, ""),
     ("org:accounts", "账号管理", True, "org.manage"),
 ]

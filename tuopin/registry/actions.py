@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 
+from tuopin.ledger.cells import common_prefix as _common_prefix
 from tuopin.lib import clock
 from tuopin.org import audit
 from tuopin.org.access import require
@@ -320,19 +321,6 @@ def _village_codes_of(ids: list[int]) -> dict[int, str]:
     for chunk in _chunks(ids):
         found.update(Household.objects.filter(pk__in=chunk).values_list("pk", "village__code"))
     return found
-
-
-def _common_prefix(codes: list[str]) -> str:
-    if not codes:
-        return ""
-    first, last = min(codes), max(codes)
-    length = 0
-    while length < len(first) and length < len(last) and first[length] == last[length]:
-        length += 1
-    for size in (12, 9, 6, 4, 2):
-        if length >= size:
-            return first[:size]
-    return ""
 
 
 def _apply_villages(plan: ImportPlan, actor, source: str, note: str, now: dt.datetime) -> None:

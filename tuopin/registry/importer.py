@@ -13,37 +13,43 @@ import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection
 
+from tuopin.ledger.cells import (
+    CHUNK,
+    MAX_LISTED_PROBLEMS,
+    CellReader,
+    LedgerPlan,
+    Problem,
+    chunks,
+    duplicates,
+    parse_sheet,
+    plain,
+    same,
+    text_of,
+)
 from tuopin.lib import clock
-from tuopin.lib.plain_names import name_problem
 from tuopin.org.models import Level, OrgUnit
 from tuopin.registry import codes, fastdb
 from tuopin.registry.layout import (
     COLUMNS_BY_SHEET,
     HOUSEHOLD_SHEET,
     PERSON_SHEET,
+    REGISTRY,
     VILLAGE_SHEET,
     Column,
-    header_lookup,
 )
 from tuopin.registry.models import Household, Person, VillageFacts
 from tuopin.registry.reader import Sheet
 
-MAX_LISTED_PROBLEMS = 1000
-CHUNK = 900  # SQLite's default limit of bound parameters is 999
+__all__ = ["CHUNK", "MAX_LISTED_PROBLEMS", "ImportPlan", "Problem", "plan_import", "text_of"]
 
-_FULL_WIDTH = str.maketrans(
-    "０１２３４５６７８９ＸｘＡＢＣＤａｂｃｄ．－，\u3000",
-    "0123456789XxABCDabcd.-, ",
-)
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
 _WEIGHT_OFFSET = 48 * sum(_WEIGHTS)  # the digits arrive as ASCII codes
-_MISS = object()
 _CAUSE_SEPARATORS = re.compile(r"[、,，;；/\s]+")
 
 HOUSEHOLD_FIELDS = tuple(c.field for c in COLUMNS_BY_SHEET[HOUSEHOLD_SHEET] if c.field)
@@ -62,29 +68,8 @@ VILLAGE_FACT_FIELDS = (
 
 
 @dataclass
-class Problem:
-    sheet: str
-    row: int
-    column: str
-    value: str
-    reason: str
-
-    def __str__(self) -> str:
-        where = f"“{self.sheet}”表第{self.row}行"
-        if self.column:
-            where += f"“{self.column}”列"
-        value = f"（值：{self.value}）" if self.value != "" else ""
-        return f"{where}{value}：{self.reason}"
-
-
-@dataclass
-class ImportPlan:
+class ImportPlan(LedgerPlan):
     replace_villages: bool = False
-    problems: list[Problem] = field(default_factory=list)
-    problem_count: int = 0
-    notices: list[str] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)
-    change_lines: list[str] = field(default_factory=list)
     closures: list[dict[str, str]] = field(default_factory=list)
     village_codes: list[str] = field(default_factory=list)
     # What apply_import writes (filled only when there is no problem).
@@ -101,10 +86,6 @@ class ImportPlan:
     village_scope: dict[int, str] = field(default_factory=dict)  # village id → code
 
     @property
-    def ok(self) -> bool:
-        return self.problem_count == 0
-
-    @property
     def has_changes(self) -> bool:
         return bool(
             self.village_changes
@@ -116,54 +97,9 @@ class ImportPlan:
             or self.closed_persons
         )
 
-    def problem(self, sheet: str, row: int, column: str, value: Any, reason: str) -> None:
-        self.problem_count += 1
-        if len(self.problems) < MAX_LISTED_PROBLEMS:
-            shown = "" if value is None else str(value)
-            self.problems.append(Problem(sheet, row, column, shown[:60], reason))
-
 
 # ---------------------------------------------------------------------------------------------
 # Cells
-
-
-def text_of(value: Any) -> str:
-    """A cell as clean text: trimmed, full-width digits/letters made ASCII, 12.0 → "12"."""
-    if value is None:
-        return ""
-    kind = type(value)
-    if kind is str:
-        text = value.strip()
-        if not text.isascii():
-            text = text.translate(_FULL_WIDTH).strip()
-        return text
-    if kind is float:
-        return str(int(value)) if value.is_integer() else repr(value)
-    if kind is int:
-        return str(value)
-    if kind is bool:
-        return "是" if value else "否"
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-_BOOL = {"是": True, "否": False, "Y": True, "N": False, "y": True, "n": False}
-_BOOL_SLOW = {
-    **_BOOL,
-    "1": True,
-    "0": False,
-    "TRUE": True,
-    "FALSE": False,
-    "True": True,
-    "False": False,
-    "有": True,
-    "无": False,
-    "√": True,
-    "×": False,
-}
 
 
 def _choice_table(choices: type) -> dict[str, str]:
@@ -173,80 +109,36 @@ def _choice_table(choices: type) -> dict[str, str]:
     return table
 
 
-def _number_text(text: str) -> str:
-    return text.replace(",", "").replace("，", "").replace("元", "").strip()
+_CHOICE_TABLES = {
+    choices: _choice_table(choices)
+    for choices in {c.choices for cols in COLUMNS_BY_SHEET.values() for c in cols if c.choices}
+    | {codes.PovertyCause}
+}
+_BLANK_DEFAULTS = {
+    "relocation": codes.Relocation.NONE.value,
+    "schooling_status": codes.SchoolingStatus.NOT_STUDENT.value,
+    "work_status": codes.WorkStatus.NONE.value,
+    "ethnicity": codes.Ethnicity.HAN.value,
+}
+_MAX_LENGTH = {
+    "household_no": 30,
+    "person_no": 30,
+    "group_name": 50,
+    "helper_unit": 100,
+    "helper_post": 50,
+}
 
 
-class _Reader:
-    """Parses one sheet column by column and reports problems with sheet, row and column."""
+class _Reader(CellReader):
+    """The registry's cells: the engine's kinds plus village codes, citizen IDs, causes, …"""
+
+    choice_tables = _CHOICE_TABLES
+    blank_defaults = _BLANK_DEFAULTS
+    max_length = _MAX_LENGTH
 
     def __init__(self, plan: ImportPlan, sheet: Sheet, today: dt.date):
-        self.plan = plan
-        self.sheet = sheet
-        self.today = today
-        self.numbers_as_text = 0
-        self.normalised = 0
+        super().__init__(plan, sheet, today)
         self.birth_cache: dict[str, dt.date | None] = {}
-        self.failed: dict[int, set[str]] = {}  # row index → fields whose cell was refused
-
-    def row_number(self, index: int) -> int:
-        return self.sheet.first_row + index
-
-    def fail(self, index: int, column: Column, value: Any, reason: str) -> None:
-        self.failed.setdefault(index, set()).add(column.field)
-        self.plan.problem(self.sheet.name, self.row_number(index), column.header, value, reason)
-
-    def texts(self, raw: list[Any]) -> list[str]:
-        out = []
-        append = out.append
-        for value in raw:
-            if type(value) is str:
-                text = value.strip()
-                if not text.isascii():
-                    converted = text.translate(_FULL_WIDTH).strip()
-                    if converted != text:
-                        self.normalised += 1
-                    text = converted
-                if text is not value and len(text) != len(value):
-                    self.normalised += 1
-                append(text)
-            else:
-                append(text_of(value))
-        return out
-
-    def parse(self, column: Column, raw: list[Any]) -> list[Any]:
-        method: Callable[[Column, list[Any]], list[Any]] = getattr(self, "_" + column.kind)
-        if not column.blank_ok:
-            for index, value in enumerate(raw):
-                if value is None or value == "" or (type(value) is str and not value.strip()):
-                    self.fail(index, column, "", "必填，不能为空")
-        return method(column, raw)
-
-    def _limited(self, column: Column, values: list[str], limit: int) -> list[str]:
-        """Text and names: bounded length, plain text (no markup, no control characters)."""
-        for index, value in enumerate(values):
-            if len(value) > limit:
-                self.fail(index, column, value, f"过长（最多 {limit} 个字符）")
-            elif problem := name_problem(value):
-                self.fail(index, column, value, problem)
-        return values
-
-    def _text(self, column: Column, raw: list[Any]) -> list[str]:
-        return self._limited(column, self.texts(raw), _MAX_LENGTH.get(column.field, 100))
-
-    def _name(self, column: Column, raw: list[Any]) -> list[str]:
-        values = self._limited(column, self.texts(raw), 50)
-        for index, value in enumerate(values):
-            if value and any(char.isdigit() for char in value):
-                self.fail(index, column, value, "姓名中不应有数字")
-        return values
-
-    def _phone(self, column: Column, raw: list[Any]) -> list[str]:
-        values = self.texts(raw)
-        for index, value in enumerate(values):
-            if value and (len(value) > 20 or not all(c.isdigit() or c == "-" for c in value)):
-                self.fail(index, column, value, "电话号码只能由数字和“-”组成，最长20位")
-        return values
 
     def _village_code(self, column: Column, raw: list[Any]) -> list[str]:
         values = self.texts(raw)
@@ -254,45 +146,6 @@ class _Reader:
             if value and (len(value) != 12 or not value.isdigit()):
                 self.fail(index, column, value, "村代码应为12位数字（统计用区划代码）")
                 values[index] = ""
-        return values
-
-    def _derived(self, column: Column, raw: list[Any]) -> list[Any]:
-        return raw
-
-    def _bool(self, column: Column, raw: list[Any]) -> list[Any]:
-        get = _BOOL.get
-        values = [get(value, _MISS) if type(value) is str else _MISS for value in raw]
-        for index, value in enumerate(values):
-            if value is _MISS:
-                text = text_of(raw[index])
-                if type(raw[index]) is bool:
-                    values[index] = raw[index]
-                elif text == "":
-                    values[index] = None
-                elif text in _BOOL_SLOW:
-                    values[index] = _BOOL_SLOW[text]
-                else:
-                    self.fail(index, column, text, "应填写“是”或“否”")
-                    values[index] = None
-        return values
-
-    def _choice(self, column: Column, raw: list[Any]) -> list[str]:
-        table = _CHOICE_TABLES[column.choices]
-        get = table.get
-        values = [get(value, _MISS) if type(value) is str else _MISS for value in raw]
-        default = _BLANK_DEFAULTS.get(column.field, "")
-        for index, value in enumerate(values):
-            if value is _MISS:
-                text = text_of(raw[index])
-                if text == "":
-                    values[index] = default
-                elif text in table:
-                    values[index] = table[text]
-                    self.normalised += 1
-                else:
-                    allowed = "、".join(str(label) for _, label in column.choices.choices)
-                    self.fail(index, column, text, f"不是有效的取值，应为：{allowed}")
-                    values[index] = default
         return values
 
     def _causes(self, column: Column, raw: list[Any]) -> list[list[str]]:
@@ -320,45 +173,6 @@ class _Reader:
             values.append(found[:2])
         return values
 
-    def _decimal(self, column: Column, raw: list[Any], places: str, top: Decimal) -> list[Any]:
-        fmt = "{:.%sf}" % (len(places) - 2 if "." in places else 0)
-        quantum = Decimal(places)
-        zero = Decimal(places) * 0
-        values: list[Any] = []
-        append = values.append
-        for index, value in enumerate(raw):
-            kind = type(value)
-            if kind is float:
-                number = Decimal(fmt.format(value))
-            elif kind is int:
-                number = Decimal(value)
-            elif value is None or value == "":
-                append(zero)
-                continue
-            else:
-                text = _number_text(text_of(value))
-                if text == "":
-                    append(zero)
-                    continue
-                if text.endswith("%") and column.kind == "percent":
-                    text = text[:-1]
-                try:
-                    number = Decimal(text).quantize(quantum)
-                    self.numbers_as_text += 1
-                except (InvalidOperation, ValueError):
-                    self.fail(index, column, text, "应为数字")
-                    append(zero)
-                    continue
-            if number < 0:
-                self.fail(index, column, value, "不能为负数")
-            elif number >= top:
-                self.fail(index, column, value, f"数值过大（应小于 {top}）")
-            append(number)
-        return values
-
-    def _money(self, column: Column, raw: list[Any]) -> list[Any]:
-        return self._decimal(column, raw, "0.01", Decimal("10000000000"))
-
     def _liters(self, column: Column, raw: list[Any]) -> list[Any]:
         return self._decimal(column, raw, "0.1", Decimal("100000"))
 
@@ -378,69 +192,11 @@ class _Reader:
                 self.fail(index, column, value, "供水保证率为百分数，应在 0 到 100 之间")
         return values
 
-    def _integers(self, column: Column, raw: list[Any], low: int, high: int) -> list[Any]:
-        values: list[Any] = []
-        for index, value in enumerate(raw):
-            if type(value) is int:
-                number = value
-            elif type(value) is float and value.is_integer():
-                number = int(value)
-            else:
-                text = _number_text(text_of(value))
-                if text == "":
-                    values.append(None)
-                    continue
-                try:
-                    number = int(Decimal(text))
-                    if Decimal(text) != number:
-                        raise ValueError
-                    self.numbers_as_text += 1
-                except (InvalidOperation, ValueError):
-                    self.fail(index, column, text, "应为整数")
-                    values.append(None)
-                    continue
-            if not low <= number <= high:
-                self.fail(index, column, number, f"应在 {low} 到 {high} 之间")
-                values.append(None)
-                continue
-            values.append(number)
-        return values
-
-    def _int(self, column: Column, raw: list[Any]) -> list[Any]:
-        values = self._integers(column, raw, 0, 32767)
-        return [0 if v is None else v for v in values]
-
     def _months(self, column: Column, raw: list[Any]) -> list[Any]:
         return [0 if v is None else v for v in self._integers(column, raw, 0, 12)]
 
     def _year(self, column: Column, raw: list[Any]) -> list[Any]:
         return self._integers(column, raw, 2000, self.today.year)
-
-    def _date(self, column: Column, raw: list[Any]) -> list[Any]:
-        values: list[Any] = []
-        for index, value in enumerate(raw):
-            if isinstance(value, dt.datetime):
-                values.append(value.date())
-            elif isinstance(value, dt.date):
-                values.append(value)
-            else:
-                text = text_of(value)
-                if text == "":
-                    values.append(None)
-                    continue
-                match = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text)
-                try:
-                    if not match:
-                        raise ValueError
-                    day = dt.date(*(int(part) for part in match.groups()))
-                except ValueError:
-                    self.fail(index, column, text, "应为日期，如 2018-05-01")
-                    values.append(None)
-                    continue
-                values.append(day)
-            if values[-1] is not None and values[-1] > self.today:
-                self.fail(index, column, values[-1], "日期不能晚于今天")
-        return values
 
     def _id_number(self, column: Column, raw: list[Any]) -> list[str]:
         values: list[str] = []
@@ -501,144 +257,21 @@ class _Reader:
             append(number)
         return values
 
-    def report(self) -> None:
-        if self.numbers_as_text:
-            self.plan.notices.append(
-                f"“{self.sheet.name}”表有 {self.numbers_as_text:,} 个以文本形式存储的数字，已按数字读取"
-            )
-        if self.normalised:
-            self.plan.notices.append(
-                f"“{self.sheet.name}”表有 {self.normalised:,} 个单元格去除了首尾空格、全角字符或按代码/别名识别"
-            )
-
-
-_CHOICE_TABLES = {
-    choices: _choice_table(choices)
-    for choices in {c.choices for cols in COLUMNS_BY_SHEET.values() for c in cols if c.choices}
-    | {codes.PovertyCause}
-}
-_BLANK_DEFAULTS = {
-    "relocation": codes.Relocation.NONE.value,
-    "schooling_status": codes.SchoolingStatus.NOT_STUDENT.value,
-    "work_status": codes.WorkStatus.NONE.value,
-    "ethnicity": codes.Ethnicity.HAN.value,
-}
-_MAX_LENGTH = {
-    "household_no": 30,
-    "person_no": 30,
-    "group_name": 50,
-    "helper_unit": 100,
-    "helper_post": 50,
-}
-
 
 # ---------------------------------------------------------------------------------------------
 # Sheets
 
 
-def _columns(plan: ImportPlan, sheet: Sheet) -> dict[str, tuple[int, Column]] | None:
-    """field → (column index, column); reports missing required and duplicated headers."""
-    known = header_lookup(sheet.name)
-    found: dict[str, tuple[int, Column]] = {}
-    informative: set[str] = set()
-    for index, header in enumerate(sheet.headers):
-        column = known.get(header)
-        if column is None:
-            continue
-        key = column.field or column.header
-        if key in found or key in informative:
-            plan.problem(
-                sheet.name,
-                sheet.header_row,
-                column.header,
-                header,
-                "该列出现了不止一次，请删除重复的列",
-            )
-            continue
-        if column.field:
-            found[key] = (index, column)
-        else:
-            informative.add(key)
-    ok = True
-    for column in COLUMNS_BY_SHEET[sheet.name]:
-        if column.required and (column.field or column.header) not in found | dict.fromkeys(
-            informative
-        ):
-            plan.problem(
-                sheet.name,
-                sheet.header_row,
-                column.header,
-                "",
-                "缺少必填列（表头须在同一行，请勿合并表头单元格）",
-            )
-            ok = False
-    return found if ok else None
-
-
-def _transpose(sheet: Sheet, width: int) -> list[list[Any]]:
-    rows = sheet.rows
-    if not rows:
-        return [[] for _ in range(width)]
-    padded = [row if len(row) >= width else list(row) + [None] * (width - len(row)) for row in rows]
-    return [list(column) for column in zip(*padded, strict=False)][:width]
-
-
 def _parse_sheet(
     plan: ImportPlan, sheet: Sheet, today: dt.date
 ) -> tuple[dict[str, list[Any]], int] | None:
-    columns = _columns(plan, sheet)
-    if columns is None:
-        return None
-    width = max((index for index, _ in columns.values()), default=-1) + 1
-    by_column = _transpose(sheet, width)
-    reader = _Reader(plan, sheet, today)
-    parsed = {
-        name: reader.parse(column, by_column[index]) for name, (index, column) in columns.items()
-    }
-    reader.report()
-    parsed["_failed"] = reader.failed
-    return parsed, len(sheet.rows)
+    return parse_sheet(plan, sheet, today, REGISTRY, _Reader)
 
 
-def _duplicates(
-    plan: ImportPlan, sheet: Sheet, keys: list[str], column: str, what: str
-) -> tuple[list[int], list[int]]:
-    """Row indexes to keep; identical repeated rows are merged (and reported), differing rows
-    with the same key are an error on the later row."""
-    first: dict[str, int] = {}
-    keep: list[int] = []
-    merged: list[int] = []
-    rows = sheet.rows
-    for index, key in enumerate(keys):
-        if not key:
-            keep.append(index)
-            continue
-        seen = first.get(key)
-        if seen is None:
-            first[key] = index
-            keep.append(index)
-        elif [text_of(v) for v in rows[seen]] == [text_of(v) for v in rows[index]]:
-            merged.append(index)
-        else:
-            plan.problem(
-                sheet.name,
-                sheet.first_row + index,
-                column,
-                key,
-                f"与第{sheet.first_row + seen}行{what}重复但内容不同，{what}不能重复",
-            )
-    if merged:
-        shown = "、".join(str(sheet.first_row + i) for i in merged[:20])
-        plan.notices.append(
-            f"“{sheet.name}”表第 {shown}{' 等' if len(merged) > 20 else ''} 行与前面的行完全相同，"
-            f"已按一行导入（共 {len(merged)} 行）"
-        )
-    return keep, merged
-
-
-def _chunks(items: list, size: int = CHUNK):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+_duplicates = duplicates
+_chunks = chunks
+_same = same
+_plain = plain
 
 
 # Messages about records outside the user's scope say only that they exist elsewhere.
@@ -680,25 +313,6 @@ def _verbose(model: type, name: str) -> str:
     if name == "household_id":
         return "所属户"
     return str(model._meta.get_field(name).verbose_name)
-
-
-def _same(old: Any, new: Any) -> bool:
-    if old == new:
-        return True
-    if isinstance(old, Decimal) or isinstance(new, Decimal):
-        try:
-            return Decimal(old) == Decimal(new)
-        except (InvalidOperation, TypeError, ValueError):
-            return False
-    return False
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
 
 
 # ---------------------------------------------------------------------------------------------

@@ -5,23 +5,10 @@ One description drives import, export and the template, so the three never drift
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from django.db import models
-
+from tuopin.ledger.layout import Column, Ledger, normalize_header
 from tuopin.registry import codes
 
-
-@dataclass(frozen=True)
-class Column:
-    header: str
-    field: str  # model field (attname) the column fills; "" for informative export-only columns
-    kind: str  # text, name, village_code, id_number, bool, choice, money, liters, percent, int,
-    # months, year, date, causes, phone, derived
-    required: bool = False
-    choices: type[models.TextChoices] | None = None
-    blank_ok: bool = True  # may a present cell be empty?
-    aliases: tuple[str, ...] = field(default=())
+__all__ = ["REGISTRY", "Column", "header_lookup", "normalize_header"]
 
 
 VILLAGE_SHEET = "村"
@@ -117,24 +104,24 @@ COLUMNS_BY_SHEET: dict[str, tuple[Column, ...]] = {
     PERSON_SHEET: PERSON_COLUMNS,
 }
 
-_HEADER_TABLE = str.maketrans(
-    {"(": "（", ")": "）", " ": None, "\u3000": None, "\n": None, "*": None}
+REGISTRY = Ledger(
+    key="registry",
+    title="建档立卡档案",
+    sheets=COLUMNS_BY_SHEET,
+    notes=(
+        "填表说明",
+        "1. 工作表“村”“户”“人”的表头请勿修改；红色表头为必填列，可以增加其他列（导入时忽略）。",
+        "2. 证件号码、户编号、村代码请使用“文本”格式，避免 Excel 把长数字改写。",
+        "3. 是/否、代码类字段请从下拉列表中选择；其他致贫原因最多两项，用“、”分隔。",
+        "4. 收入和支出为全年金额（元）；供水保证率为百分数（如 95）。",
+        "5. 性别、出生日期由证件号码自动得出；家庭人口按“人”表自动计算。",
+        "6. 导入时按户编号和证件号码更新已有档案，文件中没有的户不受影响。",
+    ),
+    text_kinds=("id_number", "village_code", "text", "phone"),
+    wide_kinds=("id_number", "village_code", "text"),
+    no_dropdown_kinds=("causes",),
 )
 
 
-def normalize_header(value: object) -> str:
-    """Headers as people type them: spaces, line breaks, ASCII brackets, a required-mark “*”."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).translate(_HEADER_TABLE).strip()
-
-
 def header_lookup(sheet: str) -> dict[str, Column]:
-    table: dict[str, Column] = {}
-    for column in COLUMNS_BY_SHEET[sheet]:
-        table[normalize_header(column.header)] = column
-        for alias in column.aliases:
-            table[normalize_header(alias)] = column
-    return table
+    return REGISTRY.header_lookup(sheet)

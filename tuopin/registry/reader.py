@@ -1,117 +1,25 @@
-"""Reading a registry workbook safely and fast.
-
-Before calamine parses anything ``lib.xlsx_guard`` checks the zip directory and the used range of
-the 村/户/人 sheets; then python-calamine reads each needed sheet in one call.
+"""Reading a registry workbook: the ledger engine's reader (tuopin.ledger.reader) with the
+村/户/人 declaration. Before calamine parses anything ``lib.xlsx_guard`` checks the zip directory
+and the used range of the sheets; then python-calamine reads each needed sheet in one call.
 """
 
 from __future__ import annotations
 
-import io
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
-from python_calamine import CalamineWorkbook
+from tuopin.ledger import reader as ledger_reader
+from tuopin.ledger.reader import Sheet, WorkbookRefused
+from tuopin.registry.layout import REGISTRY
 
-from tuopin.lib import xlsx_guard
-from tuopin.lib.xlsx_guard import HEADER_SEARCH_ROWS, MAX_DATA_ROWS
-from tuopin.registry.layout import SHEETS, header_lookup, normalize_header
-
-
-class WorkbookRefused(ValueError):
-    """The file cannot be read as a registry workbook; the message says why, in Chinese."""
-
-
-@dataclass
-class Sheet:
-    name: str
-    header_row: int  # 1-based row number of the header row
-    headers: list[str]  # normalised, one per column
-    rows: list[list[Any]]  # data rows, trailing empty rows removed
-    first_row: int  # 1-based sheet row number of rows[0]
-    notices: list[str] = field(default_factory=list)
+__all__ = ["Sheet", "WorkbookRefused", "check_archive", "read_workbook"]
 
 
 def check_archive(data: bytes, filename: str) -> None:
     """Refuse files that are not workbooks (.xlsx, .xls), zip bombs and absurd used ranges."""
-    try:
-        xlsx_guard.check_workbook(data, filename, SHEETS)
-    except xlsx_guard.UnsafeWorkbook as error:
-        raise WorkbookRefused(str(error)) from None
-
-
-def _is_empty(value: Any) -> bool:
-    return value is None or value == "" or (isinstance(value, str) and not value.strip())
-
-
-def _find_header(rows: list[list[Any]], sheet: str) -> int:
-    """Index of the header row: the one among the first rows matching most known headers
-    (a merged title row above the headers is common)."""
-    known = header_lookup(sheet)
-    best, best_hits = 0, -1
-    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        hits = sum(1 for cell in row if normalize_header(cell) in known)
-        if hits > best_hits:
-            best, best_hits = index, hits
-    return best
+    ledger_reader.check_archive(data, filename, REGISTRY)
 
 
 def read_workbook(source: str | Path | bytes | IO[bytes], filename: str = "") -> dict[str, Sheet]:
     """The 村/户/人 sheets present in the workbook (absent ones are simply missing)."""
-    if isinstance(source, bytes):
-        data = source
-    elif hasattr(source, "read"):
-        data = source.read()
-    else:
-        data = Path(source).read_bytes()
-        filename = filename or str(source)
-    check_archive(data, filename)
-    from tuopin.registry.fastdb import without_gc
-
-    with without_gc():
-        return _read_sheets(data)
-
-
-def _read_sheets(data: bytes) -> dict[str, Sheet]:
-    try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        names = workbook.sheet_names
-    except Exception as error:  # calamine raises its own exception types for corrupt files
-        raise WorkbookRefused(f"无法读取工作簿：{error}") from None
-    stripped = {name.strip(): name for name in names}
-    if not any(sheet in stripped for sheet in SHEETS):
-        raise WorkbookRefused(
-            f"工作簿中没有“村”“户”“人”任何一个工作表（现有：{'、'.join(names) or '无'}）；"
-            "请使用下载的模板"
-        )
-    sheets: dict[str, Sheet] = {}
-    for sheet_name in SHEETS:
-        if sheet_name not in stripped:
-            continue
-        try:
-            rows = workbook.get_sheet_by_name(stripped[sheet_name]).to_python(skip_empty_area=False)
-        except Exception as error:
-            raise WorkbookRefused(f"无法读取工作表“{sheet_name}”：{error}") from None
-        sheets[sheet_name] = _shape(sheet_name, rows)
-    return sheets
-
-
-def _shape(sheet_name: str, rows: list[list[Any]]) -> Sheet:
-    if not rows:
-        return Sheet(sheet_name, 1, [], [], 2)
-    header_index = _find_header(rows, sheet_name)
-    headers = [normalize_header(cell) for cell in rows[header_index]]
-    body = rows[header_index + 1 :]
-    end = len(body)
-    while end and all(_is_empty(cell) for cell in body[end - 1]):
-        end -= 1
-    notices = []
-    if end < len(body):
-        notices.append(f"工作表“{sheet_name}”末尾的 {len(body) - end:,} 个空行已忽略")
-    body = body[:end]
-    if len(body) > MAX_DATA_ROWS:
-        raise WorkbookRefused(
-            f"工作表“{sheet_name}”有 {len(body):,} 行数据，超过单个文件上限 {MAX_DATA_ROWS:,} 行；"
-            "请拆分文件导入"
-        )
-    return Sheet(sheet_name, header_index + 1, headers, body, header_index + 2, notices)
+    return ledger_reader.read_workbook(source, filename, REGISTRY)

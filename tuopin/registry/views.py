@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import tempfile
-import time
 from pathlib import Path
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -22,6 +18,7 @@ from django.utils.html import escape, format_html
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tuopin.ledger.staging import Stage
 from tuopin.lib import clock, filekinds
 from tuopin.org import audit, privacy, uploads
 from tuopin.org.access import can, has_capability
@@ -39,12 +36,10 @@ from tuopin.registry.models import (
 )
 from tuopin.registry.reader import WorkbookRefused, read_workbook
 
-
-def _upload_dir() -> Path:
-    return Path(settings.MEDIA_ROOT) / "registry-imports"
+STAGE = Stage("registry-imports", "registry_import")
 
 
-SESSION_KEY = "registry_import"
+SESSION_KEY = STAGE.session_key
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 50
 
@@ -392,16 +387,8 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             {"error": "请选择要上传的 Excel 文件（.xlsx 或 .xls）"},
             status=400,
         )
-    _upload_dir().mkdir(parents=True, exist_ok=True)
-    _forget_abandoned_uploads()
-    token = secrets.token_hex(16)
-    path = _upload_dir() / f"{token}.xlsx"
-    digest = hashlib.sha256()
-    with path.open("wb") as out:
-        for chunk in upload.chunks():
-            digest.update(chunk)
-            out.write(chunk)
-    filename = Path(upload.name or "upload.xlsx").name[:200]
+    staged = STAGE.keep(upload)
+    token, path, filename = staged.token, staged.path, staged.filename
     try:
         plan = _plan_from(path, filename, request, replace)
     except WorkbookRefused as error:
@@ -410,13 +397,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     if not plan.ok or not plan.has_changes:
         path.unlink(missing_ok=True)
     else:
-        request.session[SESSION_KEY] = {
-            "token": token,
-            "filename": filename,
-            "sha256": digest.hexdigest(),
-            "replace": replace,
-            "counts": plan.counts,
-        }
+        STAGE.remember(request, staged, replace=replace, counts=plan.counts)
     return render(
         request,
         "registry/import_review.html",
@@ -425,26 +406,15 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _forget_abandoned_uploads() -> None:
-    """Uploads reviewed but never confirmed are kept a day, then removed."""
-    cutoff = time.time() - 24 * 3600
-    for stale in _upload_dir().glob("*.xlsx"):
-        try:
-            if stale.stat().st_mtime < cutoff:
-                stale.unlink()
-        except OSError:
-            continue
-
-
 @login_required
 @require_POST
 def import_confirm(request: HttpRequest) -> HttpResponse:
     _require_import(request)
-    pending = request.session.get(SESSION_KEY)
-    if not pending or pending.get("token") != request.POST.get("token", ""):
+    pending = STAGE.pending(request)
+    if pending is None:
         messages.error(request, "导入已过期或已完成，请重新上传文件")
         return redirect("registry:import")
-    path = _upload_dir() / f"{pending['token']}.xlsx"
+    path = STAGE.path(pending["token"])
     if not path.exists():
         messages.error(request, "上传的文件已不存在，请重新上传")
         return redirect("registry:import")
@@ -492,7 +462,7 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
         return redirect("registry:import")
     finally:
         path.unlink(missing_ok=True)
-    request.session.pop(SESSION_KEY, None)
+    STAGE.forget(request)
     counts = batch.summary
     messages.success(
         request,

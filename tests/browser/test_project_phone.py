@@ -1,0 +1,104 @@
+"""A village cadre opens a project on a phone (390×844), reads its dates, money and history, and
+uploads a progress photo straight from the phone: the time and the phone's position are kept."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.browser.conftest import PHONE, artifacts_dir, served
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.django_db
+def test_it_runs_on_a_test_database():
+    """Also makes pytest-django create the test database when only this module is collected."""
+    from django.db import connection
+
+    name = str(connection.settings_dict["NAME"])
+    assert (connection.vendor == "sqlite" and connection.is_in_memory_db()) or Path(
+        name
+    ).name.startswith("test")
+
+
+@pytest.fixture(scope="module")
+def project_site(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[str]:
+    """The test county with a small project ledger, served live; wiped after."""
+    from django.test.utils import override_settings
+
+    from tuopin.lib import clock
+    from tuopin.org.testing import build_world
+    from tuopin.projects import actions
+    from tuopin.projects.ledger_app import APP
+    from tuopin.projects.tests.helpers import fund, project, workbook
+
+    def build() -> None:
+        with clock.frozen("2018-07-20T10:00:00+08:00"):
+            world = build_world()
+            rows = [project("LX-01", world.cg_village.code, 项目名称="东关村通村水泥路硬化")]
+            plan = APP.check(workbook(rows, [fund("LX-01")]), "台账.xlsx", world.hq)
+            assert plan.ok, plan.problems
+            actions.apply_import(plan, actor=world.hq, filename="台账.xlsx")
+
+    media = override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media")))
+    media.enable()
+    try:
+        with served(django_db_blocker, build) as url:
+            yield url
+    finally:
+        media.disable()
+
+
+def _photo() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 240), (90, 140, 200)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def test_a_cadre_uploads_a_progress_photo_from_a_phone(browser, project_site, db_access):
+    from tuopin.org.testing import PASSWORD
+    from tuopin.projects.models import ProjectPhoto
+
+    context = browser.new_context(
+        viewport=PHONE,
+        locale="zh-CN",
+        geolocation={"latitude": 34.8931, "longitude": 106.8572},
+        permissions=["geolocation"],
+        is_mobile=True,
+        has_touch=True,
+    )
+    context.set_default_timeout(15000)
+    page = context.new_page()
+    page.goto(f"{project_site}/login/")
+    page.fill("input[name=username]", "village_cadre")
+    page.fill("input[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.locator("form button").first.click()
+    page.goto(f"{project_site}/projects/p/LX-01/")
+    assert page.locator("h1").inner_text() == "东关村通村水泥路硬化"
+    assert page.get_by_text("统筹整合涉农资金").first.is_visible()
+    assert page.get_by_text("导入新建").first.is_visible()
+    # The page fits the phone: nothing to scroll sideways.
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    page.set_input_files(
+        "input[name=photo]", {"name": "现场.jpg", "mimeType": "image/jpeg", "buffer": _photo()}
+    )
+    page.wait_for_function("() => document.querySelector('input[name=latitude]').value !== ''")
+    page.fill("input[name=note]", "路基完成")
+    with page.expect_navigation():
+        page.get_by_role("button", name="上传照片").click()
+    page.get_by_text("照片已上传").wait_for()
+    figure = page.locator(".photos figure").first
+    assert "路基完成" in figure.inner_text() and "34.8931" in figure.inner_text()
+    assert page.evaluate("() => document.querySelector('.photos img').naturalWidth") == 320
+    page.screenshot(path=str(artifacts_dir() / "project-phone.png"), full_page=True)
+    photo = ProjectPhoto.objects.get()
+    assert (float(photo.latitude), float(photo.longitude)) == (34.8931, 106.8572)
+    assert photo.note == "路基完成"
+    context.close()

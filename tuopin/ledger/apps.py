@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class LedgerConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "tuopin.ledger"
+    verbose_name = "台账引擎"

@@ -1,0 +1,410 @@
+"""The project and fund ledger in the metric catalogue (lib.metrics), in the shared contract
+shape: ``bulk(level, on, codes) -> {code: Value}`` evaluates a metric for every county, town or
+village code (or responsible-unit id for level "unit") in one grouped query, and ``stamp()``
+changes whenever the ledger does.
+
+Metrics: projects by type and status as of a day (started, completed, accepted, reimbursed),
+completed by a date, unfinished, overdue; allocated/disbursed/reimbursed money in 万元 in total
+and by source; the disbursement rate; undisbursed and idle (滞留) money.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Collection
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import CharField, Count, F, Max, Q, Sum
+from django.db.models.functions import Cast, Length, Substr
+
+from tuopin.lib import metrics
+from tuopin.projects.codes import FundSource, ProjectKind
+
+LEVELS = ("county", "town", "village", "unit")
+_CODE_LENGTH = {"county": 6, "town": 9, "village": 12}
+SOURCE = "projects"
+NO_PROJECTS = "该范围项目台账中没有项目"
+NO_FUNDS = "该范围项目台账中没有下达的资金"
+
+# The plan's goal “8月底前水、电、路等基础设施及标准化卫生室、易地扶贫搬迁、危房改造项目全部完工”.
+GOAL_KINDS = (
+    ProjectKind.WATER,
+    ProjectKind.GRID,
+    ProjectKind.ROAD,
+    ProjectKind.CLINIC,
+    ProjectKind.RELOCATION,
+    ProjectKind.HOUSING,
+)
+
+Bulk = Callable[[str, dt.date, Collection[str] | None], dict[str, metrics.Value]]
+
+
+def _grouped(queryset, level: str, codes: Collection[str] | None, place_path: str, unit_path: str):
+    """``queryset`` annotated with the group key ``g`` (the place code cut to the level's length,
+    or the unit id as text) and limited to ``codes``."""
+    if level == "unit":
+        grouped = queryset.annotate(g=Cast(F(unit_path), CharField()))
+    else:
+        length = _CODE_LENGTH[level]
+        grouped = queryset.annotate(g=Substr(F(place_path), 1, length), n=Length(place_path))
+        grouped = grouped.filter(n__gte=length)
+    if codes is not None:
+        grouped = grouped.filter(g__in=list(codes))
+    return grouped
+
+
+def _project_counts(aggregate: Callable[[dt.date], Q | None]) -> Bulk:
+    """Projects matching ``aggregate(on)`` (None: all) per scope; None where it has none."""
+
+    def bulk(level: str, on: dt.date, codes: Collection[str] | None) -> dict[str, metrics.Value]:
+        from tuopin.projects.models import Project
+
+        condition = aggregate(on)
+        rows = (
+            _grouped(Project.objects.all(), level, codes, "place__code", "unit_id")
+            .values("g")
+            .annotate(
+                total=Count("pk"),
+                hit=Count("pk", filter=condition) if condition is not None else Count("pk"),
+            )
+        )
+        found = {row["g"]: metrics.Value(Decimal(row["hit"])) for row in rows}
+        return _fill(found, codes, NO_PROJECTS)
+
+    return bulk
+
+
+def _completion_rate(level: str, on: dt.date, codes: Collection[str] | None):
+    from tuopin.projects.models import Project
+
+    rows = (
+        _grouped(Project.objects.all(), level, codes, "place__code", "unit_id")
+        .values("g")
+        .annotate(total=Count("pk"), done=Count("pk", filter=Q(actual_end__lte=on)))
+    )
+    found = {
+        row["g"]: metrics.Value(_percent(Decimal(row["done"]), Decimal(row["total"])))
+        for row in rows
+    }
+    return _fill(found, codes, NO_PROJECTS)
+
+
+def _percent(part: Decimal, whole: Decimal) -> Decimal:
+    return (part * 100 / whole).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _money(expression: Callable[[dt.date], dict], pick: Callable[[dict], Decimal | None]) -> Bulk:
+    """Money of allocations made on or before the day, per scope (万元, 4 decimals)."""
+
+    def bulk(level: str, on: dt.date, codes: Collection[str] | None) -> dict[str, metrics.Value]:
+        from tuopin.projects.models import FundAllocation
+
+        rows = (
+            _grouped(
+                FundAllocation.objects.filter(allocated_on__lte=on),
+                level,
+                codes,
+                "project__place__code",
+                "project__unit_id",
+            )
+            .values("g")
+            .annotate(**expression(on))
+        )
+        found = {}
+        for row in rows:
+            value = pick(row)
+            found[row["g"]] = (
+                metrics.Value(None, reason="该范围下达资金为零，无法计算比率")
+                if value is None
+                else metrics.Value(Decimal(value).quantize(Decimal("0.0001")))
+            )
+        return _fill(found, codes, NO_FUNDS)
+
+    return bulk
+
+
+def _fill(found: dict, codes: Collection[str] | None, reason: str) -> dict[str, metrics.Value]:
+    if codes is None:
+        return found
+    return {code: found.get(code, metrics.Value(None, reason=reason)) for code in codes}
+
+
+def stamp() -> str:
+    from tuopin.projects.models import FundAllocation, Project, ProjectSettings
+
+    parts = []
+    for model in (Project, FundAllocation):
+        row = model.objects.aggregate(n=Count("pk"), at=Max("updated_at"))
+        parts.append(f"{row['n']}:{row['at'].isoformat() if row['at'] else ''}")
+    parts.append(str(ProjectSettings.current().idle_days))
+    return "|".join(parts)
+
+
+def _idle(on: dt.date) -> Q:
+    from tuopin.projects.summary import idle_q
+
+    return idle_q(on)
+
+
+def _sums(on: dt.date) -> dict:
+    return {
+        "a": Sum("allocated"),
+        "d": Sum("disbursed"),
+        "r": Sum("reimbursed"),
+        "i": Sum("allocated", filter=_idle(on)),
+        "u": Sum(F("allocated") - F("disbursed")),
+    }
+
+
+def _source_sums(source: str) -> Callable[[dt.date], dict]:
+    def expression(on: dt.date) -> dict:
+        where = Q(source=source)
+        return {
+            "a": Sum("allocated", filter=where),
+            "d": Sum("disbursed", filter=where),
+            "r": Sum("reimbursed", filter=where),
+        }
+
+    return expression
+
+
+def _or_zero(key: str) -> Callable[[dict], Decimal]:
+    return lambda row: row[key] or Decimal(0)
+
+
+def _rate(row: dict) -> Decimal | None:
+    if not row["a"]:
+        return None
+    return _percent(row["d"] or Decimal(0), row["a"])
+
+
+def definitions() -> list[dict]:
+    """Every metric as the contract's keyword fields (key, name, unit, kind, levels, source,
+    description, bulk, stamp)."""
+    kinds = list(ProjectKind)
+    items: list[tuple[str, str, str, Bulk, str, bool]] = [
+        (
+            "projects.total",
+            "项目数",
+            "个",
+            _project_counts(lambda on: None),
+            "项目台账中的项目个数。",
+            True,
+        ),
+        (
+            "projects.started",
+            "已开工项目",
+            "个",
+            _project_counts(lambda on: Q(actual_start__lte=on)),
+            "实际开工日期不晚于评估日的项目个数。",
+            True,
+        ),
+        (
+            "projects.completed",
+            "已完工项目",
+            "个",
+            _project_counts(lambda on: Q(actual_end__lte=on)),
+            "实际完工日期不晚于评估日的项目个数。",
+            True,
+        ),
+        (
+            "projects.accepted",
+            "已验收项目",
+            "个",
+            _project_counts(lambda on: Q(accepted_on__lte=on)),
+            "验收日期不晚于评估日的项目个数。",
+            True,
+        ),
+        (
+            "projects.reimbursed",
+            "已报账项目",
+            "个",
+            _project_counts(lambda on: Q(reimbursed_on__lte=on)),
+            "报账日期不晚于评估日的项目个数。",
+            True,
+        ),
+        (
+            "projects.unfinished",
+            "未完工项目",
+            "个",
+            _project_counts(lambda on: ~Q(actual_end__lte=on)),
+            "评估日尚无实际完工日期（或完工日期晚于评估日）的项目个数；“项目全部完工”即为 0。",
+            False,
+        ),
+        (
+            "projects.overdue",
+            "逾期项目",
+            "个",
+            _project_counts(lambda on: Q(planned_end__lt=on) & ~Q(actual_end__lte=on)),
+            "计划完工日期已过、评估日仍未完工的项目个数。",
+            False,
+        ),
+        (
+            "projects.completion_rate",
+            "项目完工率",
+            "%",
+            _completion_rate,
+            "已完工项目占全部项目的百分比。",
+            True,
+        ),
+    ]
+    goal_kinds = [k.value for k in GOAL_KINDS]
+    items.append(
+        (
+            "projects.unfinished.goal",
+            "未完工的水电路、卫生室、搬迁、危房项目",
+            "个",
+            _project_counts(lambda on: Q(kind__in=goal_kinds) & ~Q(actual_end__lte=on)),
+            "饮水、电网、道路、卫生室、易地搬迁安置点、危房改造项目中评估日尚未完工的个数；"
+            "计划目标“8月底前水、电、路等基础设施及标准化卫生室、易地扶贫搬迁、危房改造项目"
+            "全部完工”即为 0。",
+            False,
+        )
+    )
+    for kind in kinds:
+        items.append(
+            (
+                f"projects.total.{kind.value}",
+                f"{kind.label}项目数",
+                "个",
+                _project_counts(lambda on, k=kind.value: Q(kind=k)),
+                f"项目类型为“{kind.label}”的项目个数。",
+                True,
+            )
+        )
+        items.append(
+            (
+                f"projects.completed.{kind.value}",
+                f"已完工{kind.label}项目",
+                "个",
+                _project_counts(lambda on, k=kind.value: Q(kind=k, actual_end__lte=on)),
+                f"项目类型为“{kind.label}”、实际完工日期不晚于评估日的项目个数。",
+                True,
+            )
+        )
+        items.append(
+            (
+                f"projects.unfinished.{kind.value}",
+                f"未完工{kind.label}项目",
+                "个",
+                _project_counts(lambda on, k=kind.value: Q(kind=k) & ~Q(actual_end__lte=on)),
+                f"项目类型为“{kind.label}”、评估日尚未完工的项目个数。",
+                False,
+            )
+        )
+    money_items = [
+        (
+            "funds.allocated",
+            "下达资金",
+            _money(_sums, _or_zero("a")),
+            "评估日前已下达的项目资金（万元）。",
+            True,
+        ),
+        (
+            "funds.disbursed",
+            "已拨付资金",
+            _money(_sums, _or_zero("d")),
+            "评估日前下达的资金中已拨付的金额（万元）。",
+            True,
+        ),
+        (
+            "funds.reimbursed",
+            "已报账资金",
+            _money(_sums, _or_zero("r")),
+            "评估日前下达的资金中已报账的金额（万元）。",
+            True,
+        ),
+        (
+            "funds.undisbursed",
+            "未拨付资金",
+            _money(_sums, _or_zero("u")),
+            "评估日前下达、尚未拨付的资金（万元）；“兑付完项目资金”即为 0。",
+            False,
+        ),
+        (
+            "funds.idle",
+            "滞留资金",
+            _money(_sums, _or_zero("i")),
+            "下达超过设定天数（默认 60 天）、拨付不足一半的资金（万元，按下达金额计）。",
+            False,
+        ),
+    ]
+    for source in FundSource:
+        expression = _source_sums(source.value)
+        for suffix, what, key in (
+            ("allocated", "下达", "a"),
+            ("disbursed", "已拨付", "d"),
+            ("reimbursed", "已报账", "r"),
+        ):
+            money_items.append(
+                (
+                    f"funds.{suffix}.{source.value}",
+                    f"{source.label}{what}资金",
+                    _money(expression, _or_zero(key)),
+                    f"资金来源为“{source.label}”的{what}金额（万元）。",
+                    True,
+                )
+            )
+    for key, name, bulk, description, better in money_items:
+        items.append((key, name, "万元", bulk, description, better))
+    items.append(
+        (
+            "funds.disbursement_rate",
+            "资金拨付率",
+            "%",
+            _money(_sums, _rate),
+            "已拨付 ÷ 下达金额（评估日前下达的资金）。",
+            True,
+        )
+    )
+    return [
+        {
+            "key": key,
+            "name": name,
+            "unit": unit,
+            "kind": "computed",
+            "levels": LEVELS,
+            "source": SOURCE,
+            "description": description,
+            "bulk": bulk,
+            "stamp": stamp,
+            "higher_is_better": better,
+        }
+        for key, name, unit, bulk, description, better in items
+    ]
+
+
+def _scope_key(scope) -> tuple[str, str] | None:
+    """(level, code) of an org unit or a responsible unit, for the one-scope adapter."""
+    if scope is None:
+        return None
+    if hasattr(scope, "level") and hasattr(scope, "code"):
+        return (scope.level, scope.code) if scope.level in _CODE_LENGTH else None
+    if getattr(scope, "pk", None) is not None and hasattr(scope, "org_unit_id"):
+        return ("unit", str(scope.pk))
+    return None
+
+
+def _one_scope(bulk: Bulk) -> Callable:
+    """``compute(scope, on)`` for a catalogue that evaluates one scope at a time."""
+
+    def compute(scope, on: dt.date) -> metrics.Value:
+        key = _scope_key(scope)
+        if key is None:
+            return metrics.Value(None, reason="项目台账只按县、镇、村或责任单位统计")
+        level, code = key
+        return bulk(level, on, [code])[code]
+
+    return compute
+
+
+def register_project_metrics() -> None:
+    """Register with whatever the catalogue accepts: the contract's fields where it has them,
+    and a one-scope ``compute`` adapter where it still evaluates scope by scope."""
+    accepted = {f.name for f in dataclasses.fields(metrics.Metric)}
+    for definition in definitions():
+        fields = {name: value for name, value in definition.items() if name in accepted}
+        if "compute" in accepted:
+            fields["compute"] = _one_scope(definition["bulk"])
+        metrics.register(metrics.Metric(**fields))
