@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -150,12 +151,40 @@ _stats = {"hits": 0, "misses": 0}
 
 
 def clear_cache() -> None:
+    """Forget cached values and held stamps (tests call this between cases)."""
     with _cache_lock:
         _cache.clear()
+    for held in _held:
+        held[0] = None
 
 
 def cache_stats() -> dict[str, int]:
     return dict(_stats)
+
+
+STAMP_SECONDS = 5.0
+_held: list[list[Any]] = []
+
+
+def held_stamp(function: Callable[[], str], seconds: float = STAMP_SECONDS) -> Callable[[], str]:
+    """A stamp function whose answer is held for ``seconds``: a board asking ten metrics of the
+    same source pays for one stamp query, and a change shows within those seconds."""
+    held: list[Any] = [None, -1.0]
+    lock = threading.Lock()
+    _held.append(held)
+
+    def stamp() -> str:
+        now = time.monotonic()
+        with lock:
+            if held[0] is not None and now - held[1] < seconds:
+                return held[0]
+        value = str(function())
+        with lock:
+            held[0], held[1] = value, now
+        return value
+
+    stamp.__wrapped__ = function  # type: ignore[attr-defined]
+    return stamp
 
 
 def _stamp(metric: Metric) -> str | None:
@@ -167,16 +196,18 @@ def _stamp(metric: Metric) -> str | None:
         return None
 
 
+def not_evaluable_reason(metric: Metric, level: str) -> str:
+    allowed = "、".join(LEVEL_LABELS[name] for name in metric.levels)
+    return f"只对{allowed}计算，不能按{LEVEL_LABELS.get(level, '该范围')}计算"
+
+
 def evaluate_many(
     key: str, level: str, on: dt.date, codes: Collection[str] | None = None
 ) -> dict[str, Value]:
     """``{code: Value}`` for every code of ``level`` (or ``codes``) on ``on``, cached by stamp."""
     metric = get(key)
     if not metric.evaluable_at(level):
-        raise NotEvaluable(
-            f"指标“{metric.name}”不能按{LEVEL_LABELS.get(level, level)}计算"
-            f"（可按：{'、'.join(LEVEL_LABELS[lv] for lv in metric.levels)}）"
-        )
+        raise NotEvaluable(f"指标“{metric.name}”{not_evaluable_reason(metric, level)}")
     wanted = None if codes is None else tuple(sorted(set(codes)))
     stamp = _stamp(metric)
     if stamp is not None:
@@ -234,11 +265,7 @@ def evaluate(key: str, scope: Any, on: dt.date) -> Value:
     if metric.bulk is not None:
         level = level_of(scope)
         if not metric.evaluable_at(level):
-            return Value(
-                None,
-                reason=f"该指标不能按{LEVEL_LABELS.get(level, '该范围')}计算",
-                as_of=on,
-            )
+            return Value(None, reason="该指标" + not_evaluable_reason(metric, level), as_of=on)
         code = code_of(scope)
         return evaluate_many(key, level, on, [code])[code]
     if metric.compute is None:
@@ -319,3 +346,43 @@ def by_area(area_bulk: Bulk, *, levels: tuple[str, ...] = AREA_LEVELS) -> Bulk:
         return result
 
     return bulk
+
+
+def area_rows(
+    queryset: Any,
+    code_path: str,
+    level: str,
+    codes: Collection[str] | None,
+    aggregates: dict[str, Any],
+) -> dict[str, dict[str, Any]]:
+    """One grouped query: ``aggregates`` per area code of ``level`` (the first digits of the
+    row's code at ``code_path``), restricted to ``codes`` when given."""
+    from django.db.models import Q
+    from django.db.models.functions import Substr
+
+    from tuopin.org.codes import subtree_q
+
+    length = CODE_LENGTH[level]
+    if codes is not None:
+        if not codes:
+            return {}
+        condition = Q()
+        for code in codes:
+            condition |= subtree_q(code, code_path)
+        queryset = queryset.filter(condition)
+    rows = (
+        queryset.annotate(_area=Substr(code_path, 1, length))
+        .values("_area")
+        .annotate(**aggregates)
+        .order_by()
+    )
+    return {row.pop("_area"): row for row in rows}
+
+
+def level_codes(level: str, codes: Collection[str] | None) -> list[str]:
+    """Every org-unit code of ``level`` (or just ``codes``), so areas without data show 无数据."""
+    from tuopin.org.models import OrgUnit
+
+    if codes is not None:
+        return list(codes)
+    return list(OrgUnit.objects.filter(level=level).order_by("code").values_list("code", flat=True))
