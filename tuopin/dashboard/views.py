@@ -8,10 +8,11 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from tuopin.dashboard import board as boards
+from tuopin.dashboard import catalogue as catalogue_data
 from tuopin.dashboard import filters, mapdata, sources
 from tuopin.dashboard.actions import GeoJSONRefused, import_geojson
 from tuopin.dashboard.models import Boundary
-from tuopin.lib import clock, filekinds
+from tuopin.lib import clock, filekinds, metrics
 from tuopin.org import uploads
 from tuopin.org.access import can, is_county_wide
 from tuopin.org.models import Level, OrgUnit, ResponsibleUnit
@@ -325,4 +326,68 @@ def import_boundaries(request: HttpRequest) -> HttpResponse:
             "count": Boundary.objects.count(),
         },
         status=400 if errors else 200,
+    )
+
+
+@login_required
+@require_safe
+def catalogue(request: HttpRequest) -> HttpResponse:
+    """指标目录: every metric with the value for the user's area (or ``?scope=``)."""
+    scope = landing_scope(request.user)
+    if scope is None:
+        return no_scope(request)
+    raw = request.GET.get("scope", "")
+    if raw:
+        scope = visible_scope(request, raw[:15])
+    on, notices = filters.as_of(request.GET, clock.today())
+    return render(
+        request,
+        "dashboard/catalogue.html",
+        {
+            "scope": scope,
+            "on": on,
+            "notices": notices,
+            "entries": catalogue_data.entries(scope, on),
+        },
+    )
+
+
+@login_required
+@require_safe
+def metric(request: HttpRequest, key: str) -> HttpResponse:
+    """One metric: its definition, the area's value and the value of each town or village."""
+    scope = landing_scope(request.user)
+    if scope is None:
+        return no_scope(request)
+    raw = request.GET.get("scope", "")
+    if raw:
+        scope = visible_scope(request, raw[:15])
+    try:
+        item = metrics.get(key)
+    except metrics.UnknownMetric:
+        raise Http404("没有这个指标") from None
+    on, notices = filters.as_of(request.GET, clock.today())
+    level = metrics.level_of(scope)
+    if item.evaluable_at(level):
+        value = metrics.evaluate(item.key, scope, on)
+    else:
+        value = metrics.Value(None, reason="该指标" + metrics.not_evaluable_reason(item, level))
+    child_level, rows = catalogue_data.parts(item, scope, on)
+    return render(
+        request,
+        "dashboard/metric.html",
+        {
+            "scope": scope,
+            "on": on,
+            "notices": notices,
+            "metric": item,
+            "value_text": catalogue_data.show(value, item.unit),
+            "source": catalogue_data.source_label(item),
+            "levels": catalogue_data.levels_label(item),
+            "child_label": metrics.LEVEL_LABELS.get(child_level or "", ""),
+            "rows": rows,
+            "ancestors": OrgUnit.objects.visible_to(request.user).filter(
+                pk__in=[u.pk for u in scope.ancestors() if u.level in BOARD_LEVELS]
+            ),
+        },
     )

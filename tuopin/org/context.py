@@ -12,6 +12,7 @@ from tuopin.org.access import has_capability
 # department's reporter or head has no place (only a unit), so those entries would only refuse them.
 NAVIGATION = [
     ("dashboard:home", "指挥大屏", True, ""),
+    ("dashboard:catalogue", "指标目录", True, ""),
     ("plan:home", "作战计划", False, ""),
     ("reports:home", "周报", False, ""),
     ("bulletin:archive", "周通报", False, ""),
