@@ -563,39 +563,10 @@ def record_measurement(
 
 
 def refresh_computed(campaign: Campaign, *, on: dt.date | None = None) -> int:
-    """Evaluate the computed metrics of a campaign's milestones and store changed values."""
-    from tuopin.lib import metrics
+    """Evaluate the computed metrics of a campaign's milestones and goals; store changed values."""
+    from tuopin.plan import indicators
 
-    day = on or clock.today()
-    created = []
-    milestones = Milestone.objects.filter(
-        action__campaign=campaign, metric_source=MetricSource.COMPUTED
-    )
-    latest = {
-        m.milestone_id: m.value
-        for m in Measurement.objects.filter(
-            milestone__in=milestones, unit=None, source="system"
-        ).order_by("measured_at")
-    }
-    for milestone in milestones:
-        try:
-            value = metrics.evaluate(milestone.metric_key, campaign.county, day)
-        except metrics.UnknownMetric:
-            continue
-        if value.value is None or latest.get(milestone.pk) == value.value:
-            continue
-        created.append(
-            Measurement(
-                milestone=milestone,
-                value=value.value,
-                measured_at=clock.now(),
-                source="system",
-                source_ref=milestone.metric_key[:60],
-            )
-        )
-    with transaction.atomic():
-        Measurement.objects.bulk_create(created)
-    return len(created)
+    return indicators.refresh(campaign, on=on)["measurements"]
 
 
 # ------------------------------------------------------------------ conversions

@@ -25,15 +25,13 @@ MOVED_IN = Q(relocation__in=["central_keys", "dispersed_moved_in"])
 
 
 def _stamp() -> str:
-    """Changes to households, members or village facts (and any audited registry change)."""
-    from tuopin.org.models import AuditEvent
+    """Changes to households, members or village facts (an edit or import sets updated_at)."""
     from tuopin.registry.models import Household, Person, VillageFacts
 
     households = Household.objects.aggregate(n=Count("pk"), last=Max("pk"), at=Max("updated_at"))
     persons = Person.objects.aggregate(n=Count("pk"), last=Max("pk"))
     facts = VillageFacts.objects.aggregate(n=Count("pk"), at=Max("updated_at"))
-    audit = AuditEvent.objects.aggregate(last=Max("pk"))["last"]
-    return f"{households}|{persons}|{facts}|{audit}"
+    return f"{households}|{persons}|{facts}"
 
 
 stamp = metrics.held_stamp(_stamp)

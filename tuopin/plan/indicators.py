@@ -1,0 +1,400 @@
+"""Indicators: every milestone and goal bound to a metric, computed values kept, gaps shown.
+
+A milestone's ``metric_source`` says where its number comes from: ``reported`` (units type it
+in their weekly reports, metric ``plan.<action>.<order>``), ``computed`` (the system evaluates
+``metric_key`` from the registry and trackers; units are never asked) or ``both`` (units type
+it and the system computes it; the two are reconciled). :func:`refresh` writes the computed
+values per county, town and village (:class:`MetricSnapshot`) and the county (or town) values
+as system measurements, which statuses and forecasts read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from tuopin.lib import clock, metrics
+from tuopin.org.models import OrgUnit, ResponsibleUnit, UnitKind
+from tuopin.plan.models import (
+    Campaign,
+    Goal,
+    Measurement,
+    MetricSnapshot,
+    MetricSource,
+    Milestone,
+    Per,
+)
+
+# Clause wording → the computed metric that measures it (the parser proposes, HQ confirms).
+CANDIDATES: list[tuple[re.Pattern[str], str, str]] = [
+    (re.compile(r"房屋安全鉴定|安全住房鉴定"), "%", "registry.housing_appraisal_rate"),
+    (re.compile(r"A、B级|安全住房的农户比例"), "%", "registry.safe_housing_rate"),
+    (re.compile(r"生活用电"), "%", "registry.household_electricity_rate"),
+    (re.compile(r"动力电"), "%", "registry.power_natural_village_rate"),
+    (re.compile(r"通沥青|水泥路|通硬化路"), "%", "registry.paved_road_village_rate"),
+    (re.compile(r"自来水"), "%", "registry.tap_water_household_rate"),
+    (re.compile(r"安全饮水"), "%", "assess.water_pass_rate"),
+    (re.compile(r"实际入住|交付钥匙"), "%", "registry.relocation_moved_in_rate"),
+    (re.compile(r"新农合|大病保险"), "%", "registry.insurance_rate"),
+    (re.compile(r"错退"), "户", "assess.wrong_exit_risk"),
+    (re.compile(r"漏评"), "户", "assess.missed_risk"),
+    (re.compile(r"无积压"), "件", "cases.overdue"),
+    (re.compile(r"零暂存"), "件", "cases.parked"),
+    (re.compile(r"贫困村退出"), "个", "assess.villages_ready"),
+    (re.compile(r"县.{0,4}摘帽.{0,4}7项指标"), "项", "assess.county_items_passing"),
+]
+COUNT_UNITS = {"个", "户", "人", "村", "项", "件", "所", "期", "万元", "公里", ""}
+LEVEL_FOR_PER = {Per.TOTAL: "county", Per.TOWN: "town", Per.VILLAGE: "village"}
+SOURCE_LABELS = dict(MetricSource.choices)
+
+
+class BindingRefused(ValueError):
+    """A binding HQ asked for cannot hold; ``errors`` say why, in Chinese."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("；".join(errors))
+        self.errors = errors
+
+
+def propose(text: str, unit: str) -> str | None:
+    """The registered computed metric a clause names, if its unit fits (or None)."""
+    for pattern, metric_unit, key in CANDIDATES:
+        if not pattern.search(text) or not _units_fit(metric_unit, unit or metric_unit):
+            continue
+        try:
+            metric = metrics.get(key)
+        except metrics.UnknownMetric:
+            continue
+        if metric.kind == "computed":
+            return key
+    return None
+
+
+def _units_fit(metric_unit: str, target_unit: str) -> bool:
+    """A rate binds a % target, a count a count target (户/个/村… are all counts)."""
+    return (metric_unit == "%") == (target_unit == "%")
+
+
+def check_binding(
+    key: str, *, target_unit: str, per: str = Per.TOTAL, what: str = "时间节点"
+) -> metrics.Metric:
+    """The metric for ``key`` if ``what`` (with its unit and 口径) can be measured by it."""
+    try:
+        metric = metrics.get(key)
+    except metrics.UnknownMetric:
+        raise BindingRefused([f"没有指标“{key}”"]) from None
+    errors = []
+    if metric.kind != "computed":
+        errors.append(f"指标“{metric.name}”由单位填报，不能作为系统计算的数值")
+    if target_unit and not _units_fit(metric.unit, target_unit):
+        errors.append(
+            f"指标“{metric.name}”的单位是“{metric.unit}”，{what}的目标单位是“{target_unit}”："
+            + ("比例不能度量个数" if metric.unit == "%" else "个数不能度量比例")
+        )
+    level = LEVEL_FOR_PER.get(per, "county")
+    if not metric.evaluable_at(level):
+        errors.append(f"指标“{metric.name}”{metrics.not_evaluable_reason(metric, level)}")
+    if errors:
+        raise BindingRefused(errors)
+    return metric
+
+
+def code_of(milestone: Milestone) -> str:
+    return f"{milestone.action.number}.{milestone.order}"
+
+
+def is_computed(milestone: Milestone) -> bool:
+    return (
+        milestone.metric_source in (MetricSource.COMPUTED, MetricSource.BOTH)
+        and bool(milestone.metric_key)
+        and not milestone.metric_key.startswith("plan.")
+    )
+
+
+def is_reported(milestone: Milestone) -> bool:
+    return milestone.metric_source in (MetricSource.REPORTED, MetricSource.BOTH)
+
+
+def tolerance_of(milestone: Milestone, campaign: Campaign | None = None) -> Decimal:
+    if milestone.tolerance is not None:
+        return milestone.tolerance
+    campaign = campaign or milestone.action.campaign
+    return campaign.tolerance
+
+
+# ---------------------------------------------------------------- values
+
+
+def computed_value(milestone: Milestone, county: OrgUnit, on: dt.date) -> metrics.Value | None:
+    """The county value of a computed (or both) milestone's metric; None when not computed."""
+    if not is_computed(milestone):
+        return None
+    try:
+        return metrics.evaluate(milestone.metric_key, county, on)
+    except metrics.UnknownMetric:
+        return metrics.Value(None, reason="指标尚未登记", as_of=on)
+
+
+def reported_values(milestones: list[Milestone], on: dt.date) -> dict[int, Decimal]:
+    """What units typed, per milestone, as of ``on``: each unit's latest reported value,
+    summed (a count) or averaged over the units reporting it (a percentage)."""
+    moment = clock.end_of_day(on)
+    latest: dict[int, dict[int | None, Decimal]] = defaultdict(dict)
+    rows = (
+        Measurement.objects.filter(
+            milestone__in=[m.pk for m in milestones], source="report", measured_at__lte=moment
+        )
+        .order_by("milestone_id", "measured_at", "pk")
+        .values_list("milestone_id", "unit_id", "value")
+    )
+    for milestone_id, unit_id, value in rows:
+        latest[milestone_id][unit_id] = value
+    units = {m.pk: m.target_unit for m in milestones}
+    result = {}
+    for milestone_id, by_unit in latest.items():
+        total = sum(by_unit.values(), Decimal(0))
+        if units.get(milestone_id) == "%":
+            total = (total / len(by_unit)).quantize(metrics.CENT)
+        result[milestone_id] = total
+    return result
+
+
+@dataclass
+class Gap:
+    reported: Decimal
+    computed: Decimal
+    tolerance: Decimal
+
+    @property
+    def difference(self) -> Decimal:
+        return (self.reported - self.computed).quantize(metrics.CENT)
+
+    @property
+    def flagged(self) -> bool:
+        return abs(self.difference) > self.tolerance
+
+
+def gap(reported: Decimal | None, computed: metrics.Value | None, tolerance: Decimal) -> Gap | None:
+    if reported is None or computed is None or computed.value is None:
+        return None
+    return Gap(reported, computed.value, tolerance)
+
+
+def needs_explanation(
+    milestone: Milestone, typed: Decimal, computed: metrics.Value | None
+) -> Gap | None:
+    """The gap when a typed value differs from the computed one beyond the tolerance."""
+    found = gap(typed, computed, tolerance_of(milestone))
+    return found if found is not None and found.flagged else None
+
+
+# ---------------------------------------------------------------- refresh
+
+
+def bound_keys(campaign: Campaign) -> set[str]:
+    keys = {
+        m.metric_key
+        for m in Milestone.objects.filter(action__campaign=campaign).select_related("action")
+        if is_computed(m)
+    }
+    keys |= {
+        key
+        for key in Goal.objects.filter(campaign=campaign).values_list("metric_key", flat=True)
+        if key and not key.startswith("plan.")
+    }
+    known = {metric.key for metric in metrics.computed_metrics()}
+    return keys & known
+
+
+def refresh(campaign: Campaign, *, on: dt.date | None = None) -> dict[str, int]:
+    """Write the computed values of every bound metric for the county, its towns and villages
+    (dated ``on``), and new system measurements where a milestone's value changed."""
+    day = on or clock.today()
+    now = clock.now()
+    county = campaign.county
+    snapshots: list[MetricSnapshot] = []
+    values_by_level: dict[tuple[str, str], dict[str, metrics.Value]] = {}
+    areas = {
+        "county": [county.code],
+        "town": list(
+            OrgUnit.objects.filter(level="town", code__startswith=county.code).values_list(
+                "code", flat=True
+            )
+        ),
+        "village": list(
+            OrgUnit.objects.filter(level="village", code__startswith=county.code).values_list(
+                "code", flat=True
+            )
+        ),
+    }
+    keys = sorted(bound_keys(campaign))
+    for key in keys:
+        metric = metrics.get(key)
+        for level, codes in areas.items():
+            if not metric.evaluable_at(level) or not codes:
+                continue
+            values = metrics.evaluate_many(key, level, day, codes)
+            values_by_level[(key, level)] = values
+            snapshots += [
+                MetricSnapshot(
+                    metric_key=key,
+                    code=code,
+                    level=level,
+                    on=day,
+                    value=value.value,
+                    reason=value.reason[:200],
+                    computed_at=now,
+                )
+                for code, value in values.items()
+            ]
+    with transaction.atomic():
+        # One writer per campaign at a time: two workers never store the same change twice.
+        Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
+        measurements = _system_measurements(campaign, day, now, values_by_level)
+        MetricSnapshot.objects.bulk_create(
+            snapshots,
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["metric_key", "code", "on"],
+            update_fields=["value", "reason", "computed_at", "level"],
+        )
+        Measurement.objects.bulk_create(measurements)
+    return {"metrics": len(keys), "snapshots": len(snapshots), "measurements": len(measurements)}
+
+
+def _system_measurements(
+    campaign: Campaign,
+    day: dt.date,
+    now: dt.datetime,
+    values_by_level: dict[tuple[str, str], dict[str, metrics.Value]],
+) -> list[Measurement]:
+    milestones = [
+        m
+        for m in Milestone.objects.filter(action__campaign=campaign).select_related("action")
+        if is_computed(m)
+    ]
+    latest: dict[tuple[int, int | None], Decimal] = {}
+    for milestone_id, unit_id, value in (
+        Measurement.objects.filter(milestone__in=[m.pk for m in milestones], source="system")
+        .order_by("measured_at", "pk")
+        .values_list("milestone_id", "unit_id", "value")
+    ):
+        latest[(milestone_id, unit_id)] = value
+    town_units = dict(
+        ResponsibleUnit.objects.filter(
+            kind=UnitKind.TOWN, org_unit__code__startswith=campaign.county.code
+        ).values_list("org_unit__code", "pk")
+    )
+    created = []
+    moment = now if day >= clock.today() else clock.end_of_day(day)
+    for milestone in milestones:
+        if milestone.per == Per.TOWN:
+            pairs = [
+                (town_units.get(code), value)
+                for code, value in values_by_level.get((milestone.metric_key, "town"), {}).items()
+                if code in town_units
+            ]
+        else:
+            county_values = values_by_level.get((milestone.metric_key, "county"), {})
+            pairs = [(None, county_values.get(campaign.county.code))]
+        for unit_id, value in pairs:
+            if value is None or value.value is None:
+                continue
+            number = value.value.quantize(metrics.CENT)
+            if latest.get((milestone.pk, unit_id)) == number:
+                continue
+            created.append(
+                Measurement(
+                    milestone=milestone,
+                    unit_id=unit_id,
+                    value=number,
+                    measured_at=moment,
+                    source="system",
+                    source_ref=milestone.metric_key[:60],
+                )
+            )
+    return created
+
+
+def refresh_all(now: dt.datetime | None = None) -> int:
+    """The worker job: refresh every active campaign (values cached by stamp, so cheap)."""
+    total = 0
+    for campaign in Campaign.objects.filter(is_active=True).select_related("county"):
+        total += refresh(campaign)["measurements"]
+    return total
+
+
+# ---------------------------------------------------------------- listing
+
+
+def _number(value: Decimal | None) -> float | int | None:
+    if value is None:
+        return None
+    if value == value.to_integral():
+        return int(value)
+    return float(value.quantize(metrics.CENT))
+
+
+def listing(campaign: Campaign, on: dt.date) -> dict[str, Any]:
+    """The campaign's indicators with county values (what `tuopin plan indicators` prints)."""
+    from tuopin.plan.progress import milestone_statuses
+
+    county = campaign.county
+    statuses = milestone_statuses(campaign, on)
+    milestones = list(
+        Milestone.objects.filter(action__campaign=campaign)
+        .select_related("action")
+        .order_by("action__number", "order")
+    )
+    reported = reported_values([m for m in milestones if is_reported(m)], on)
+    by_action: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for milestone in milestones:
+        computed = computed_value(milestone, county, on)
+        by_action[milestone.action_id].append(
+            {
+                "code": code_of(milestone),
+                "text": milestone.text,
+                "deadline": clock.local(milestone.deadline).date().isoformat(),
+                "source": milestone.metric_source,
+                "metric": milestone.metric_key,
+                "target": _number(milestone.target_value),
+                "reported": _number(reported.get(milestone.pk)) if is_reported(milestone) else None,
+                "computed": _number(computed.value) if computed is not None else None,
+                "status": str(statuses.get(milestone.pk, "unknown")),
+            }
+        )
+    goals = []
+    for goal in campaign.goals.order_by("order"):
+        value = None
+        if goal.metric_key:
+            try:
+                value = _number(metrics.evaluate(goal.metric_key, county, on).value)
+            except metrics.UnknownMetric:
+                value = None
+        goals.append(
+            {
+                "text": goal.text,
+                "metric": goal.metric_key,
+                "target": _number(goal.value),
+                "value": value,
+            }
+        )
+    return {
+        "campaign": campaign.title,
+        "as_of": on.isoformat(),
+        "actions": [
+            {
+                "number": action.number,
+                "title": action.title,
+                "indicators": by_action.get(action.pk, []),
+            }
+            for action in campaign.actions.order_by("number")
+        ],
+        "goals": goals,
+    }
