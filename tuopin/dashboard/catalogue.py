@@ -32,17 +32,7 @@ def levels_label(metric: metrics.Metric) -> str:
     return "、".join(metrics.LEVEL_LABELS[level] for level in metric.levels)
 
 
-def show(value: metrics.Value, unit: str) -> str:
-    """ "99.98%", "118个", or "无数据（理由）" — never 0 for missing data."""
-    if value.value is None:
-        return f"无数据（{value.reason}）" if value.reason else "无数据"
-    return f"{number_text(value.value)}{unit}"
-
-
-def number_text(number: Decimal) -> str:
-    if number == number.to_integral():
-        return str(int(number))
-    return f"{number.quantize(Decimal('0.01')):f}"
+show = metrics.display
 
 
 @dataclass

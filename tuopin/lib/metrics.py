@@ -293,6 +293,20 @@ def rate(numerator: Any, denominator: Any, on: dt.date, *, empty: str) -> Value:
     )
 
 
+def number_text(number: Decimal) -> str:
+    """12 → "12", 99.975 → "99.98" (two decimals at most)."""
+    if number == number.to_integral():
+        return str(int(number))
+    return f"{number.quantize(CENT):f}"
+
+
+def display(value: Value, unit: str) -> str:
+    """ "99.98%", "118个", or "无数据（理由）" — missing data is never shown as 0."""
+    if value.value is None:
+        return f"无数据（{value.reason}）" if value.reason else "无数据"
+    return f"{number_text(value.value)}{unit}"
+
+
 def count(value: Any, on: dt.date) -> Value:
     return Value(Decimal(value or 0), as_of=on)
 

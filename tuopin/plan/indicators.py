@@ -398,3 +398,164 @@ def listing(campaign: Campaign, on: dt.date) -> dict[str, Any]:
         ],
         "goals": goals,
     }
+
+
+# ---------------------------------------------------------------- HQ edits
+
+
+def binding_values(
+    milestone: Milestone, *, source: str, key: str, target_unit: str, per: str
+) -> dict[str, Any]:
+    """``metric_source`` and ``metric_key`` for a binding, checked (BindingRefused if not)."""
+    if source not in MetricSource.values:
+        raise BindingRefused([f"指标来源“{source}”无效，应为单位填报、系统计算或填报并计算"])
+    if source == MetricSource.REPORTED:
+        return {"metric_source": source, "metric_key": reported_key(milestone)}
+    if not key:
+        raise BindingRefused(["系统计算或填报并计算的时间节点须选择度量指标"])
+    check_binding(key, target_unit=target_unit, per=per)
+    return {"metric_source": source, "metric_key": key}
+
+
+def reported_key(milestone: Milestone) -> str:
+    return f"plan.{milestone.action.number}.{milestone.order}"
+
+
+def add_milestone(action, values: dict[str, Any], *, actor) -> Milestone:
+    """A new milestone on ``action`` (HQ, in the web UI); all checked before anything is written."""
+    from tuopin.org import audit
+    from tuopin.plan import metrics as plan_metrics
+
+    with transaction.atomic():
+        order = (
+            Milestone.all_objects.filter(action=action)
+            .order_by("-order")
+            .values_list("order", flat=True)
+            .first()
+            or 0
+        ) + 1
+        milestone = Milestone(action=action, order=order)
+        fields = dict(values)
+        source = fields.pop("metric_source", MetricSource.REPORTED)
+        key = fields.pop("metric_key", "")
+        for name, value in fields.items():
+            setattr(milestone, name, value)
+        binding = binding_values(
+            milestone,
+            source=source,
+            key=key,
+            target_unit=milestone.target_unit,
+            per=milestone.per,
+        )
+        milestone.metric_source = binding["metric_source"]
+        milestone.metric_key = binding["metric_key"]
+        milestone.save()
+        audit.record(
+            milestone,
+            {
+                name: [None, str(getattr(milestone, name))]
+                for name in ("text", "deadline", "metric_source")
+            },
+            actor=actor,
+            action="新增时间节点",
+        )
+    plan_metrics.register_milestones([milestone])
+    return milestone
+
+
+def split_milestone(milestone: Milestone, parts: list[dict[str, Any]], *, actor) -> list[Milestone]:
+    """Replace a bundled milestone by its parts (18.1 → 生活用电 / 动力电 / 电网改造): the parts
+    are new milestones of the same action; the bundle is withdrawn, its history kept."""
+    from tuopin.org import audit
+
+    cleaned = [part for part in parts if str(part.get("text", "")).strip()]
+    if len(cleaned) < 2:
+        raise BindingRefused(["拆分至少需要两个分项，每个分项一行"])
+    created = []
+    with transaction.atomic():
+        for part in cleaned:
+            values = {
+                "deadline": part.get("deadline") or milestone.deadline,
+                "text": str(part["text"]).strip(),
+                "target_value": part.get("target_value", milestone.target_value),
+                "target_unit": part.get("target_unit", milestone.target_unit),
+                "comparator": part.get("comparator", milestone.comparator),
+                "per": part.get("per", milestone.per),
+                "starts_on": milestone.starts_on,
+                "phrase": milestone.phrase,
+                "metric_source": part.get("metric_source", MetricSource.REPORTED),
+                "metric_key": part.get("metric_key", ""),
+            }
+            if values["target_value"] is None:
+                values["comparator"] = ""
+            created.append(add_milestone(milestone.action, values, actor=actor))
+        milestone.withdrawn_at = clock.now()
+        milestone.save(update_fields=["withdrawn_at"])
+        audit.record(
+            milestone,
+            {"withdrawn_at": [None, str(milestone.withdrawn_at)]},
+            actor=actor,
+            action="拆分时间节点",
+            note="拆分为：" + "；".join(part.text[:30] for part in created),
+        )
+    return created
+
+
+def set_targets(milestone: Milestone, targets: dict[Any, Decimal | None], *, actor) -> int:
+    """Targets per town (OrgUnit) or per unit (ResponsibleUnit); with a total target they must
+    add up to it (a count; a percentage target is the same for every part)."""
+    from tuopin.org import audit
+    from tuopin.plan.models import MilestoneTarget
+
+    given = {owner: value for owner, value in targets.items() if value is not None}
+    errors = [f"{owner}的目标值不能为负数" for owner, value in given.items() if value < 0]
+    if given and milestone.target_value is not None and milestone.target_unit != "%":
+        total = sum(given.values(), Decimal(0))
+        if total != milestone.target_value:
+            errors.append(
+                f"分解目标合计 {total.normalize():f}{milestone.target_unit}，"
+                f"与总目标 {milestone.target_value.normalize():f}{milestone.target_unit} 不符"
+            )
+    if errors:
+        raise BindingRefused(errors)
+    with transaction.atomic():
+        before = {
+            str(t.area or t.unit): str(t.value)
+            for t in milestone.targets.select_related("area", "unit")
+        }
+        milestone.targets.all().delete()
+        rows = []
+        for owner, value in given.items():
+            if isinstance(owner, OrgUnit):
+                rows.append(MilestoneTarget(milestone=milestone, area=owner, value=value))
+            else:
+                rows.append(MilestoneTarget(milestone=milestone, unit=owner, value=value))
+        MilestoneTarget.objects.bulk_create(rows)
+        after = {str(owner): str(value) for owner, value in given.items()}
+        if before != after:
+            audit.record(milestone, {"targets": [before, after]}, actor=actor, action="分解目标")
+    return len(rows)
+
+
+def bind_goal(goal: Goal, key: str, *, actor) -> dict[str, list[Any]]:
+    from tuopin.org import audit
+
+    if key:
+        check_binding(key, target_unit="%" if goal.unit == "%" else goal.unit, what="目标任务")
+    with transaction.atomic():
+        return audit.apply_changes(goal, {"metric_key": key}, actor=actor, action="绑定度量指标")
+
+
+def metric_choices(on: dt.date, county: OrgUnit) -> list[tuple[str, str]]:
+    """Computed metrics with their current county value, for a binding's preview."""
+    choices = [("", "—")]
+    for metric in metrics.computed_metrics():
+        if metric.key.startswith(("plan.", "bulletin.")):
+            continue
+        try:
+            value = metrics.evaluate(metric.key, county, on)
+            preview = metrics.display(value, metric.unit)
+        except Exception:  # a metric whose data cannot be read shows why
+            preview = "无数据"
+        choices.append((metric.key, f"{metric.name}（{metric.unit}，当前{preview[:40]}）"))
+    return choices

@@ -131,6 +131,8 @@ def sections(report: Report, payload: dict | None, *, previous: bool = True) -> 
         values = {row.get("milestone"): row for row in entry.get("milestones", [])}
         rows = []
         for milestone in sorted(action.milestones.all(), key=lambda m: (m.deadline, m.order)):
+            if milestone.metric_source == "computed":
+                continue  # the system measures it: a unit is never asked to type it
             row = values.get(milestone.pk, {})
             rows.append(
                 MilestoneRow(

@@ -16,6 +16,7 @@ POPULATORS = [
     "tuopin.synth.reports_demo",
     "tuopin.synth.cases_demo",
     "tuopin.synth.assess_demo",
+    "tuopin.synth.indicators_demo",
     "tuopin.synth.bulletin_demo",
 ]
 
