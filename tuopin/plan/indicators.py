@@ -546,16 +546,68 @@ def bind_goal(goal: Goal, key: str, *, actor) -> dict[str, list[Any]]:
         return audit.apply_changes(goal, {"metric_key": key}, actor=actor, action="绑定度量指标")
 
 
-def metric_choices(on: dt.date, county: OrgUnit) -> list[tuple[str, str]]:
-    """Computed metrics with their current county value, for a binding's preview."""
+def metric_choices(county: OrgUnit) -> list[tuple[str, str]]:
+    """Computed metrics to bind, each with its latest stored county value (the preview button
+    evaluates the chosen one afresh)."""
+    latest: dict[str, str] = {}
+    for key, value in (
+        MetricSnapshot.objects.filter(code=county.code)
+        .order_by("metric_key", "on", "computed_at")
+        .values_list("metric_key", "value")
+    ):
+        latest[key] = "无数据" if value is None else metrics.number_text(value)
     choices = [("", "—")]
     for metric in metrics.computed_metrics():
         if metric.key.startswith(("plan.", "bulletin.")):
             continue
-        try:
-            value = metrics.evaluate(metric.key, county, on)
-            preview = metrics.display(value, metric.unit)
-        except Exception:  # a metric whose data cannot be read shows why
-            preview = "无数据"
-        choices.append((metric.key, f"{metric.name}（{metric.unit}，当前{preview[:40]}）"))
+        shown = f"，最近计算 {latest[metric.key]}" if metric.key in latest else ""
+        choices.append((metric.key, f"{metric.name}（{metric.unit}{shown}）"))
     return choices
+
+
+def preview(key: str, county: OrgUnit, on: dt.date) -> str:
+    """ "农户通生活用电比例：全县当前 99.98%（按县、镇、村、责任单位可算）"."""
+    try:
+        metric = metrics.get(key)
+    except metrics.UnknownMetric:
+        return ""
+    value = metrics.evaluate(key, county, on)
+    levels = "、".join(metrics.LEVEL_LABELS[level] for level in metric.levels)
+    return (
+        f"{metric.name}：{county.name}当前 {metrics.display(value, metric.unit)}"
+        f"（可按{levels}计算；{metric.description}）"
+    )
+
+
+def latest_snapshots(keys: set[str], code: str) -> dict[str, MetricSnapshot]:
+    """The newest stored value of each metric for one area (what refresh last wrote)."""
+    latest: dict[str, MetricSnapshot] = {}
+    for row in MetricSnapshot.objects.filter(metric_key__in=keys, code=code).order_by(
+        "metric_key", "on", "computed_at"
+    ):
+        latest[row.metric_key] = row
+    return latest
+
+
+def goal_rows(campaign: Campaign) -> list[tuple[Goal, str]]:
+    """Each goal with its current value (from the last refresh; 无数据 says why)."""
+    goals = list(campaign.goals.order_by("order"))
+    latest = latest_snapshots({g.metric_key for g in goals if g.metric_key}, campaign.county.code)
+    rows = []
+    for goal in goals:
+        goal.metric_name = ""
+        current = ""
+        if goal.metric_key:
+            try:
+                metric = metrics.get(goal.metric_key)
+            except metrics.UnknownMetric:
+                metric = None
+            goal.metric_name = metric.name if metric else "（指标已不存在）"
+            row = latest.get(goal.metric_key)
+            if metric and row is not None:
+                value = metrics.Value(row.value, reason=row.reason)
+                current = f"{metrics.display(value, metric.unit)}（{row.on:%m月%d日}）"
+            elif metric:
+                current = "尚未计算"
+        rows.append((goal, current))
+    return rows

@@ -13,4 +13,6 @@ from tuopin.plan.models import Campaign
 def populate(county: OrgUnit, *, seed: int, log: Callable[[str], None]) -> None:
     for campaign in Campaign.objects.filter(county=county, is_active=True):
         done = indicators.refresh(campaign)
-        log(f"计算指标：{done['metrics']} 项，{done['snapshots']} 个计算值，{done['measurements']} 条进展")
+        log(
+            f"计算指标：{done['metrics']} 项，{done['snapshots']} 个计算值，{done['measurements']} 条进展"
+        )
