@@ -233,7 +233,19 @@ class GoalForm(forms.Form):
 # ------------------------------------------------------------------ review page
 
 
+def _proposal(milestone: dict[str, Any]) -> str | None:
+    """The computed metric the parser proposes for a milestone with a target (HQ confirms)."""
+    from tuopin.plan import indicators
+
+    target = milestone.get("target") or {}
+    if target.get("value") is None:
+        return None
+    return indicators.propose(str(milestone.get("text", "")), str(target.get("unit", "")))
+
+
 def review_rows(parsed: dict[str, Any]) -> list[dict[str, Any]]:
+    from tuopin.lib import metrics
+
     rows = []
     for index, action in enumerate(parsed.get("actions") or []):
         milestones = []
@@ -249,6 +261,9 @@ def review_rows(parsed: dict[str, Any]) -> list[dict[str, Any]]:
                     "unit": target.get("unit", ""),
                     "comparator": target.get("comparator", ""),
                     "per": target.get("per", "total"),
+                    "proposal": (proposal := _proposal(milestone)),
+                    "proposal_name": metrics.get(proposal).name if proposal else "",
+                    "accepted": milestone.get("metric", proposal) == proposal,
                 }
             )
         rows.append(
@@ -336,6 +351,10 @@ def apply_review_post(parsed: dict[str, Any], post: QueryDict) -> tuple[dict[str
                     }
             else:
                 milestone["target"] = None
+            if f"{key}-metric-shown" in post:
+                # Only the parser's own proposal can be accepted here; anything else is declined.
+                chosen = post.get(f"{key}-metric", "")
+                milestone["metric"] = chosen if chosen and chosen == _proposal(milestone) else ""
             kept.append(milestone)
         action["milestones"] = kept
     reporting = plan.get("reporting") or {}

@@ -210,3 +210,51 @@ def test_a_town_target_of_a_computed_milestone_reads_town_values(campaign, world
     assert rows == {"城关镇": Decimal(2), "东风镇": Decimal(2)}
     county = metrics.evaluate("registry.households", world.county, dt.date(2018, 7, 20))
     assert county.value == sum(rows.values())
+
+
+def test_the_review_page_proposes_bindings_and_hq_confirms_or_declines(seed_units, world, login):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tuopin.plan.models import Campaign, PlanDraft
+    from tuopin.plan.tests.conftest import SEED
+
+    client = login(world.hq)
+    upload = SimpleUploadedFile("方案.txt", SEED.read_bytes())
+    response = client.post(reverse("plan:upload"), {"document": upload})
+    draft = PlanDraft.objects.get()
+    page = visible_text(client.get(response.url).content.decode())
+    assert "由系统计算：农户通生活用电比例" in page
+    assert "由系统计算：农户住房安全鉴定覆盖率" in page
+    actions = draft.parsed["actions"]
+    electricity = next(i for i, a in enumerate(actions) if a["number"] == 18)
+    roads = next(i for i, a in enumerate(actions) if a["number"] == 19)
+    post = {
+        f"action-{electricity}-title": actions[electricity]["title"],
+        f"action-{electricity}-units": "、".join(actions[electricity]["units"]),
+        f"ms-{electricity}-0-deadline": "2018-09-30",
+        f"ms-{electricity}-0-value": "100",
+        f"ms-{electricity}-0-unit": "%",
+        f"ms-{electricity}-0-comparator": "all",
+        f"ms-{electricity}-0-per": "total",
+        f"ms-{electricity}-0-metric-shown": "1",
+        f"ms-{electricity}-0-metric": "registry.household_electricity_rate",
+        f"ms-{electricity}-1-deadline": "2018-09-30",
+        f"action-{roads}-title": actions[roads]["title"],
+        f"action-{roads}-units": "、".join(actions[roads]["units"]),
+        f"ms-{roads}-0-deadline": "2018-09-30",
+        f"ms-{roads}-0-value": "100",
+        f"ms-{roads}-0-unit": "%",
+        f"ms-{roads}-0-comparator": "all",
+        f"ms-{roads}-0-per": "total",
+        f"ms-{roads}-0-metric-shown": "1",  # unticked: HQ declines, units report it
+        "confirm": "1",
+    }
+    client.post(reverse("plan:review", args=[draft.pk]), post)
+    campaign = Campaign.objects.get()
+    power = campaign.actions.get(number=18).milestones.get(order=1)
+    road = campaign.actions.get(number=19).milestones.get(order=1)
+    assert (power.metric_source, power.metric_key) == (
+        "computed",
+        "registry.household_electricity_rate",
+    )
+    assert (road.metric_source, road.metric_key) == ("reported", "plan.19.1")
