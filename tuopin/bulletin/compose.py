@@ -138,6 +138,7 @@ def compose(
     }
     snapshot["problems"] = sections.problems(campaign, week, as_of)
     snapshot["assessment"] = sections.assessment(campaign, week, as_of)
+    snapshot["data_checks"] = sections.data_checks(campaign, as_of)
     snapshot["backlog"] = sections.backlog(campaign, week, as_of)
     previous = previous_published(campaign, week)
     previous_snapshot = previous.snapshot if previous is not None else None

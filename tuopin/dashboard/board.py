@@ -106,6 +106,7 @@ class Board:
     ranking: Ranking
     trends: list[Trend]
     exit_placeholders: list[Figure] = field(default_factory=list)
+    checks: list = field(default_factory=list)  # 数据核对: typed vs computed beyond tolerance
 
     @property
     def exit_url(self) -> str:
@@ -659,4 +660,14 @@ def build_board(scope: OrgUnit, user, on: dt.date, notices: list[str] | None = N
         else None,
         ranking=ranking_for(scope, user, on, campaign, cases_rows, base),
         trends=trends_for(scope, campaign, on),
+        checks=data_checks(scope, campaign, on),
     )
+
+
+def data_checks(scope: OrgUnit, campaign: Campaign | None, on: dt.date) -> list:
+    """Milestones typed by units and computed by the system whose numbers disagree (county)."""
+    if campaign is None or scope.level != Level.COUNTY:
+        return []
+    from tuopin.plan import indicators
+
+    return indicators.largest_gaps(campaign, on)

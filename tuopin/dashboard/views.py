@@ -16,6 +16,7 @@ from tuopin.lib import clock, filekinds, metrics
 from tuopin.org import uploads
 from tuopin.org.access import can, is_county_wide
 from tuopin.org.models import Level, OrgUnit, ResponsibleUnit
+from tuopin.plan import indicators
 from tuopin.plan.models import Action, Measurement, Milestone
 
 BOARD_LEVELS = (Level.COUNTY, Level.TOWN, Level.VILLAGE)
@@ -244,10 +245,12 @@ def milestone(request: HttpRequest, pk: int) -> HttpResponse:
     )
     links = sources.report_links(measurements)
     rows = [(m, links[m.pk]) for m in measurements]
+    found = indicators.reconcile([item], campaign.county, on)
     return render(
         request,
         "dashboard/milestone.html",
         {
+            "reconciliation": found[0] if found else None,
             "scope": scope,
             "milestone": item,
             "state": str(state),

@@ -611,3 +611,79 @@ def goal_rows(campaign: Campaign) -> list[tuple[Goal, str]]:
                 current = "尚未计算"
         rows.append((goal, current))
     return rows
+
+
+@dataclass
+class Reconciliation:
+    """A milestone's typed and computed numbers side by side (county level)."""
+
+    milestone: Milestone
+    metric: metrics.Metric | None
+    reported: Decimal | None
+    computed: metrics.Value | None
+    gap: Gap | None
+
+    @property
+    def unit(self) -> str:
+        return self.milestone.target_unit or (self.metric.unit if self.metric else "")
+
+    @property
+    def reported_text(self) -> str:
+        if self.reported is None:
+            return "尚未填报"
+        return f"{metrics.number_text(self.reported)}{self.unit}"
+
+    @property
+    def computed_text(self) -> str:
+        if self.computed is None:
+            return "—"
+        return metrics.display(self.computed, self.unit)
+
+    @property
+    def flagged(self) -> bool:
+        return self.gap is not None and self.gap.flagged
+
+    @property
+    def sentence(self) -> str:
+        """ "填报 45.1%，系统计算 96.67%，相差 51.57 个百分点（容差 2）"."""
+        if self.gap is None:
+            return f"填报 {self.reported_text}，系统计算 {self.computed_text}"
+        points = "个百分点" if self.unit == "%" else self.unit
+        return (
+            f"填报 {self.reported_text}，系统计算 {self.computed_text}，"
+            f"相差 {metrics.number_text(abs(self.gap.difference))}{points}"
+            f"（容差 {metrics.number_text(self.gap.tolerance)}）"
+        )
+
+
+def reconcile(milestones: list[Milestone], county: OrgUnit, on: dt.date) -> list[Reconciliation]:
+    reported = reported_values([m for m in milestones if is_reported(m)], on)
+    result = []
+    for milestone in milestones:
+        if not is_computed(milestone):
+            continue
+        try:
+            metric = metrics.get(milestone.metric_key)
+        except metrics.UnknownMetric:
+            metric = None
+        computed = computed_value(milestone, county, on)
+        typed = reported.get(milestone.pk) if milestone.metric_source == MetricSource.BOTH else None
+        result.append(
+            Reconciliation(
+                milestone, metric, typed, computed, gap(typed, computed, tolerance_of(milestone))
+            )
+        )
+    return result
+
+
+def largest_gaps(campaign: Campaign, on: dt.date, *, limit: int = 5) -> list[Reconciliation]:
+    """The both-sourced milestones whose typed and computed numbers differ beyond tolerance,
+    largest gap first (the bulletin's 数据核对 list, the dashboard's flag)."""
+    milestones = list(
+        Milestone.objects.filter(action__campaign=campaign, metric_source=MetricSource.BOTH)
+        .select_related("action", "action__campaign")
+        .order_by("action__number", "order")
+    )
+    rows = [row for row in reconcile(milestones, campaign.county, on) if row.flagged]
+    rows.sort(key=lambda row: -abs(row.gap.difference))
+    return rows[:limit]

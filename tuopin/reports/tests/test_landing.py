@@ -66,7 +66,14 @@ def test_it_offers_only_menu_entries_the_role_can_open(setup, world, login, who)
     }
     if who in ("reporter", "head", "other_reporter"):
         expected -= {
-            reverse(n) for n in ("dashboard:home", "registry:home", "assess:home", "org:browse")
+            reverse(n)
+            for n in (
+                "dashboard:home",
+                "dashboard:catalogue",
+                "registry:home",
+                "assess:home",
+                "org:browse",
+            )
         }
     assert shown == expected
 
