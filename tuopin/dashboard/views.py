@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from tuopin.dashboard import board as boards
 from tuopin.dashboard import catalogue as catalogue_data
-from tuopin.dashboard import filters, mapdata, sources
+from tuopin.dashboard import filters, mapdata, sectors, sources
 from tuopin.dashboard.actions import GeoJSONRefused, import_geojson
-from tuopin.dashboard.models import Boundary
+from tuopin.dashboard.models import Boundary, Sector, SectorGrant
 from tuopin.lib import clock, filekinds, metrics
 from tuopin.org import uploads
 from tuopin.org.access import can, is_county_wide
@@ -393,4 +396,82 @@ def metric(request: HttpRequest, key: str) -> HttpResponse:
                 pk__in=[u.pk for u in scope.ancestors() if u.level in BOARD_LEVELS]
             ),
         },
+    )
+
+
+def sector_landing(user) -> str | None:
+    """A department account with a sector grant (and no place of its own) lands on its board."""
+    if user.scope_id is not None or user.unit_id is None:
+        return None
+    if not sectors.sectors_of(user.unit):
+        return None
+    return reverse("dashboard:sector")
+
+
+@login_required
+@require_safe
+def sector_board(request: HttpRequest) -> HttpResponse:
+    """行业数据: the sector data a department's grant covers, across all towns, read-only."""
+    user = request.user
+    unit = user.unit
+    raw = request.GET.get("unit", "")
+    if raw and can(user, "org.manage"):  # HQ looks at what a department sees
+        unit = get_object_or_404(ResponsibleUnit.objects.visible_to(user), pk=raw)
+    granted = sectors.sectors_of(unit)
+    if not granted:
+        raise PermissionDenied("本单位没有行业数据授权；如需查看，请联系县脱贫办开通")
+    county = OrgUnit.objects.filter(code=unit.org_unit.code[:6], level=Level.COUNTY).first()
+    if county is None:
+        raise Http404("本单位不属于任何县")
+    on, notices = filters.as_of(request.GET, clock.today())
+    return render(
+        request,
+        "dashboard/sector.html",
+        {
+            "unit": unit,
+            "county": county,
+            "on": on,
+            "notices": notices,
+            "sections": sectors.board(granted, county, user, on),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sector_grants(request: HttpRequest) -> HttpResponse:
+    """HQ grants county departments read-only access to their sector's data."""
+    if not can(request.user, "org.manage"):
+        raise PermissionDenied("只有县脱贫办管理员可以修改行业数据授权")
+    units = list(
+        ResponsibleUnit.objects.visible_to(request.user)
+        .filter(kind="department", is_active=True)
+        .order_by("name")
+    )
+    if request.method == "POST":
+        changed = 0
+        for unit in units:
+            chosen = [s for s in request.POST.getlist(f"u{unit.pk}") if s in Sector.values]
+            changed += bool(sectors.set_grants(unit, chosen, actor=request.user))
+        messages.success(
+            request, f"已保存：{changed} 个单位的授权有变化" if changed else "没有修改"
+        )
+        return redirect("dashboard:sector_grants")
+    granted: dict[int, set[str]] = {}
+    for unit_id, sector in SectorGrant.objects.filter(unit__in=units).values_list(
+        "unit_id", "sector"
+    ):
+        granted.setdefault(unit_id, set()).add(sector)
+    rows = [
+        (
+            unit,
+            [
+                (value, label, value in granted.get(unit.pk, set()))
+                for value, label in Sector.choices
+            ],
+        )
+        for unit in units
+    ]
+    return render(
+        request, "dashboard/sector_grants.html", {"rows": rows, "sectors": Sector.choices}
     )

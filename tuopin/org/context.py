@@ -21,6 +21,7 @@ NAVIGATION = [
     ("cases:home", "问题台账", False, ""),
     ("org:browse", "组织机构", True, ""),
     ("org:accounts", "账号管理", True, "org.manage"),
+    ("dashboard:sector_grants", "行业授权", True, "org.manage"),
 ]
 
 

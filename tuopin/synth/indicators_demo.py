@@ -11,6 +11,11 @@ from tuopin.plan.models import Campaign
 
 
 def populate(county: OrgUnit, *, seed: int, log: Callable[[str], None]) -> None:
+    from tuopin.dashboard.sectors import grant_defaults
+
+    granted = grant_defaults(county)
+    if granted:
+        log(f"行业数据授权：{granted} 项（交通局、电力局、住建局、水利局、卫计局等）")
     for campaign in Campaign.objects.filter(county=county, is_active=True):
         done = indicators.refresh(campaign)
         log(
