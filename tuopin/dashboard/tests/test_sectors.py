@@ -59,7 +59,10 @@ def test_hq_edits_the_grants(data, login):
     assert login(world.head).get(url).status_code == 403
     page = login(world.hq).get(url)
     assert page.status_code == 200 and "县交通局" in visible_text(page.content.decode())
-    post = {f"u{world.transport.pk}": ["transport", "water"], f"u{world.health.pk}": ["health", "power"]}
+    post = {
+        f"u{world.transport.pk}": ["transport", "water"],
+        f"u{world.health.pk}": ["health", "power"],
+    }
     assert login(world.hq).post(url, post).status_code == 302
     assert sorted(sectors.sectors_of(world.transport)) == ["transport", "water"]
     assert AuditEvent.objects.filter(action="修改行业数据授权").count() == 2
