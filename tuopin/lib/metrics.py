@@ -162,7 +162,7 @@ def cache_stats() -> dict[str, int]:
     return dict(_stats)
 
 
-STAMP_SECONDS = 5.0
+STAMP_SECONDS = 10.0
 _held: list[list[Any]] = []
 
 

@@ -28,8 +28,13 @@ def _stamp() -> str:
     """Changes to households, members or village facts (an edit or import sets updated_at)."""
     from tuopin.registry.models import Household, Person, VillageFacts
 
-    households = Household.objects.aggregate(n=Count("pk"), last=Max("pk"), at=Max("updated_at"))
-    persons = Person.objects.aggregate(n=Count("pk"), last=Max("pk"))
+    # Separate aggregates: each is answered from an index (together they scan the table).
+    households = (
+        Household.objects.count(),
+        Household.objects.aggregate(last=Max("pk"))["last"],
+        Household.objects.aggregate(at=Max("updated_at"))["at"],
+    )
+    persons = Person.objects.aggregate(last=Max("pk"))  # closing a member touches its household
     facts = VillageFacts.objects.aggregate(n=Count("pk"), at=Max("updated_at"))
     return f"{households}|{persons}|{facts}"
 
