@@ -243,17 +243,6 @@ def registry_counts(
     return result
 
 
-def registered_households(scope: OrgUnit, on: dt.date) -> Figure:
-    """registry.registered_households for one town or village (the registry's own count)."""
-    value = sources.metric_value(
-        "registry.registered_households",
-        scope,
-        on,
-        sources.Unavailable("建档立卡档案（registry）尚未上线"),
-    )
-    return from_value("households", "建档立卡户", value)
-
-
 def ranking_for(
     scope: OrgUnit, user, on: dt.date, campaign: Campaign | None, cases_rows=None, base=None
 ) -> Ranking:
@@ -278,6 +267,13 @@ def ranking_for(
         )
     if level == Level.TOWN:
         columns += ["超期未办结问题", "近4周按时签报率（%）"]
+    households = sources.metric_values(
+        "registry.registered_households",
+        str(level),
+        on,
+        [child.code for child in children],
+        sources.Unavailable("建档立卡档案（registry）尚未上线"),
+    )
     rows = []
     for child in children:
         c = counts.get(child.code, {})
@@ -289,7 +285,7 @@ def ranking_for(
             figures.append(
                 Figure("poor_village", "贫困村", "是" if child.is_poor_village else "否")  # type: ignore[arg-type]
             )
-        figures.append(registered_households(child, on))
+        figures.append(from_value("households", "建档立卡户", households[child.code]))
         if level == Level.TOWN:
             figures.append(overdue_cell(overdue_cases, child.code))
             figures.append(rate_cell(town_rates, child.code))
@@ -670,4 +666,4 @@ def data_checks(scope: OrgUnit, campaign: Campaign | None, on: dt.date) -> list:
         return []
     from tuopin.plan import indicators
 
-    return indicators.largest_gaps(campaign, on)
+    return indicators.largest_gaps(campaign, on, stored=True)

@@ -656,8 +656,18 @@ class Reconciliation:
         )
 
 
-def reconcile(milestones: list[Milestone], county: OrgUnit, on: dt.date) -> list[Reconciliation]:
+def reconcile(
+    milestones: list[Milestone], county: OrgUnit, on: dt.date, *, stored: bool = False
+) -> list[Reconciliation]:
+    """Typed and computed county values; ``stored`` reads the values the last refresh wrote (up
+    to ``on``) instead of evaluating, so a board never waits on a recomputation."""
     reported = reported_values([m for m in milestones if is_reported(m)], on)
+    snapshots: dict[str, MetricSnapshot] = {}
+    if stored:
+        for row in MetricSnapshot.objects.filter(
+            metric_key__in={m.metric_key for m in milestones}, code=county.code, on__lte=on
+        ).order_by("metric_key", "on", "computed_at"):
+            snapshots[row.metric_key] = row
     result = []
     for milestone in milestones:
         if not is_computed(milestone):
@@ -666,7 +676,11 @@ def reconcile(milestones: list[Milestone], county: OrgUnit, on: dt.date) -> list
             metric = metrics.get(milestone.metric_key)
         except metrics.UnknownMetric:
             metric = None
-        computed = computed_value(milestone, county, on)
+        snapshot = snapshots.get(milestone.metric_key)
+        if snapshot is not None:
+            computed = metrics.Value(snapshot.value, reason=snapshot.reason, as_of=snapshot.on)
+        else:
+            computed = computed_value(milestone, county, on)
         typed = reported.get(milestone.pk) if milestone.metric_source == MetricSource.BOTH else None
         result.append(
             Reconciliation(
@@ -676,7 +690,9 @@ def reconcile(milestones: list[Milestone], county: OrgUnit, on: dt.date) -> list
     return result
 
 
-def largest_gaps(campaign: Campaign, on: dt.date, *, limit: int = 5) -> list[Reconciliation]:
+def largest_gaps(
+    campaign: Campaign, on: dt.date, *, limit: int = 5, stored: bool = False
+) -> list[Reconciliation]:
     """The both-sourced milestones whose typed and computed numbers differ beyond tolerance,
     largest gap first (the bulletin's 数据核对 list, the dashboard's flag)."""
     milestones = list(
@@ -684,6 +700,6 @@ def largest_gaps(campaign: Campaign, on: dt.date, *, limit: int = 5) -> list[Rec
         .select_related("action", "action__campaign")
         .order_by("action__number", "order")
     )
-    rows = [row for row in reconcile(milestones, campaign.county, on) if row.flagged]
+    rows = [row for row in reconcile(milestones, campaign.county, on, stored=stored) if row.flagged]
     rows.sort(key=lambda row: -abs(row.gap.difference))
     return rows[:limit]
