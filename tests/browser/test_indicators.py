@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+
+from tests.browser.test_plan_timeline import test_it_runs_on_a_test_database  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
-NEXT_MONDAY = "2018-07-23T09:00:00+08:00"
+NEXT_MONDAY = dt.datetime.fromisoformat("2018-07-23T09:00:00+08:00")
 
 
 def test_a_milestone_added_in_the_browser_appears_in_the_next_report_form(site, db_access):
