@@ -51,8 +51,16 @@ def test_a_milestone_added_in_the_browser_appears_in_the_next_report_form(site, 
     clock.configure(NEXT_MONDAY)
     try:
         ensure_periods(campaign, clock.now())
+        from tuopin.reports.models import Report
+
+        report = (
+            Report.objects.filter(unit=reporter.unit, period__campaign=campaign)
+            .order_by("-period__number")
+            .first()
+        )
+        assert report.period.opens_at <= clock.now() < report.period.deadline  # the next week's
         form = site.login(reporter.username)
-        site.go(form, "/reports/current/")
+        site.go(form, f"/reports/report/{report.pk}/edit/")
         content = form.content()
         assert text in content
         assert form.locator(f"input[name=m{added.pk}-value]").count() == 1
