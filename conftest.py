@@ -39,6 +39,16 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_metric_cache():
+    """Metric values are cached by a change stamp held a few seconds: each test starts afresh."""
+    from tuopin.lib import metrics
+
+    metrics.clear_cache()
+    yield
+    metrics.clear_cache()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     """In CI (TUOPIN_FAIL_ON_SKIP=1) a skipped test is a failure: CI installs every tool tests need."""

@@ -106,7 +106,7 @@ def test_it_draws_one_labelled_row_per_milestone_on_a_desktop(site, db_access):
     assert all(row["meta"].endswith(statuses[int(row["id"])].label) for row in rows)
     # Hovering a row tells why: the forecast's reason is in its tooltip.
     assert all(statuses[int(row["id"])].reason in row["title"] for row in rows)
-    assert page.locator(".gantt-group").count() == 10
+    assert page.locator(".gantt-group").count() == 19  # every action has an indicator (issue 14)
     today = page.locator(".gantt-today").bounding_box()
     chart = page.locator(".gantt-inner").bounding_box()
     assert today["height"] >= chart["height"] - 1

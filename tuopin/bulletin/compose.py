@@ -138,6 +138,7 @@ def compose(
     }
     snapshot["problems"] = sections.problems(campaign, week, as_of)
     snapshot["assessment"] = sections.assessment(campaign, week, as_of)
+    snapshot["data_checks"] = sections.data_checks(campaign, as_of)
     snapshot["backlog"] = sections.backlog(campaign, week, as_of)
     snapshot["measures"] = sections.measures(campaign, week, as_of)
     snapshot["projects"] = sections.projects(campaign, week, as_of)

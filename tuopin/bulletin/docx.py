@@ -258,6 +258,15 @@ class BulletinDocument(GongwenDocument):
                 [[r["name"], w.with_unit(r["value"], r["unit"]), r["note"]] for r in rows],
                 [48, 22, 86],
             )
+        self.data_checks()
+
+    def data_checks(self) -> None:
+        checks = self.snapshot.get("data_checks") or []
+        if not checks:
+            return
+        self.heading2("数据核对")
+        for index, item in enumerate(checks, start=1):
+            self.paragraph(f"{index}. （{item['action']}）{item['text']}：{item['sentence']}。")
 
     def backlog(self) -> None:
         section = self.snapshot.get("backlog") or {}

@@ -432,3 +432,22 @@ def projects(campaign: Campaign, week: Week, as_of: dt.datetime) -> dict[str, An
         "overdue_count": len(data["overdue"]),
         "idle_count": len(funds["idle"]),
     }
+
+
+def data_checks(campaign: Campaign, as_of: dt.datetime) -> list[dict[str, Any]]:
+    """数据核对: milestones both typed by units and computed by the system whose numbers differ
+    beyond HQ's tolerance, largest gap first (at most five)."""
+    from tuopin.plan import indicators
+
+    return [
+        {
+            "code": indicators.code_of(row.milestone),
+            "action": row.milestone.action.number,
+            "text": row.milestone.text[:60],
+            "reported": _number(row.reported),
+            "computed": _number(row.computed.value),
+            "unit": row.unit,
+            "sentence": row.sentence,
+        }
+        for row in indicators.largest_gaps(campaign, as_of.date())
+    ]

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -41,7 +42,7 @@ from tuopin.cases.models import (
     Stage,
     StageClock,
 )
-from tuopin.lib import clock
+from tuopin.lib import clock, metrics
 from tuopin.lib.metrics import Metric, Value, register
 from tuopin.org.codes import subtree_q
 from tuopin.org.models import OrgUnit, ResponsibleUnit
@@ -333,6 +334,84 @@ def _satisfaction_metric(scope, on: dt.date) -> Value:
     return Value(rate, as_of=on)
 
 
+def _stamp() -> str:
+    """Case events and ratings, and the minute: a case falls overdue as time passes."""
+    from django.db.models import Count, Max
+
+    events = CaseEvent.objects.aggregate(n=Count("pk"), last=Max("pk"))
+    ratings = PetitionRating.objects.aggregate(n=Count("pk"), last=Max("pk"))
+    clocks = StageClock.objects.aggregate(n=Count("pk"), last=Max("pk"))
+    return f"{events}|{ratings}|{clocks}|{clock.now():%Y%m%d%H%M}"
+
+
+stamp = metrics.held_stamp(_stamp)
+CASE_LEVELS = ("county", "town", "village", "unit")
+
+
+def _snapshot_bulk(attribute: str) -> metrics.Bulk:
+    """Open/overdue/parked counts per area (by the case's place) or per holding unit, from one
+    snapshot of the county's open cases."""
+
+    def bulk(level: str, on: dt.date, codes: Collection[str] | None) -> dict[str, Value]:
+        at = _at_end_of(on)
+        items = snapshot(None, at)
+        counts: dict[str, int] = defaultdict(int)
+        if level == "unit":
+            wanted = (
+                list(codes)
+                if codes is not None
+                else [str(pk) for pk in ResponsibleUnit.objects.values_list("pk", flat=True)]
+            )
+            for item in items:
+                if item.holder_unit_id is not None:
+                    counts[str(item.holder_unit_id)] += int(getattr(item, attribute, True))
+        else:
+            length = metrics.CODE_LENGTH[level]
+            wanted = metrics.level_codes(level, codes)
+            for item in items:
+                if len(item.org_code) >= length:
+                    counts[item.org_code[:length]] += int(getattr(item, attribute, True))
+        return {code: Value(Decimal(counts.get(code, 0)), as_of=on) for code in wanted}
+
+    return bulk
+
+
+def _satisfaction_bulk(level: str, on: dt.date, codes: Collection[str] | None) -> dict[str, Value]:
+    from django.db.models import Count
+
+    at = _at_end_of(on)
+    ratings = PetitionRating.objects.filter(rated_at__lte=at)
+    good = Q(rating__in=[Rating.SATISFIED, Rating.BASIC])
+    aggregates = {"num": Count("pk", filter=good), "den": Count("pk")}
+    if level == "unit":
+        wanted = (
+            list(codes)
+            if codes is not None
+            else [str(pk) for pk in ResponsibleUnit.objects.values_list("pk", flat=True)]
+        )
+        rows = {
+            str(row["case__clocks__holder_unit_id"]): row
+            for row in ratings.filter(case__clocks__holder_unit__isnull=False)
+            .values("case__clocks__holder_unit_id")
+            .annotate(num=Count("pk", filter=good, distinct=True), den=Count("pk", distinct=True))
+            .order_by()
+        }
+    else:
+        wanted = metrics.level_codes(level, codes)
+        rows = metrics.area_rows(ratings, "case__org_code", level, codes, aggregates)
+    result = {}
+    for code in wanted:
+        row = rows.get(code)
+        if not row or not row["den"]:
+            result[code] = Value(None, reason="尚无群众评价", as_of=on)
+        else:
+            value = (Decimal(100) * row["num"] / row["den"]).quantize(Decimal("0.1"))
+            result[code] = Value(
+                value, as_of=on, numerator=Decimal(row["num"]), denominator=Decimal(row["den"])
+            )
+    return result
+
+
 def register_metrics() -> None:
     register(
         Metric(
@@ -341,8 +420,12 @@ def register_metrics() -> None:
             "件",
             "computed",
             _count_metric("open"),
-            "截至当日未办结（含待验收）的问题、信访、督查和整改件数",
+            "截至当日未办结（含待验收）的问题、信访、督查和整改件数。",
             higher_is_better=False,
+            levels=CASE_LEVELS,
+            source="cases",
+            bulk=_snapshot_bulk("open"),
+            stamp=stamp,
         )
     )
     register(
@@ -352,8 +435,12 @@ def register_metrics() -> None:
             "件",
             "computed",
             _count_metric("overdue"),
-            "当前阶段已超过办理时限的在办件数，目标为0",
+            "当前阶段已超过办理时限的在办件数，目标为0。",
             higher_is_better=False,
+            levels=CASE_LEVELS,
+            source="cases",
+            bulk=_snapshot_bulk("overdue"),
+            stamp=stamp,
         )
     )
     register(
@@ -363,8 +450,12 @@ def register_metrics() -> None:
             "件",
             "computed",
             _count_metric("parked"),
-            "超过时限仍未受理或交办、或暂停计时超过上限的件数，目标为0",
+            "超过时限仍未受理或交办、或暂停计时超过上限的件数，目标为0。",
             higher_is_better=False,
+            levels=CASE_LEVELS,
+            source="cases",
+            bulk=_snapshot_bulk("parked"),
+            stamp=stamp,
         )
     )
     register(
@@ -374,6 +465,10 @@ def register_metrics() -> None:
             "%",
             "computed",
             _satisfaction_metric,
-            "（满意＋基本满意）÷ 已评价件次",
+            "（满意＋基本满意）÷ 已评价件次。",
+            levels=CASE_LEVELS,
+            source="cases",
+            bulk=_satisfaction_bulk,
+            stamp=stamp,
         )
     )

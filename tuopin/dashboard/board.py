@@ -106,6 +106,7 @@ class Board:
     ranking: Ranking
     trends: list[Trend]
     exit_placeholders: list[Figure] = field(default_factory=list)
+    checks: list = field(default_factory=list)  # 数据核对: typed vs computed beyond tolerance
 
     @property
     def exit_url(self) -> str:
@@ -242,17 +243,6 @@ def registry_counts(
     return result
 
 
-def registered_households(scope: OrgUnit, on: dt.date) -> Figure:
-    """registry.registered_households for one town or village (the registry's own count)."""
-    value = sources.metric_value(
-        "registry.registered_households",
-        scope,
-        on,
-        sources.Unavailable("建档立卡档案（registry）尚未上线"),
-    )
-    return from_value("households", "建档立卡户", value)
-
-
 def ranking_for(
     scope: OrgUnit, user, on: dt.date, campaign: Campaign | None, cases_rows=None, base=None
 ) -> Ranking:
@@ -277,6 +267,13 @@ def ranking_for(
         )
     if level == Level.TOWN:
         columns += ["超期未办结问题", "近4周按时签报率（%）"]
+    households = sources.metric_values(
+        "registry.registered_households",
+        str(level),
+        on,
+        [child.code for child in children],
+        sources.Unavailable("建档立卡档案（registry）尚未上线"),
+    )
     rows = []
     for child in children:
         c = counts.get(child.code, {})
@@ -288,7 +285,7 @@ def ranking_for(
             figures.append(
                 Figure("poor_village", "贫困村", "是" if child.is_poor_village else "否")  # type: ignore[arg-type]
             )
-        figures.append(registered_households(child, on))
+        figures.append(from_value("households", "建档立卡户", households[child.code]))
         if level == Level.TOWN:
             figures.append(overdue_cell(overdue_cases, child.code))
             figures.append(rate_cell(town_rates, child.code))
@@ -659,4 +656,14 @@ def build_board(scope: OrgUnit, user, on: dt.date, notices: list[str] | None = N
         else None,
         ranking=ranking_for(scope, user, on, campaign, cases_rows, base),
         trends=trends_for(scope, campaign, on),
+        checks=data_checks(scope, campaign, on),
     )
+
+
+def data_checks(scope: OrgUnit, campaign: Campaign | None, on: dt.date) -> list:
+    """Milestones typed by units and computed by the system whose numbers disagree (county)."""
+    if campaign is None or scope.level != Level.COUNTY:
+        return []
+    from tuopin.plan import indicators
+
+    return indicators.largest_gaps(campaign, on, stored=True)

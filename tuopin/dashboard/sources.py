@@ -114,6 +114,18 @@ def metric_value(key: str, scope, on: dt.date, pending: Unavailable):
         return metrics.Value(None, reason=pending)
 
 
+def metric_values(key: str, level: str, on: dt.date, codes: list[str], pending: Unavailable):
+    """A registered metric for many areas at once (one bulk evaluation), or why not."""
+    from tuopin.lib import metrics
+
+    try:
+        return metrics.evaluate_many(key, level, on, codes)
+    except metrics.UnknownMetric:
+        return {code: metrics.Value(None, reason=pending) for code in codes}
+    except metrics.NotEvaluable as refused:
+        return {code: metrics.Value(None, reason=str(refused)) for code in codes}
+
+
 def cases_figures(scope: OrgUnit, on: dt.date):
     """cases.backlog.figures for the scope at the as-of moment (the page the tile drills to)."""
     function = optional("tuopin.cases.backlog", "figures")

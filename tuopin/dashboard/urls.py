@@ -13,5 +13,9 @@ urlpatterns = [
     path("milestones/<int:pk>/", views.milestone, name="milestone"),
     path("actions/<int:number>/", views.action, name="action"),
     path("org/<str:code>/", views.unit, name="unit"),
+    path("metrics/", views.catalogue, name="catalogue"),
+    path("sector/", views.sector_board, name="sector"),
+    path("sectors/", views.sector_grants, name="sector_grants"),
+    path("metrics/<str:key>/", views.metric, name="metric"),
     path("org/<str:code>/exit/", views.exit_fragment, name="exit"),
 ]

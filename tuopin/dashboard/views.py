@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from tuopin.assess import comparison
 from tuopin.dashboard import board as boards
-from tuopin.dashboard import filters, mapdata, sources
+from tuopin.dashboard import catalogue as catalogue_data
+from tuopin.dashboard import filters, mapdata, sectors, sources
 from tuopin.dashboard.actions import GeoJSONRefused, import_geojson
-from tuopin.dashboard.models import Boundary
-from tuopin.lib import clock, filekinds
+from tuopin.dashboard.models import Boundary, Sector, SectorGrant
+from tuopin.lib import clock, filekinds, metrics
 from tuopin.org import uploads
 from tuopin.org.access import can, is_county_wide
 from tuopin.org.models import Level, OrgUnit, ResponsibleUnit
+from tuopin.plan import indicators
 from tuopin.plan.models import Action, Measurement, Milestone
 
 BOARD_LEVELS = (Level.COUNTY, Level.TOWN, Level.VILLAGE)
@@ -245,10 +250,12 @@ def milestone(request: HttpRequest, pk: int) -> HttpResponse:
     )
     links = sources.report_links(measurements)
     rows = [(m, links[m.pk]) for m in measurements]
+    found = indicators.reconcile([item], campaign.county, on)
     return render(
         request,
         "dashboard/milestone.html",
         {
+            "reconciliation": found[0] if found else None,
             "scope": scope,
             "milestone": item,
             "state": str(state),
@@ -327,4 +334,146 @@ def import_boundaries(request: HttpRequest) -> HttpResponse:
             "count": Boundary.objects.count(),
         },
         status=400 if errors else 200,
+    )
+
+
+@login_required
+@require_safe
+def catalogue(request: HttpRequest) -> HttpResponse:
+    """指标目录: every metric with the value for the user's area (or ``?scope=``)."""
+    scope = landing_scope(request.user)
+    if scope is None:
+        return no_scope(request)
+    raw = request.GET.get("scope", "")
+    if raw:
+        scope = visible_scope(request, raw[:15])
+    on, notices = filters.as_of(request.GET, clock.today())
+    return render(
+        request,
+        "dashboard/catalogue.html",
+        {
+            "scope": scope,
+            "on": on,
+            "notices": notices,
+            "entries": catalogue_data.entries(scope, on),
+        },
+    )
+
+
+@login_required
+@require_safe
+def metric(request: HttpRequest, key: str) -> HttpResponse:
+    """One metric: its definition, the area's value and the value of each town or village."""
+    scope = landing_scope(request.user)
+    if scope is None:
+        return no_scope(request)
+    raw = request.GET.get("scope", "")
+    if raw:
+        scope = visible_scope(request, raw[:15])
+    try:
+        item = metrics.get(key)
+    except metrics.UnknownMetric:
+        raise Http404("没有这个指标") from None
+    on, notices = filters.as_of(request.GET, clock.today())
+    level = metrics.level_of(scope)
+    if item.evaluable_at(level):
+        value = metrics.evaluate(item.key, scope, on)
+    else:
+        value = metrics.Value(None, reason="该指标" + metrics.not_evaluable_reason(item, level))
+    child_level, rows = catalogue_data.parts(item, scope, on)
+    return render(
+        request,
+        "dashboard/metric.html",
+        {
+            "scope": scope,
+            "on": on,
+            "notices": notices,
+            "metric": item,
+            "value_text": catalogue_data.show(value, item.unit),
+            "source": catalogue_data.source_label(item),
+            "levels": catalogue_data.levels_label(item),
+            "child_label": metrics.LEVEL_LABELS.get(child_level or "", ""),
+            "rows": rows,
+            "ancestors": OrgUnit.objects.visible_to(request.user).filter(
+                pk__in=[u.pk for u in scope.ancestors() if u.level in BOARD_LEVELS]
+            ),
+        },
+    )
+
+
+def sector_landing(user) -> str | None:
+    """A department account with a sector grant (and no place of its own) lands on its board."""
+    if user.scope_id is not None or user.unit_id is None:
+        return None
+    if not sectors.sectors_of(user.unit):
+        return None
+    return reverse("dashboard:sector")
+
+
+@login_required
+@require_safe
+def sector_board(request: HttpRequest) -> HttpResponse:
+    """行业数据: the sector data a department's grant covers, across all towns, read-only."""
+    user = request.user
+    unit = user.unit
+    raw = request.GET.get("unit", "")
+    if raw and can(user, "org.manage"):  # HQ looks at what a department sees
+        unit = get_object_or_404(ResponsibleUnit.objects.visible_to(user), pk=raw)
+    granted = sectors.sectors_of(unit)
+    if not granted:
+        raise PermissionDenied("本单位没有行业数据授权；如需查看，请联系县脱贫办开通")
+    county = OrgUnit.objects.filter(code=unit.org_unit.code[:6], level=Level.COUNTY).first()
+    if county is None:
+        raise Http404("本单位不属于任何县")
+    on, notices = filters.as_of(request.GET, clock.today())
+    return render(
+        request,
+        "dashboard/sector.html",
+        {
+            "unit": unit,
+            "county": county,
+            "on": on,
+            "notices": notices,
+            "sections": sectors.board(granted, county, user, on),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sector_grants(request: HttpRequest) -> HttpResponse:
+    """HQ grants county departments read-only access to their sector's data."""
+    if not can(request.user, "org.manage"):
+        raise PermissionDenied("只有县脱贫办管理员可以修改行业数据授权")
+    units = list(
+        ResponsibleUnit.objects.visible_to(request.user)
+        .filter(kind="department", is_active=True)
+        .order_by("name")
+    )
+    if request.method == "POST":
+        changed = 0
+        for unit in units:
+            chosen = [s for s in request.POST.getlist(f"u{unit.pk}") if s in Sector.values]
+            changed += bool(sectors.set_grants(unit, chosen, actor=request.user))
+        messages.success(
+            request, f"已保存：{changed} 个单位的授权有变化" if changed else "没有修改"
+        )
+        return redirect("dashboard:sector_grants")
+    granted: dict[int, set[str]] = {}
+    for unit_id, sector in SectorGrant.objects.filter(unit__in=units).values_list(
+        "unit_id", "sector"
+    ):
+        granted.setdefault(unit_id, set()).add(sector)
+    rows = [
+        (
+            unit,
+            [
+                (value, label, value in granted.get(unit.pk, set()))
+                for value, label in Sector.choices
+            ],
+        )
+        for unit in units
+    ]
+    return render(
+        request, "dashboard/sector_grants.html", {"rows": rows, "sectors": Sector.choices}
     )

@@ -12,6 +12,7 @@ from tuopin.org.access import has_capability
 # department's reporter or head has no place (only a unit), so those entries would only refuse them.
 NAVIGATION = [
     ("dashboard:home", "指挥大屏", True, ""),
+    ("dashboard:catalogue", "指标目录", True, ""),
     ("plan:home", "作战计划", False, ""),
     ("reports:home", "周报", False, ""),
     ("bulletin:archive", "周通报", False, ""),
@@ -22,6 +23,7 @@ NAVIGATION = [
     ("projects:home", "项目资金", False, ""),
     ("org:browse", "组织机构", True, ""),
     ("org:accounts", "账号管理", True, "org.manage"),
+    ("dashboard:sector_grants", "行业授权", True, "org.manage"),
 ]
 
 

@@ -13,7 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tuopin.org import accounts, throttle
+from tuopin.org import accounts, landing, throttle
 from tuopin.org.access import has_capability
 from tuopin.org.forms import AccountForm, LoginForm
 from tuopin.org.models import Level, OrgUnit, Role, User
@@ -27,6 +27,9 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.is_authenticated:
         return redirect("login")
+    registered = landing.first_page(user)
+    if registered:
+        return redirect(registered)
     names = [FIRST_PAGE_BY_ROLE.get(user.role, "")]
     if user.scope_id is not None or user.is_superuser:
         names.append("dashboard:home")

@@ -126,6 +126,17 @@ def _check_milestone(name: str, milestone: dict[str, Any], errors: list[str]) ->
     if _deadline(milestone.get("deadline")) is None:
         errors.append(f"{where}：截止时间“{milestone.get('deadline')}”无效，应为 2018-07-31")
     target = milestone.get("target")
+    if milestone.get("metric"):
+        from tuopin.plan import indicators
+
+        try:
+            indicators.check_binding(
+                str(milestone["metric"]),
+                target_unit=str((target or {}).get("unit", "")),
+                per=(target or {}).get("per", "total"),
+            )
+        except indicators.BindingRefused as refused:
+            errors.extend(f"{where}：{error}" for error in refused.errors)
     if target:
         if _decimal(target.get("value")) is None:
             errors.append(f"{where}：目标值“{target.get('value')}”不是数字")
@@ -379,7 +390,10 @@ def build_milestone(action: Action, order: int, data: dict[str, Any]) -> Milesto
         milestone.target_unit = str(target.get("unit") or "")[:20]
         milestone.comparator = target.get("comparator") or Comparator.EQUAL
         milestone.per = target.get("per") or Per.TOTAL
-    computed = plan_metrics.computed_metric_for(milestone)
+    if "metric" in data:  # HQ confirmed (or declined) the parser's proposal on the review page
+        computed = data["metric"] or None
+    else:
+        computed = plan_metrics.computed_metric_for(milestone)
     if computed is not None:
         milestone.metric_key = computed
         milestone.metric_source = MetricSource.COMPUTED
@@ -563,39 +577,10 @@ def record_measurement(
 
 
 def refresh_computed(campaign: Campaign, *, on: dt.date | None = None) -> int:
-    """Evaluate the computed metrics of a campaign's milestones and store changed values."""
-    from tuopin.lib import metrics
+    """Evaluate the computed metrics of a campaign's milestones and goals; store changed values."""
+    from tuopin.plan import indicators
 
-    day = on or clock.today()
-    created = []
-    milestones = Milestone.objects.filter(
-        action__campaign=campaign, metric_source=MetricSource.COMPUTED
-    )
-    latest = {
-        m.milestone_id: m.value
-        for m in Measurement.objects.filter(
-            milestone__in=milestones, unit=None, source="system"
-        ).order_by("measured_at")
-    }
-    for milestone in milestones:
-        try:
-            value = metrics.evaluate(milestone.metric_key, campaign.county, day)
-        except metrics.UnknownMetric:
-            continue
-        if value.value is None or latest.get(milestone.pk) == value.value:
-            continue
-        created.append(
-            Measurement(
-                milestone=milestone,
-                value=value.value,
-                measured_at=clock.now(),
-                source="system",
-                source_ref=milestone.metric_key[:60],
-            )
-        )
-    with transaction.atomic():
-        Measurement.objects.bulk_create(created)
-    return len(created)
+    return indicators.refresh(campaign, on=on)["measurements"]
 
 
 # ------------------------------------------------------------------ conversions

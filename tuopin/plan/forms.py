@@ -14,7 +14,7 @@ from django.http import QueryDict
 from tuopin.lib import clock, filekinds, planparse
 from tuopin.org.form_bounds import SANE_DATE, SANE_MOMENT
 from tuopin.org.widgets import DateInput, DateTimeInput, TimeInput
-from tuopin.plan.models import Comparator, Per
+from tuopin.plan.models import Comparator, MetricSource, Per
 
 ALLOWED_SUFFIXES = (".txt", ".docx")
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
@@ -63,6 +63,18 @@ class CampaignForm(_InstanceForm):
     reporting_time = forms.TimeField(label="周报截止时间", widget=TimeInput())
     reporting_sign_off = forms.BooleanField(label="周报须主要领导签字", required=False)
     is_active = forms.BooleanField(label="当前作战计划", required=False)
+    tolerance = forms.DecimalField(
+        label="核对容差（单位填报值与系统计算值相差超过此数须写明原因；比例指标为百分点）",
+        max_digits=8,
+        decimal_places=2,
+        min_value=0,
+        max_value=1000000,
+        required=False,
+    )
+
+    def clean_tolerance(self):
+        value = self.cleaned_data.get("tolerance")
+        return self.initial["tolerance"] if value is None else value
 
 
 class ActionForm(_InstanceForm):
@@ -90,23 +102,58 @@ class MilestoneForm(forms.Form):
     per = forms.ChoiceField(label="口径", choices=Per.choices)
     completed = forms.BooleanField(label="已完成", required=False)
 
-    def __init__(self, data=None, *, instance_values, **kwargs) -> None:
+    metric_source = forms.ChoiceField(
+        label="指标来源", choices=MetricSource.choices, required=False
+    )
+    metric_key = forms.ChoiceField(
+        label="度量指标（系统计算或填报并计算时选择）", choices=[("", "—")], required=False
+    )
+    tolerance = forms.DecimalField(
+        label="核对容差（填报值与计算值相差超过此数须说明；空则用作战计划的容差）",
+        max_digits=8,
+        decimal_places=2,
+        min_value=0,
+        max_value=1000000,
+        required=False,
+    )
+
+    def __init__(self, data=None, *, instance_values, metric_choices=None, **kwargs) -> None:
         self.instance = instance_values
+        key = instance_values.metric_key or ""
         initial = {
-            "deadline": clock.local(instance_values.deadline),
+            "deadline": clock.local(instance_values.deadline) if instance_values.deadline else None,
             "text": instance_values.text,
             "target_value": instance_values.target_value,
             "target_unit": instance_values.target_unit,
             "comparator": instance_values.comparator,
             "per": instance_values.per,
             "completed": instance_values.completed_at is not None,
+            "metric_source": instance_values.metric_source or MetricSource.REPORTED,
+            "metric_key": "" if key.startswith("plan.") else key,
+            "tolerance": instance_values.tolerance,
         }
         super().__init__(data, initial=initial, **kwargs)
+        self.fields["metric_key"].choices = metric_choices or [("", "—")]
 
     def clean(self):
+        from tuopin.plan import indicators
+
         data = super().clean()
         if data.get("target_value") is not None and not data.get("comparator"):
             self.add_error("comparator", "填写了目标值时必须选择比较方式")
+        if self.errors:
+            return data
+        try:
+            self.binding = indicators.binding_values(
+                self.instance,
+                source=data.get("metric_source") or self.instance.metric_source or "reported",
+                key=data.get("metric_key") or "",
+                target_unit=data.get("target_unit") or "",
+                per=data.get("per") or Per.TOTAL,
+            )
+        except indicators.BindingRefused as refused:
+            for error in refused.errors:
+                self.add_error("metric_key", error)
         return data
 
     def values(self) -> dict[str, Any]:
@@ -127,13 +174,78 @@ class MilestoneForm(forms.Form):
             "comparator": data["comparator"] if data["target_value"] is not None else "",
             "per": data["per"],
             "completed_at": completed_at,
+            "tolerance": data["tolerance"],
+            **self.binding,
         }
+
+
+class SplitForm(forms.Form):
+    parts = forms.CharField(
+        label="分项（每行一个；截止时间和目标沿用原节点，拆分后可逐个修改、绑定指标）",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=5000,
+    )
+
+    def clean_parts(self):
+        lines = [line.strip() for line in self.cleaned_data["parts"].splitlines() if line.strip()]
+        if len(lines) < 2:
+            raise forms.ValidationError("拆分至少需要两个分项，每个分项一行")
+        if len(lines) > 20:
+            raise forms.ValidationError("一次最多拆分为 20 个分项")
+        if any(len(line) > 500 for line in lines):
+            raise forms.ValidationError("每个分项不超过 500 字")
+        return lines
+
+
+class TargetsForm(forms.Form):
+    """One target field per responsible unit of the action (a town's office for its town)."""
+
+    def __init__(self, data=None, *, units, current, **kwargs) -> None:
+        super().__init__(data, **kwargs)
+        self.units = list(units)
+        for unit in self.units:
+            self.fields[f"unit_{unit.pk}"] = forms.DecimalField(
+                label=unit.name,
+                max_digits=14,
+                decimal_places=2,
+                min_value=0,
+                max_value=Decimal("999999999999"),
+                required=False,
+                initial=current.get(unit.pk),
+            )
+
+    def targets(self) -> dict:
+        result = {}
+        for unit in self.units:
+            owner = unit.org_unit if unit.kind == "town" else unit
+            result[owner] = self.cleaned_data.get(f"unit_{unit.pk}")
+        return result
+
+
+class GoalForm(forms.Form):
+    metric_key = forms.ChoiceField(label="度量指标", choices=[("", "—")], required=False)
+
+    def __init__(self, data=None, *, goal, metric_choices, **kwargs) -> None:
+        super().__init__(data, initial={"metric_key": goal.metric_key}, **kwargs)
+        self.fields["metric_key"].choices = metric_choices
 
 
 # ------------------------------------------------------------------ review page
 
 
+def _proposal(milestone: dict[str, Any]) -> str | None:
+    """The computed metric the parser proposes for a milestone with a target (HQ confirms)."""
+    from tuopin.plan import indicators
+
+    target = milestone.get("target") or {}
+    if target.get("value") is None:
+        return None
+    return indicators.propose(str(milestone.get("text", "")), str(target.get("unit", "")))
+
+
 def review_rows(parsed: dict[str, Any]) -> list[dict[str, Any]]:
+    from tuopin.lib import metrics
+
     rows = []
     for index, action in enumerate(parsed.get("actions") or []):
         milestones = []
@@ -149,6 +261,9 @@ def review_rows(parsed: dict[str, Any]) -> list[dict[str, Any]]:
                     "unit": target.get("unit", ""),
                     "comparator": target.get("comparator", ""),
                     "per": target.get("per", "total"),
+                    "proposal": (proposal := _proposal(milestone)),
+                    "proposal_name": metrics.get(proposal).name if proposal else "",
+                    "accepted": milestone.get("metric", proposal) == proposal,
                 }
             )
         rows.append(
@@ -236,6 +351,10 @@ def apply_review_post(parsed: dict[str, Any], post: QueryDict) -> tuple[dict[str
                     }
             else:
                 milestone["target"] = None
+            if f"{key}-metric-shown" in post:
+                # Only the parser's own proposal can be accepted here; anything else is declined.
+                chosen = post.get(f"{key}-metric", "")
+                milestone["metric"] = chosen if chosen and chosen == _proposal(milestone) else ""
             kept.append(milestone)
         action["milestones"] = kept
     reporting = plan.get("reporting") or {}

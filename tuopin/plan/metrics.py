@@ -9,21 +9,11 @@ when the app owning that metric has registered it: the plan never guesses a numb
 from __future__ import annotations
 
 import datetime as dt
-import re
 import threading
 from collections.abc import Iterable
 from decimal import Decimal
 
 from tuopin.lib import metrics
-
-# Clause wording → the computed metric that measures it (registered by registry/assess).
-COMPUTED_CANDIDATES: list[tuple[re.Pattern[str], str, str]] = [
-    (re.compile(r"安全住房|房屋安全鉴定|危房改造"), "%", "registry.safe_housing_rate"),
-    (re.compile(r"标准化卫生室"), "个", "registry.standard_clinics"),
-    (re.compile(r"生活用电"), "%", "registry.household_electricity_rate"),
-    (re.compile(r"通沥青|水泥路"), "%", "registry.paved_road_village_rate"),
-    (re.compile(r"安全饮水|自来水"), "%", "registry.safe_water_rate"),
-]
 
 _lock = threading.Lock()
 _loaded = False
@@ -31,16 +21,11 @@ _loaded = False
 
 def computed_metric_for(milestone) -> str | None:
     """The key of a registered computed metric that measures ``milestone``, if any."""
+    from tuopin.plan.indicators import propose
+
     if milestone.target_value is None:
         return None
-    for pattern, unit, key in COMPUTED_CANDIDATES:
-        if unit == milestone.target_unit and pattern.search(milestone.text):
-            try:
-                metric = metrics.get(key)
-            except metrics.UnknownMetric:
-                return None
-            return key if metric.kind == "computed" else None
-    return None
+    return propose(milestone.text, milestone.target_unit)
 
 
 def register_milestones(milestones: Iterable) -> None:

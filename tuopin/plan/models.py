@@ -48,6 +48,13 @@ class Campaign(models.Model):
     )
     reporting_time = models.TimeField("周报截止时间", default="12:00")
     reporting_sign_off = models.BooleanField("周报须主要领导签字", default=True)
+    tolerance = models.DecimalField(
+        "核对容差",
+        max_digits=8,
+        decimal_places=2,
+        default=2,
+        help_text="填报值与系统计算值相差超过此数（百分比指标为百分点）时，须写明原因",
+    )
     is_active = models.BooleanField("进行中", default=True)
     created_at = models.DateTimeField("创建时间")
     preamble = models.TextField("前言", blank=True)
@@ -173,6 +180,7 @@ class Per(models.TextChoices):
 class MetricSource(models.TextChoices):
     REPORTED = "reported", "单位填报"
     COMPUTED = "computed", "系统计算"
+    BOTH = "both", "填报并计算"
 
 
 class Milestone(models.Model):
@@ -196,6 +204,14 @@ class Milestone(models.Model):
     phrase = models.CharField("时间原文", max_length=40, blank=True)
     starts_on = models.DateField("开始日期", null=True, blank=True)
     withdrawn_at = models.DateTimeField("修订时撤销于", null=True, blank=True)
+    tolerance = models.DecimalField(
+        "核对容差",
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="空则用作战计划的核对容差",
+    )
 
     all_objects = models.Manager()
     objects = InForceManager()
@@ -248,6 +264,74 @@ class Measurement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.milestone} {self.value}"
+
+
+class MilestoneTarget(models.Model):
+    """A milestone's target for one town or one responsible unit (the parts add up to the total)."""
+
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="targets")
+    area = models.ForeignKey(
+        OrgUnit,
+        verbose_name="镇",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    unit = models.ForeignKey(
+        ResponsibleUnit,
+        verbose_name="责任单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    value = models.DecimalField("目标值", max_digits=14, decimal_places=2)
+
+    class Meta:
+        verbose_name = "分解目标"
+        verbose_name_plural = "分解目标"
+        ordering = ["milestone", "area__code", "unit__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["milestone", "area"], name="target_per_area"),
+            models.UniqueConstraint(fields=["milestone", "unit"], name="target_per_unit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.milestone} {self.area or self.unit} {self.value}"
+
+    @property
+    def scope_code(self) -> str:
+        return self.milestone.action.campaign.county.code
+
+
+class MetricSnapshot(models.Model):
+    """A computed metric's value for one county, town or village on a date (written by
+    ``tuopin plan refresh`` and the worker; pages read these instead of recomputing)."""
+
+    metric_key = models.CharField("指标", max_length=80)
+    code = models.CharField("区划代码", max_length=15)
+    level = models.CharField("层级", max_length=10)
+    on = models.DateField("日期")
+    value = models.DecimalField("数值", max_digits=16, decimal_places=4, null=True, blank=True)
+    reason = models.CharField("无数据原因", max_length=200, blank=True)
+    computed_at = models.DateTimeField("计算时间")
+
+    class Meta:
+        verbose_name = "计算值"
+        verbose_name_plural = "计算值"
+        ordering = ["metric_key", "code", "-on"]
+        constraints = [
+            models.UniqueConstraint(fields=["metric_key", "code", "on"], name="snapshot_once")
+        ]
+        indexes = [models.Index(fields=["metric_key", "on"])]
+
+    def __str__(self) -> str:
+        return f"{self.metric_key} {self.code} {self.on}"
+
+    @property
+    def scope_code(self) -> str:
+        return self.code
 
 
 class PlanDraft(models.Model):

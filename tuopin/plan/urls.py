@@ -14,6 +14,12 @@ urlpatterns = [
     path("actions/<int:action_id>/", views.action_page, name="action"),
     path("actions/<int:action_id>/edit/", views.edit_action, name="edit_action"),
     path("milestones/<int:milestone_id>/edit/", views.edit_milestone, name="edit_milestone"),
+    path("milestones/<int:milestone_id>/split/", views.split_milestone, name="split_milestone"),
+    path(
+        "milestones/<int:milestone_id>/targets/", views.milestone_targets, name="milestone_targets"
+    ),
+    path("actions/<int:action_id>/milestones/new/", views.add_milestone, name="add_milestone"),
+    path("goals/<int:goal_id>/edit/", views.edit_goal, name="edit_goal"),
     path("timeline/", views.timeline_page, name="timeline"),
     path("mine/", views.my_work, name="mine"),
     path("units/<int:unit_id>/", views.unit_work, name="unit_work"),

@@ -18,17 +18,20 @@ from tuopin.lib import clock, planparse
 from tuopin.org import access, audit, privacy, uploads
 from tuopin.org.models import AuditEvent, OrgUnit, Person, ResponsibleUnit
 from tuopin.plan import actions as plan_actions
-from tuopin.plan import progress, revision, timeline
+from tuopin.plan import indicators, progress, revision, timeline
 from tuopin.plan.forms import (
     MAX_DOCUMENT_BYTES,
     ActionForm,
     CampaignForm,
+    GoalForm,
     MilestoneForm,
+    SplitForm,
+    TargetsForm,
     UploadForm,
     apply_review_post,
     review_rows,
 )
-from tuopin.plan.models import Action, Campaign, Milestone, PlanDraft
+from tuopin.plan.models import Action, Campaign, Goal, Milestone, PlanDraft
 
 MANAGE = "plan.manage"
 
@@ -115,7 +118,7 @@ def home(request: HttpRequest, campaign_id: int | None = None) -> HttpResponse:
         "plan/home.html",
         {
             "campaign": campaign,
-            "goals": campaign.goals.all(),
+            "goal_rows": indicators.goal_rows(campaign),
             "phases": phases,
             "chart": chart,
             "position": _today_position(campaign, today),
@@ -574,31 +577,176 @@ def edit_action(request: HttpRequest, action_id: int) -> HttpResponse:
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def edit_milestone(request: HttpRequest, milestone_id: int) -> HttpResponse:
+def _milestone(request: HttpRequest, milestone_id: int) -> Milestone:
     visible = Campaign.objects.visible_to(request.user)
-    milestone = get_object_or_404(
+    return get_object_or_404(
         Milestone.objects.select_related(
             "action", "action__campaign", "action__campaign__county"
         ).filter(action__campaign__in=visible),
         pk=milestone_id,
     )
-    campaign = milestone.action.campaign
-    _require_manage(request, campaign)
-    form = MilestoneForm(request.POST or None, instance_values=milestone)
-    if request.method == "POST" and form.is_valid():
-        plan_actions.update_milestone(milestone, form.values(), actor=request.user)
-        messages.success(request, "已保存")
-        return redirect("plan:action", action_id=milestone.action_id)
+
+
+def _form_page(request, form, campaign, action, heading, preview_text="", **extra):
     return render(
         request,
         "plan/edit.html",
         {
             "form": form,
             "campaign": campaign,
-            "action": milestone.action,
-            "heading": f"修改时间节点：{milestone}",
+            "action": action,
+            "heading": heading,
+            "preview": preview_text,
+            **extra,
         },
         status=400 if form.errors else 200,
     )
+
+
+def _preview(request, campaign) -> str:
+    key = request.POST.get("metric_key", "")
+    if not key:
+        return "请先选择度量指标，再预览其当前值"
+    return indicators.preview(key, campaign.county, clock.today()) or "没有这个指标"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_milestone(request: HttpRequest, milestone_id: int) -> HttpResponse:
+    milestone = _milestone(request, milestone_id)
+    campaign = milestone.action.campaign
+    _require_manage(request, campaign)
+    form = MilestoneForm(
+        request.POST or None,
+        instance_values=milestone,
+        metric_choices=indicators.metric_choices(campaign.county),
+    )
+    heading = f"修改时间节点：{milestone}"
+    if request.method == "POST" and request.POST.get("preview"):
+        shown = _preview(request, campaign)
+        return _form_page(
+            request, form, campaign, milestone.action, heading, shown, can_preview=True
+        )
+    if request.method == "POST" and form.is_valid():
+        plan_actions.update_milestone(milestone, form.values(), actor=request.user)
+        messages.success(request, "已保存")
+        return redirect("plan:action", action_id=milestone.action_id)
+    return _form_page(request, form, campaign, milestone.action, heading, can_preview=True)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def add_milestone(request: HttpRequest, action_id: int) -> HttpResponse:
+    action = _action(request, action_id)
+    campaign = action.campaign
+    _require_manage(request, campaign)
+    blank = Milestone(action=action, per="total", metric_source="reported")
+    form = MilestoneForm(
+        request.POST or None,
+        instance_values=blank,
+        metric_choices=indicators.metric_choices(campaign.county),
+    )
+    heading = f"为{action}新增时间节点"
+    if request.method == "POST" and request.POST.get("preview"):
+        shown = _preview(request, campaign)
+        return _form_page(request, form, campaign, action, heading, shown, can_preview=True)
+    if request.method == "POST" and form.is_valid():
+        values = form.values()
+        try:
+            indicators.add_milestone(action, values, actor=request.user)
+        except indicators.BindingRefused as refused:
+            for error in refused.errors:
+                form.add_error("metric_key", error)
+        else:
+            messages.success(request, "已新增时间节点；下一期周报起责任单位即可填报")
+            return redirect("plan:action", action_id=action.pk)
+    return _form_page(request, form, campaign, action, heading, can_preview=True)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def split_milestone(request: HttpRequest, milestone_id: int) -> HttpResponse:
+    milestone = _milestone(request, milestone_id)
+    campaign = milestone.action.campaign
+    _require_manage(request, campaign)
+    form = SplitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            parts = indicators.split_milestone(
+                milestone,
+                [{"text": text} for text in form.cleaned_data["parts"]],
+                actor=request.user,
+            )
+        except indicators.BindingRefused as refused:
+            form.add_error("parts", refused.errors[0])
+        else:
+            messages.success(request, f"已拆分为 {len(parts)} 个时间节点，可逐个修改目标并绑定指标")
+            return redirect("plan:action", action_id=milestone.action_id)
+    heading = f"拆分时间节点：{milestone.text[:40]}"
+    return _form_page(request, form, campaign, milestone.action, heading)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def milestone_targets(request: HttpRequest, milestone_id: int) -> HttpResponse:
+    milestone = _milestone(request, milestone_id)
+    campaign = milestone.action.campaign
+    _require_manage(request, campaign)
+    units = list(
+        milestone.action.units.select_related("org_unit").order_by("kind", "org_unit__code", "name")
+    )
+    current = {}
+    for target in milestone.targets.all():
+        for unit in units:
+            if target.unit_id == unit.pk or (
+                unit.kind == "town" and target.area_id == unit.org_unit_id
+            ):
+                current[unit.pk] = target.value
+    form = TargetsForm(request.POST or None, units=units, current=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            indicators.set_targets(milestone, form.targets(), actor=request.user)
+        except indicators.BindingRefused as refused:
+            for error in refused.errors:
+                form.add_error(None, error)
+        else:
+            messages.success(request, "已保存分解目标")
+            return redirect("plan:action", action_id=milestone.action_id)
+    if milestone.target_value is not None and milestone.target_unit != "%":
+        intro = (
+            f"总目标 {milestone.target_value.normalize():f}{milestone.target_unit}，"
+            "各单位目标合计须与总目标相等"
+        )
+    else:
+        intro = "各单位分别填写目标值"
+    heading = f"分解目标：{milestone.text[:40]}"
+    return _form_page(request, form, campaign, milestone.action, heading, intro=intro)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_goal(request: HttpRequest, goal_id: int) -> HttpResponse:
+    visible = Campaign.objects.visible_to(request.user)
+    goal = get_object_or_404(
+        Goal.objects.select_related("campaign", "campaign__county").filter(campaign__in=visible),
+        pk=goal_id,
+    )
+    campaign = goal.campaign
+    _require_manage(request, campaign)
+    form = GoalForm(
+        request.POST or None, goal=goal, metric_choices=indicators.metric_choices(campaign.county)
+    )
+    heading = f"目标任务绑定指标：{goal.text[:40]}"
+    if request.method == "POST" and request.POST.get("preview"):
+        shown = _preview(request, campaign)
+        return _form_page(request, form, campaign, None, heading, shown, can_preview=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            indicators.bind_goal(goal, form.cleaned_data["metric_key"], actor=request.user)
+        except indicators.BindingRefused as refused:
+            for error in refused.errors:
+                form.add_error("metric_key", error)
+        else:
+            messages.success(request, "已保存")
+            return redirect("plan:campaign", campaign_id=campaign.pk)
+    return _form_page(request, form, campaign, None, heading, can_preview=True)

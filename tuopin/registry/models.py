@@ -148,7 +148,7 @@ class Household(models.Model):
     closed_reason = models.CharField("注销原因", max_length=200, blank=True)
     closed_at = models.DateTimeField("注销时间", null=True, blank=True)
     created_at = models.DateTimeField("建档时间", null=True, blank=True)
-    updated_at = models.DateTimeField("更新时间", null=True, blank=True)
+    updated_at = models.DateTimeField("更新时间", null=True, blank=True, db_index=True)
 
     objects = HouseholdQuerySet.as_manager()
 

@@ -58,6 +58,8 @@ class ReportMilestoneOut(Schema):
     value: str | None
     previous_value: str | None
     status: str
+    computed: str = ""
+    explanation: str = ""
 
 
 class ReportActionOut(Schema):
@@ -97,6 +99,7 @@ class ReportMilestoneIn(Schema):
     milestone: Id
     value: Decimal | str | None = None
     status: str = "not_started"
+    explanation: str = ""
 
 
 class ReportActionIn(Schema):
@@ -217,6 +220,8 @@ def _form(user, report: Report) -> dict:
                         "target_unit": row.milestone.target_unit,
                         "value": row.value,
                         "previous_value": row.previous_value,
+                        "computed": row.computed_text,
+                        "explanation": row.explanation,
                         "status": row.status,
                     }
                     for row in section.milestones

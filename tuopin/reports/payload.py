@@ -51,6 +51,16 @@ class MilestoneRow:
     value: str | None = None
     status: str = "not_started"
     previous_value: str | None = None
+    explanation: str = ""
+    computed: Any = None  # the system's value for this unit (lib.metrics.Value), when "both"
+
+    @property
+    def computed_text(self) -> str:
+        from tuopin.lib import metrics
+
+        if self.computed is None:
+            return ""
+        return metrics.display(self.computed, self.milestone.target_unit)
 
     @property
     def status_label(self) -> str:
@@ -131,6 +141,8 @@ def sections(report: Report, payload: dict | None, *, previous: bool = True) -> 
         values = {row.get("milestone"): row for row in entry.get("milestones", [])}
         rows = []
         for milestone in sorted(action.milestones.all(), key=lambda m: (m.deadline, m.order)):
+            if milestone.metric_source == "computed":
+                continue  # the system measures it: a unit is never asked to type it
             row = values.get(milestone.pk, {})
             rows.append(
                 MilestoneRow(
@@ -138,6 +150,8 @@ def sections(report: Report, payload: dict | None, *, previous: bool = True) -> 
                     value=row.get("value"),
                     status=row.get("status") or "not_started",
                     previous_value=previous_by_milestone.get(milestone.pk),
+                    explanation=row.get("explanation") or "",
+                    computed=_computed_for(report, milestone),
                 )
             )
         result.append(
@@ -150,6 +164,31 @@ def sections(report: Report, payload: dict | None, *, previous: bool = True) -> 
     return result
 
 
+def _computed_for(report: Report, milestone: Milestone):
+    """What the system computes for this unit, beside the value it types ("both" milestones)."""
+    if milestone.metric_source != "both":
+        return None
+    from tuopin.lib import clock, metrics
+
+    on = min(clock.today(), clock.local(report.period.deadline).date())
+    try:
+        metric = metrics.get(milestone.metric_key)
+    except metrics.UnknownMetric:
+        return None
+    if not metric.evaluable_at("unit"):
+        return None
+    # Every unit at once (one cached evaluation), then this unit's value.
+    values = metrics.evaluate_many(milestone.metric_key, "unit", on)
+    return values.get(str(report.unit_id))
+
+
+def _row_payload(row: MilestoneRow) -> dict:
+    data = {"milestone": row.milestone.pk, "value": row.value, "status": row.status}
+    if row.explanation:
+        data["explanation"] = row.explanation
+    return data
+
+
 def to_payload(items: list[ActionSection]) -> dict:
     return {
         "actions": [
@@ -158,10 +197,7 @@ def to_payload(items: list[ActionSection]) -> dict:
                 "progress": section.progress,
                 "problems": section.problems,
                 "suggestions": section.suggestions,
-                "milestones": [
-                    {"milestone": row.milestone.pk, "value": row.value, "status": row.status}
-                    for row in section.milestones
-                ],
+                "milestones": [_row_payload(row) for row in section.milestones],
             }
             for section in items
         ]
@@ -302,9 +338,39 @@ def clean(report: Report, data: Any, base: dict | None = None) -> dict:
                 )
             else:
                 row.status = status
+            explanation = row_data.get("explanation", row.explanation)
+            if not isinstance(explanation, str) or len(explanation) > TEXT_LIMIT:
+                errors.append(
+                    {
+                        "field": f"milestone.{row.milestone.pk}.explanation",
+                        "message": f"{where}的差异说明应为不超过 {TEXT_LIMIT} 字的文本",
+                    }
+                )
+                continue
+            row.explanation = explanation.strip()
+            if problem or row.value is None or row.explanation:
+                continue
+            gap = _unexplained_gap(row)
+            if gap is not None:
+                errors.append(
+                    {
+                        "field": f"milestone.{row.milestone.pk}.explanation",
+                        "message": f"{where}填报 {row.value}，系统计算 {row.computed_text}，"
+                        f"相差 {abs(gap.difference)}，超过容差 {gap.tolerance}："
+                        "请在“差异说明”中写明原因",
+                    }
+                )
     if errors:
         raise PayloadInvalid(errors)
     return to_payload(items)
+
+
+def _unexplained_gap(row: MilestoneRow):
+    from tuopin.plan import indicators
+
+    if row.computed is None:
+        return None
+    return indicators.needs_explanation(row.milestone, Decimal(row.value), row.computed)
 
 
 def parse_value(raw: Any, milestone: Milestone) -> tuple[str | None, str]:

@@ -264,6 +264,7 @@ def _posted_data(request: HttpRequest, report: Report) -> dict:
                         "milestone": row.milestone.pk,
                         "value": request.POST.get(f"m{row.milestone.pk}-value", ""),
                         "status": request.POST.get(f"m{row.milestone.pk}-status", "not_started"),
+                        "explanation": request.POST.get(f"m{row.milestone.pk}-explanation", ""),
                     }
                     for row in section.milestones
                 ],

@@ -11,14 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 from django.db import transaction
 
 from tuopin.lib import clock, planparse
 from tuopin.org.models import OrgUnit
-from tuopin.plan.actions import load_campaign, refresh_computed
-from tuopin.plan.models import Campaign, Milestone
+from tuopin.plan import indicators
+from tuopin.plan.actions import _deadline, load_campaign, refresh_computed
+from tuopin.plan.models import Action, Campaign, Comparator, Goal, MetricSource, Milestone, Per
 
 SEED_PLAN = Path(__file__).resolve().parents[1] / "plan" / "data" / "longxian_2018_bairichongci.txt"
 
@@ -58,8 +60,238 @@ def populate(county: OrgUnit, *, seed: int, log: Callable[[str], None]) -> None:
         completed.append(milestone)
     with transaction.atomic():
         Milestone.objects.bulk_update(completed, ["completed_at"])
+    bind_indicators(campaign)
     refresh_computed(campaign)
     log(
         f"作战计划：{campaign.actions.count()} 个专项行动，"
         f"{Milestone.objects.filter(action__campaign=campaign).count()} 个时间节点已导入"
+    )
+
+
+# ---------------------------------------------------------------- indicators
+# What HQ does on the 作战计划 pages after loading: every action gets an indicator, bundled
+# milestones are split into what can be measured, and milestones and goals that the county's
+# own data answers are bound to computed metrics (a few to both, so the gap shows).
+
+COMPUTED, REPORTED, BOTH = MetricSource.COMPUTED, MetricSource.REPORTED, MetricSource.BOTH
+
+
+def _part(text, deadline, value, unit, comparator, source=REPORTED, key="", per=Per.TOTAL):
+    return {
+        "text": text,
+        "deadline": _deadline(deadline),
+        "target_value": None if value is None else Decimal(value),
+        "target_unit": unit if value is not None else "",
+        "comparator": comparator if value is not None else "",
+        "per": per,
+        "metric_source": source,
+        "metric_key": key,
+    }
+
+
+AT_LEAST, ALL, AT_MOST = Comparator.AT_LEAST, Comparator.ALL, Comparator.AT_MOST
+
+ADDED = {
+    2: [
+        _part(
+            "9月底前，各单位周报按时签报率不低于95%",
+            "2018-09-30",
+            95,
+            "%",
+            AT_LEAST,
+            COMPUTED,
+            "reports.on_time_rate",
+        ),
+    ],
+    4: [
+        _part("9月底前，新增贫困劳动力转移就业不少于1500人", "2018-09-30", 1500, "人", AT_LEAST),
+    ],
+    5: [
+        _part(
+            "8月底前，错退风险户全部核实整改到位",
+            "2018-08-31",
+            0,
+            "户",
+            AT_MOST,
+            COMPUTED,
+            "assess.wrong_exit_risk",
+        ),
+        _part(
+            "8月底前，漏评风险户全部核实纳入",
+            "2018-08-31",
+            0,
+            "户",
+            AT_MOST,
+            COMPUTED,
+            "assess.missed_risk",
+        ),
+    ],
+    6: [
+        _part(
+            "8月底前，62个贫困村退出7项指标全部达标",
+            "2018-08-31",
+            62,
+            "个",
+            AT_LEAST,
+            COMPUTED,
+            "assess.villages_ready",
+        ),
+    ],
+    8: [
+        _part(
+            "9月底前，建档立卡户未达退出标准户数清零",
+            "2018-09-30",
+            0,
+            "户",
+            AT_MOST,
+            COMPUTED,
+            "assess.households_failing",
+        ),
+    ],
+    10: [
+        _part(
+            "问题线索“无积压”：超期未办结件为0",
+            "2018-09-30",
+            0,
+            "件",
+            AT_MOST,
+            COMPUTED,
+            "cases.overdue",
+        ),
+        _part(
+            "问题线索“零暂存”：暂存件为0", "2018-09-30", 0, "件", AT_MOST, COMPUTED, "cases.parked"
+        ),
+    ],
+    11: [
+        _part(
+            "9月底前，信访群众满意率不低于90%",
+            "2018-09-30",
+            90,
+            "%",
+            AT_LEAST,
+            COMPUTED,
+            "cases.petition_satisfaction",
+        ),
+    ],
+    12: [
+        _part("8月底前，所有村庄达到“三无一规范一眼净”标准", "2018-08-31", 100, "%", ALL),
+    ],
+    17: [
+        _part(
+            "9月底前，农村自来水普及率达到90%以上",
+            "2018-09-30",
+            90,
+            "%",
+            AT_LEAST,
+            COMPUTED,
+            "registry.tap_water_household_rate",
+        ),
+        _part(
+            "9月底前，农户饮水安全全部达标",
+            "2018-09-30",
+            100,
+            "%",
+            ALL,
+            COMPUTED,
+            "assess.water_pass_rate",
+        ),
+    ],
+}
+
+SPLITS = {
+    (18, 1): [
+        _part(
+            "9月底前，全县接通并正常使用生活用电的农户比例达到100%",
+            "2018-09-30",
+            100,
+            "%",
+            ALL,
+            COMPUTED,
+            "registry.household_electricity_rate",
+        ),
+        _part(
+            "9月底前，30户以上自然村全部接通并正常使用动力电",
+            "2018-09-30",
+            100,
+            "%",
+            ALL,
+            COMPUTED,
+            "registry.power_natural_village_rate",
+        ),
+        _part("9月底前，全面完成农村电网改造升级", "2018-09-30", 100, "%", ALL),
+    ],
+    (19, 1): [
+        _part(
+            "9月底前，实现全县所有行政村通沥青（水泥路）",
+            "2018-09-30",
+            100,
+            "%",
+            ALL,
+            BOTH,
+            "registry.paved_road_village_rate",
+        ),
+        _part("9月底前，打通剩余“通组路”", "2018-09-30", 100, "%", ALL),
+        _part("9月底前，打通村与村、组与组之间的断头路", "2018-09-30", 100, "%", ALL),
+    ],
+    (15, 1): [
+        _part("9月底前，易地扶贫搬迁房建工程全部竣工并通过验收", "2018-09-30", 100, "%", ALL),
+        _part("9月底前，搬迁户补助资金全部兑付到位", "2018-09-30", 100, "%", ALL),
+        _part(
+            "9月底前，集中安置交付钥匙、分散安置实际入住",
+            "2018-09-30",
+            100,
+            "%",
+            ALL,
+            BOTH,
+            "registry.relocation_moved_in_rate",
+        ),
+    ],
+}
+
+BOUND = {(16, 1): (COMPUTED, "registry.housing_appraisal_rate")}
+GOALS = {"62个": "assess.villages_ready", "县“摘帽”7项": "assess.county_items_passing"}
+# Each town's share of the 35 clinics (the towns with the most poor villages build most).
+CLINIC_SHARES = [4, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2]
+
+
+def bind_indicators(campaign: Campaign) -> None:
+    actions = {action.number: action for action in campaign.actions.all()}
+    for number, parts in ADDED.items():
+        for part in parts:
+            indicators.add_milestone(actions[number], dict(part), actor=None)
+    for (number, order), parts in SPLITS.items():
+        bundle = Milestone.objects.filter(action=actions[number], order=order).first()
+        if bundle is not None:
+            indicators.split_milestone(bundle, [dict(part) for part in parts], actor=None)
+    for (number, order), (source, key) in BOUND.items():
+        milestone = Milestone.objects.filter(action=actions[number], order=order).first()
+        if milestone is not None:
+            Milestone.objects.filter(pk=milestone.pk).update(metric_source=source, metric_key=key)
+    for goal in Goal.objects.filter(campaign=campaign):
+        for prefix, key in GOALS.items():
+            if (
+                goal.text.startswith(prefix)
+                and goal.unit in ("村", "项")
+                and (key != "assess.villages_ready" or goal.unit == "村")
+            ):
+                indicators.bind_goal(goal, key, actor=None)
+    _clinic_targets(actions.get(13))
+
+
+def _clinic_targets(action: Action | None) -> None:
+    if action is None:
+        return
+    milestone = action.milestones.filter(target_unit="个").first()
+    towns = list(
+        action.units.filter(kind="town").select_related("org_unit").order_by("org_unit__code")
+    )
+    if milestone is None or not towns or milestone.target_value is None:
+        return
+    total = int(milestone.target_value)
+    shares = (CLINIC_SHARES * (len(towns) // len(CLINIC_SHARES) + 1))[: len(towns)]
+    shares[0] += total - sum(shares)
+    indicators.set_targets(
+        milestone,
+        {town.org_unit: Decimal(share) for town, share in zip(towns, shares, strict=True)},
+        actor=None,
     )

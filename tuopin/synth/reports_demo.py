@@ -166,6 +166,13 @@ def _times(rng: random.Random, period: Period, fate: str):
     return saved, submitted, signed
 
 
+EXPLANATIONS = [
+    "本单位按工程验收进度统计，档案数据为全部农户现状，口径不同。",
+    "填报数为本周新完成工程占年度任务的比例，档案中已达标户含往年完成。",
+    "按项目台账统计，与系统数据的差异已报县脱贫办核对。",
+]
+
+
 def _content(rng, report, period, pace, values, periods) -> dict:
     items = content.sections(report, None)
     weeks = len(periods) + 6  # the sprint runs about ten weeks past the demo's "now"
@@ -200,6 +207,8 @@ def _content(rng, report, period, pace, values, periods) -> dict:
             values[key] = value
             row.value = str(value)
             row.status = "done" if value >= target else ("behind" if pace < 0.75 else "in_progress")
+            if row.computed is not None:  # typed beside a computed value: say why they differ
+                row.explanation = rng.choice(EXPLANATIONS)
         section.progress = rng.choice(PROGRESS)
         section.problems = rng.choice(PROBLEMS) if rng.random() < 0.35 else ""
         section.suggestions = (

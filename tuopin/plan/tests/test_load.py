@@ -240,9 +240,10 @@ def test_a_milestone_measured_by_a_computed_metric_uses_it(seed_units, seed_text
     from tuopin.plan.actions import refresh_computed
     from tuopin.plan.models import Measurement
 
+    original = metrics.get("registry.housing_appraisal_rate")
     metric = metrics.Metric(
-        key="registry.safe_housing_rate",
-        name="安全住房农户比例",
+        key="registry.housing_appraisal_rate",
+        name="农户住房安全鉴定覆盖率",
         unit="%",
         kind="computed",
         compute=lambda scope, on: metrics.Value(Decimal("96.5"), as_of=on),
@@ -252,15 +253,15 @@ def test_a_milestone_measured_by_a_computed_metric_uses_it(seed_units, seed_text
         campaign = load_campaign(planparse.parse(seed_text), seed_units.county).campaign
         housing = campaign.actions.get(number=16).milestones.get(order=1)  # 房屋安全鉴定 100%
         assert (housing.metric_key, housing.metric_source) == (
-            "registry.safe_housing_rate",
+            "registry.housing_appraisal_rate",
             "computed",
         )
         clinics = campaign.actions.get(number=13).milestones.get()
         assert (clinics.metric_key, clinics.metric_source) == ("plan.13.1", "reported")
         with clock.frozen("2018-07-20T10:00:00+08:00"):
-            assert refresh_computed(campaign) == 1
-            assert refresh_computed(campaign) == 0  # unchanged value: no new row
-        row = Measurement.objects.get()
+            refresh_computed(campaign)
+            assert refresh_computed(campaign) == 0  # unchanged values: no new rows
+        row = Measurement.objects.get(milestone=housing)
         assert (row.milestone, row.value, row.unit, row.source) == (
             housing,
             Decimal("96.5"),
@@ -268,4 +269,4 @@ def test_a_milestone_measured_by_a_computed_metric_uses_it(seed_units, seed_text
             "system",
         )
     finally:
-        metrics._registry.pop("registry.safe_housing_rate")
+        metrics.register(original)

@@ -69,6 +69,7 @@ def test_it_offers_only_menu_entries_the_role_can_open(setup, world, login, who)
             reverse(n)
             for n in (
                 "dashboard:home",
+                "dashboard:catalogue",
                 "registry:home",
                 "assess:home",
                 "org:browse",
