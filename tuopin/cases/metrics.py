@@ -3,14 +3,11 @@ instructions overdue, and the dispute-mediation figures (found, settled in the v
 settled within the limit).
 
 Each ``bulk(level, on, codes)`` answers every county/town/village code (or responsible-unit id for
-level ``unit``) in one grouped query: the case's ``org_code`` cut to the level's length. Until the
-catalogue takes the full contract, :func:`register_bulk` registers with what ``lib.metrics``
-accepts and adapts ``bulk`` to the one-scope ``compute`` it calls today.
+level ``unit``) in one grouped query: the case's ``org_code`` cut to the level's length.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Callable, Collection
 from decimal import Decimal
@@ -61,16 +58,8 @@ def fill(
 ) -> dict[str, metrics.Value]:
     """A value for every asked code (every code of the level when ``codes`` is None)."""
     if codes is None:
-        codes = all_codes(level)
+        codes = metrics.all_codes(level)
     return {code: found.get(code, missing) for code in codes}
-
-
-def all_codes(level: str) -> list[str]:
-    from tuopin.org.models import OrgUnit, ResponsibleUnit
-
-    if level == "unit":
-        return [str(pk) for pk in ResponsibleUnit.objects.values_list("pk", flat=True)]
-    return list(OrgUnit.objects.filter(level=level).values_list("code", flat=True))
 
 
 def percent(part: int, whole: int) -> Decimal | None:
@@ -91,39 +80,21 @@ def register_bulk(
     source: str,
     higher_is_better: bool = True,
 ) -> metrics.Metric:
-    """Register in the contract's shape when the catalogue takes it, else through an adapter."""
-    full = {
-        "key": key,
-        "name": name,
-        "unit": unit,
-        "kind": "computed",
-        "levels": levels,
-        "source": source,
-        "description": description,
-        "bulk": bulk,
-        "stamp": stamp,
-        "higher_is_better": higher_is_better,
-    }
-    accepted = {f.name for f in dataclasses.fields(metrics.Metric)}
-    if {"bulk", "levels"} <= accepted:
-        return metrics.register(metrics.Metric(**{k: v for k, v in full.items() if k in accepted}))
-
-    def compute(scope, on: dt.date) -> metrics.Value:
-        level, code = scope_key(scope)
-        if level not in levels:
-            return metrics.Value(None, reason="该指标不按此层级统计", as_of=on)
-        return bulk(level, on, [code]).get(code, metrics.Value(None, reason="无数据", as_of=on))
-
-    kept = {k: v for k, v in full.items() if k in accepted and k not in ("bulk", "stamp")}
-    return metrics.register(metrics.Metric(**kept, compute=compute))
-
-
-def scope_key(scope) -> tuple[str, str]:
-    """The contract's (level, code) of an org unit or a responsible unit."""
-    level = getattr(scope, "level", None)
-    if level in ("county", "town", "village"):
-        return level, scope.code
-    return "unit", str(scope.pk)
+    """Register a computed metric in the contract's shape (one grouped query per level)."""
+    return metrics.register(
+        metrics.Metric(
+            key=key,
+            name=name,
+            unit=unit,
+            kind="computed",
+            levels=levels,
+            source=source,
+            description=description,
+            bulk=bulk,
+            stamp=stamp,
+            higher_is_better=higher_is_better,
+        )
+    )
 
 
 def stamp_of(model) -> Callable[[], str]:

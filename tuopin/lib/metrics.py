@@ -326,6 +326,15 @@ def combine(values: Collection[Value], *, unit: str, on: dt.date) -> Value:
     return Value(sum((v.value for v in known if v.known), Decimal(0)), as_of=on)
 
 
+def all_codes(level: str) -> list[str]:
+    """Every code of ``level``: org-unit codes, or responsible-unit ids (as text) for ``unit``."""
+    from tuopin.org.models import OrgUnit, ResponsibleUnit
+
+    if level == "unit":
+        return [str(pk) for pk in ResponsibleUnit.objects.values_list("pk", flat=True)]
+    return list(OrgUnit.objects.filter(level=level).values_list("code", flat=True))
+
+
 def unit_areas(codes: Collection[str] | None) -> dict[str, str]:
     """Responsible-unit id (as str) → the org-unit code it answers for (a town's or the county's)."""
     from tuopin.org.models import ResponsibleUnit

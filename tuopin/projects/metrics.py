@@ -10,10 +10,9 @@ and by source; the disbursement rate; undisbursed and idle (滞留) money.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Callable, Collection
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import CharField, Count, F, Max, Q, Sum
 from django.db.models.functions import Cast, Length, Substr
@@ -70,7 +69,7 @@ def _project_counts(aggregate: Callable[[dt.date], Q | None]) -> Bulk:
             )
         )
         found = {row["g"]: metrics.Value(Decimal(row["hit"])) for row in rows}
-        return _fill(found, codes, NO_PROJECTS)
+        return _fill(found, level, codes, NO_PROJECTS)
 
     return bulk
 
@@ -84,14 +83,9 @@ def _completion_rate(level: str, on: dt.date, codes: Collection[str] | None):
         .annotate(total=Count("pk"), done=Count("pk", filter=Q(actual_end__lte=on)))
     )
     found = {
-        row["g"]: metrics.Value(_percent(Decimal(row["done"]), Decimal(row["total"])))
-        for row in rows
+        row["g"]: metrics.rate(row["done"], row["total"], on, empty=NO_PROJECTS) for row in rows
     }
-    return _fill(found, codes, NO_PROJECTS)
-
-
-def _percent(part: Decimal, whole: Decimal) -> Decimal:
-    return (part * 100 / whole).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return _fill(found, level, codes, NO_PROJECTS)
 
 
 def _money(expression: Callable[[dt.date], dict], pick: Callable[[dict], Decimal | None]) -> Bulk:
@@ -115,18 +109,21 @@ def _money(expression: Callable[[dt.date], dict], pick: Callable[[dict], Decimal
         for row in rows:
             value = pick(row)
             found[row["g"]] = (
-                metrics.Value(None, reason="该范围下达资金为零，无法计算比率")
-                if value is None
+                value
+                if isinstance(value, metrics.Value)
                 else metrics.Value(Decimal(value).quantize(Decimal("0.0001")))
             )
-        return _fill(found, codes, NO_FUNDS)
+        return _fill(found, level, codes, NO_FUNDS)
 
     return bulk
 
 
-def _fill(found: dict, codes: Collection[str] | None, reason: str) -> dict[str, metrics.Value]:
+def _fill(
+    found: dict, level: str, codes: Collection[str] | None, reason: str
+) -> dict[str, metrics.Value]:
+    """A value for every asked code; ``codes=None`` asks for every code of the level."""
     if codes is None:
-        return found
+        codes = set(found) | set(metrics.all_codes(level))
     return {code: found.get(code, metrics.Value(None, reason=reason)) for code in codes}
 
 
@@ -173,10 +170,9 @@ def _or_zero(key: str) -> Callable[[dict], Decimal]:
     return lambda row: row[key] or Decimal(0)
 
 
-def _rate(row: dict) -> Decimal | None:
-    if not row["a"]:
-        return None
-    return _percent(row["d"] or Decimal(0), row["a"])
+def _rate(row: dict) -> metrics.Value:
+    """已拨付 ÷ 下达 with its parts, so town rates add up to the county's."""
+    return metrics.rate(row["d"], row["a"], None, empty="该范围下达资金为零，无法计算比率")
 
 
 def definitions() -> list[dict]:
@@ -375,36 +371,6 @@ def definitions() -> list[dict]:
     ]
 
 
-def _scope_key(scope) -> tuple[str, str] | None:
-    """(level, code) of an org unit or a responsible unit, for the one-scope adapter."""
-    if scope is None:
-        return None
-    if hasattr(scope, "level") and hasattr(scope, "code"):
-        return (scope.level, scope.code) if scope.level in _CODE_LENGTH else None
-    if getattr(scope, "pk", None) is not None and hasattr(scope, "org_unit_id"):
-        return ("unit", str(scope.pk))
-    return None
-
-
-def _one_scope(bulk: Bulk) -> Callable:
-    """``compute(scope, on)`` for a catalogue that evaluates one scope at a time."""
-
-    def compute(scope, on: dt.date) -> metrics.Value:
-        key = _scope_key(scope)
-        if key is None:
-            return metrics.Value(None, reason="项目台账只按县、镇、村或责任单位统计")
-        level, code = key
-        return bulk(level, on, [code])[code]
-
-    return compute
-
-
 def register_project_metrics() -> None:
-    """Register with whatever the catalogue accepts: the contract's fields where it has them,
-    and a one-scope ``compute`` adapter where it still evaluates scope by scope."""
-    accepted = {f.name for f in dataclasses.fields(metrics.Metric)}
     for definition in definitions():
-        fields = {name: value for name, value in definition.items() if name in accepted}
-        if "compute" in accepted:
-            fields["compute"] = _one_scope(definition["bulk"])
-        metrics.register(metrics.Metric(**fields))
+        metrics.register(metrics.Metric(**definition))
