@@ -1,6 +1,6 @@
-"""Case metrics in the bulk shape of the metric contract: petitions rated satisfied, leaders'
-instructions overdue, and the dispute-mediation figures (found, settled in the village, escalated,
-settled within the limit).
+"""Case metrics in the bulk shape of the metric contract: leaders' instructions overdue and the
+dispute-mediation figures (found, settled in the village, escalated, settled within the limit).
+Backlog and petition satisfaction are registered in ``backlog.py``.
 
 Each ``bulk(level, on, codes)`` answers every county/town/village code (or responsible-unit id for
 level ``unit``) in one grouped query: the case's ``org_code`` cut to the level's length.
@@ -20,8 +20,6 @@ from tuopin.cases.models import (
     DisputeSweep,
     Kind,
     Outcome,
-    PetitionRating,
-    Rating,
     Stage,
     State,
 )
@@ -115,24 +113,6 @@ def case_stamp() -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def petitions_rated_satisfied(level, on, codes):
-    ratings = PetitionRating.objects.filter(rated_at__lte=end_of(on))
-    rows = grouped(
-        ratings,
-        level,
-        codes,
-        code_path="case__org_code",
-        unit_path="case__unit_id",
-        total=Count("pk"),
-        satisfied=Count("pk", filter=Q(rating=Rating.SATISFIED)),
-    )
-    found = {
-        code: metrics.Value(percent(row["satisfied"], row["total"]), as_of=on)
-        for code, row in rows.items()
-    }
-    return fill(level, codes, found, metrics.Value(None, reason="尚无群众评价", as_of=on))
-
-
 def instructions_overdue(level, on, codes):
     """Instructions past their deadline and not resolved at the end of ``on``."""
     moment = end_of(on)
@@ -223,15 +203,6 @@ def disputes_within_limit(level, on, codes):
 
 
 def register_metrics() -> None:
-    register_bulk(
-        key="cases.petitions_rated_satisfied",
-        name="信访件评价满意率",
-        unit="%",
-        description="群众对信访办理结果的评价中选“满意”的比例（不含基本满意）。",
-        bulk=petitions_rated_satisfied,
-        stamp=case_stamp,
-        source="cases",
-    )
     register_bulk(
         key="cases.instructions_overdue",
         name="领导交办事项超期件",

@@ -35,7 +35,7 @@ LEVELS = ("county", "town", "village", "unit")
 AREA_LEVELS = ("county", "town", "village")
 LEVEL_LABELS = {"county": "县", "town": "镇", "village": "村", "unit": "责任单位"}
 CODE_LENGTH = {"county": 6, "town": 9, "village": 12}
-UNITS = ("户", "人", "个", "%", "万元", "项", "件", "期", "公里", "所")
+UNITS = ("户", "人", "个", "%", "万元", "项", "件", "期", "次", "公里", "所")
 
 
 @dataclass(frozen=True)

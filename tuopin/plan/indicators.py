@@ -49,7 +49,7 @@ CANDIDATES: list[tuple[re.Pattern[str], str, str]] = [
     (re.compile(r"贫困村退出"), "个", "assess.villages_ready"),
     (re.compile(r"县.{0,4}摘帽.{0,4}7项指标"), "项", "assess.county_items_passing"),
 ]
-COUNT_UNITS = {"个", "户", "人", "村", "项", "件", "所", "期", "万元", "公里", ""}
+COUNT_UNITS = {"个", "户", "人", "村", "项", "件", "所", "期", "次", "万元", "公里", ""}
 LEVEL_FOR_PER = {Per.TOTAL: "county", Per.TOWN: "town", Per.VILLAGE: "village"}
 SOURCE_LABELS = dict(MetricSource.choices)
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from django.db import transaction
 
 from tuopin.lib import clock, planparse
+from tuopin.org import audit
 from tuopin.org.models import OrgUnit
 from tuopin.plan import indicators
 from tuopin.plan.actions import _deadline, load_campaign, refresh_computed
@@ -102,6 +103,33 @@ ADDED = {
             COMPUTED,
             "reports.on_time_rate",
         ),
+        _part(
+            "每位县级领导每月到包抓镇村调研督导不少于4次",
+            "2018-09-30",
+            4,
+            "次",
+            AT_LEAST,
+            COMPUTED,
+            "command.visits_per_leader",
+        ),
+        _part(
+            "包抓镇14天内均有县级领导到镇调研，未到访的镇为0",
+            "2018-09-30",
+            0,
+            "个",
+            AT_MOST,
+            COMPUTED,
+            "command.towns_unvisited",
+        ),
+        _part(
+            "指挥部领导坐班签到率不低于95%",
+            "2018-09-30",
+            95,
+            "%",
+            AT_LEAST,
+            COMPUTED,
+            "command.duty_days_kept",
+        ),
     ],
     4: [
         _part("9月底前，新增贫困劳动力转移就业不少于1500人", "2018-09-30", 1500, "人", AT_LEAST),
@@ -136,6 +164,24 @@ ADDED = {
             COMPUTED,
             "assess.villages_ready",
         ),
+        _part(
+            "8月底前，水电路等基础设施及标准化卫生室、易地扶贫搬迁、危房改造项目全部完工",
+            "2018-08-31",
+            0,
+            "个",
+            AT_MOST,
+            COMPUTED,
+            "projects.unfinished.goal",
+        ),
+        _part(
+            "9月底前，兑付完项目资金（任务清零）",
+            "2018-09-30",
+            0,
+            "万元",
+            AT_MOST,
+            COMPUTED,
+            "funds.undisbursed",
+        ),
     ],
     8: [
         _part(
@@ -161,6 +207,15 @@ ADDED = {
         _part(
             "问题线索“零暂存”：暂存件为0", "2018-09-30", 0, "件", AT_MOST, COMPUTED, "cases.parked"
         ),
+        _part(
+            "面对面会议领导交办事项超期未办结为0",
+            "2018-09-30",
+            0,
+            "件",
+            AT_MOST,
+            COMPUTED,
+            "cases.instructions_overdue",
+        ),
     ],
     11: [
         _part(
@@ -171,6 +226,15 @@ ADDED = {
             AT_LEAST,
             COMPUTED,
             "cases.petition_satisfaction",
+        ),
+        _part(
+            "9月底前，矛盾纠纷村级化解率不低于80%（小事不出村）",
+            "2018-09-30",
+            80,
+            "%",
+            AT_LEAST,
+            COMPUTED,
+            "cases.disputes_village_share",
         ),
     ],
     12: [
@@ -218,7 +282,15 @@ SPLITS = {
             COMPUTED,
             "registry.power_natural_village_rate",
         ),
-        _part("9月底前，全面完成农村电网改造升级", "2018-09-30", 100, "%", ALL),
+        _part(
+            "9月底前，全面完成农村电网改造升级项目（未完工项目为0）",
+            "2018-09-30",
+            0,
+            "个",
+            AT_MOST,
+            COMPUTED,
+            "projects.unfinished.grid",
+        ),
     ],
     (19, 1): [
         _part(
@@ -230,11 +302,27 @@ SPLITS = {
             BOTH,
             "registry.paved_road_village_rate",
         ),
-        _part("9月底前，打通剩余“通组路”", "2018-09-30", 100, "%", ALL),
+        _part(
+            "9月底前，打通剩余“通组路”（道路项目未完工为0）",
+            "2018-09-30",
+            0,
+            "个",
+            AT_MOST,
+            COMPUTED,
+            "projects.unfinished.road",
+        ),
         _part("9月底前，打通村与村、组与组之间的断头路", "2018-09-30", 100, "%", ALL),
     ],
     (15, 1): [
-        _part("9月底前，易地扶贫搬迁房建工程全部竣工并通过验收", "2018-09-30", 100, "%", ALL),
+        _part(
+            "9月底前，易地扶贫搬迁房建工程全部竣工并通过验收（未完工安置点为0）",
+            "2018-09-30",
+            0,
+            "个",
+            AT_MOST,
+            COMPUTED,
+            "projects.unfinished.relocation",
+        ),
         _part("9月底前，搬迁户补助资金全部兑付到位", "2018-09-30", 100, "%", ALL),
         _part(
             "9月底前，集中安置交付钥匙、分散安置实际入住",
@@ -248,7 +336,11 @@ SPLITS = {
     ],
 }
 
-BOUND = {(16, 1): (COMPUTED, "registry.housing_appraisal_rate")}
+BOUND = {
+    (16, 1): (COMPUTED, "registry.housing_appraisal_rate"),
+    # 35 clinics built in 2018: the projects ledger's finished clinic projects.
+    (13, 1): (COMPUTED, "projects.completed.clinic"),
+}
 GOALS = {"62个": "assess.villages_ready", "县“摘帽”7项": "assess.county_items_passing"}
 # Each town's share of the 35 clinics (the towns with the most poor villages build most).
 CLINIC_SHARES = [4, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2]
@@ -275,6 +367,10 @@ def bind_indicators(campaign: Campaign) -> None:
                 and (key != "assess.villages_ready" or goal.unit == "村")
             ):
                 indicators.bind_goal(goal, key, actor=None)
+        if goal.metric_key == "" and goal.text.endswith("项目全部完工"):
+            # "全部完工" counts the projects not yet finished: the goal is none left.
+            audit.apply_changes(goal, {"value": Decimal(0), "unit": "个"}, actor=None)
+            indicators.bind_goal(goal, "projects.unfinished.goal", actor=None)
     _clinic_targets(actions.get(13))
 
 

@@ -127,7 +127,7 @@ def test_metrics_register_through_the_catalogue(world):
     from tuopin.lib import metrics as catalogue
 
     for key in (
-        "cases.petitions_rated_satisfied",
+        "cases.petition_satisfaction",
         "cases.instructions_overdue",
         "cases.disputes_found",
         "cases.disputes_village_share",
