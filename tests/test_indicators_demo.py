@@ -77,3 +77,39 @@ def test_the_demo_campaign_is_measured_from_the_county_data(demo):
         assert total.value == county_row.value
         assert rows.filter(level="town").count() == len(towns)
         assert rows.filter(level="village").exists()
+
+    # The project and fund ledger and the command loop measure their milestones and goals.
+    with clock.frozen(DEMO_NOW):
+        summary = json.loads(run("projects_summary", "--format", "json"))
+    by_metric = {item["metric"]: item for item in items}
+    by_type = summary["by_type"]
+    assert by_metric["projects.completed.clinic"]["computed"] == by_type["卫生室"]["completed"]
+    for key, kind in (
+        ("projects.unfinished.grid", "电网"),
+        ("projects.unfinished.road", "道路"),
+        ("projects.unfinished.relocation", "易地搬迁安置点"),
+    ):
+        assert by_metric[key]["computed"] == by_type[kind]["total"] - by_type[kind]["completed"]
+    funds = summary["funds"]
+    assert by_metric["funds.undisbursed"]["computed"] == pytest.approx(
+        funds["allocated"] - funds["disbursed"], abs=0.005
+    )
+    goal = goals["projects.unfinished.goal"]
+    kinds = ("道路", "饮水", "电网", "卫生室", "易地搬迁安置点", "危房改造")
+    assert goal["target"] == 0
+    assert goal["value"] == sum(by_type[k]["total"] - by_type[k]["completed"] for k in kinds)
+    assert goal["value"] > 0  # the July demo still has works to finish
+
+    from tuopin.cases.models import Case, Kind
+
+    with clock.frozen(DEMO_NOW):
+        late = Case.objects.filter(
+            kind=Kind.INSTRUCTION, resolved_at=None, due_at__lt=clock.now()
+        ).count()
+    assert by_metric["cases.instructions_overdue"]["computed"] == late > 0
+    for key in (
+        "command.visits_per_leader",
+        "command.towns_unvisited",
+        "cases.disputes_village_share",
+    ):
+        assert by_metric[key]["computed"] is not None, key
