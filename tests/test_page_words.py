@@ -39,7 +39,9 @@ PER_KIND = 3  # pages of one kind (same path up to its numbers): enough to see e
 
 
 def _kind(url: str) -> str:
-    return re.sub(r"\d+", "#", urlsplit(url).path)
+    """Pages of one kind: ids become #, and a metric key (a dotted segment) becomes *."""
+    path = re.sub(r"/[a-z_]+(\.[a-z_]+)+/", "/*/", urlsplit(url).path)
+    return re.sub(r"\d+", "#", path)
 
 
 def _links(html: str) -> list[str]:
