@@ -415,10 +415,19 @@ class ItemSpec:
 
 
 def define_template(
-    actor, *, key: str, name: str, target: str, items: Iterable[ItemSpec]
+    actor,
+    *,
+    key: str,
+    name: str,
+    target: str,
+    items: Iterable[ItemSpec],
+    check: bool = True,
+    source: str = "web",
 ) -> ChecklistTemplate:
-    """A new checklist, or the next version of one (the older versions stay for old results)."""
-    require(actor, "villages.manage")
+    """A new checklist, or the next version of one (the older versions stay for old results).
+    ``check=False`` only for the command line (no account)."""
+    if check:
+        require(actor, "villages.manage")
     key = (key or "").strip()
     if not key or not key.isascii() or not key.replace("_", "").isalnum() or len(key) > 30:
         raise Refused("清单代号只能由字母、数字和下划线组成（最多30位）")
@@ -474,6 +483,7 @@ def define_template(
             {"版本": [version - 1 or None, version], "事项数": [None, len(items)]},
             actor=actor,
             action="制定检查清单",
+            source=source,
         )
     return template
 

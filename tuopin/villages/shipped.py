@@ -100,7 +100,7 @@ CHECKLISTS = [
 ]
 
 
-def ship(actor) -> list[ChecklistTemplate]:
+def ship(actor, *, check: bool = True, source: str = "web") -> list[ChecklistTemplate]:
     """Define the shipped checklists that do not exist yet (first version)."""
     made = []
     for key, name, target, items in CHECKLISTS:
@@ -113,6 +113,8 @@ def ship(actor) -> list[ChecklistTemplate]:
                 name=name,
                 target=target,
                 items=[dataclasses.replace(i) for i in items],
+                check=check,
+                source=source,
             )
         )
     return made

@@ -470,9 +470,10 @@ def inspect(request: HttpRequest, key: str, code: str) -> HttpResponse:
     if request.method == "POST":
         try:
             version = int(request.POST.get("version", ""))
-            template = actions.template_version(key, version)
         except ValueError:
-            template = current
+            version = current.version
+        try:
+            template = actions.template_version(key, version)
         except Refused as error:
             messages.error(request, str(error))
             return redirect("villages:inspect", key=key, code=code)
