@@ -46,12 +46,12 @@ def _answers(template, failed=(), scores=None):
     return out
 
 
-def _inspect(world, template, place, failed=(), actor=None, day=D(2018, 7, 18), **extra):
+def _inspect(world, template, place, failed=(), actor=None, day=None, **extra):
     return actions.record_inspection(
         actor or world.inspector,
         template,
         place,
-        inspected_on=day,
+        inspected_on=day or D(2018, 7, 18),
         inspectors="县督查组",
         answers=_answers(template, failed, extra.pop("scores", None)),
         **extra,
@@ -111,7 +111,7 @@ def test_a_passing_reinspection_moves_the_village_and_closes_the_loop(world, lis
 
 
 def test_score_outside_its_range_is_refused_and_nothing_written(world, lists):
-    with pytest.raises(Refused, match="超出范围（0–10.0）"):
+    with pytest.raises(Refused, match=r"超出范围（0–10\.0）"):
         _inspect(world, lists["cleaning"], world.cg_village, scores={4: Decimal("11")})
     assert not ChecklistInspection.objects.exists() and not Case.objects.exists()
 
@@ -152,7 +152,7 @@ def test_versions_are_kept_and_results_keep_theirs(world, lists):
     assert not old.is_current
     assert ChecklistInspection.objects.get().template == old
     assert actions.template_version("sanwu", 1) == old
-    with pytest.raises(Refused, match="没有第7版（现有版本：2、1）|没有第7版（现有版本：1、2）"):
+    with pytest.raises(Refused, match="没有第7版"):
         actions.template_version("sanwu", 7)
 
 
