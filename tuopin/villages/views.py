@@ -136,6 +136,7 @@ def village_page(request: HttpRequest, code: str) -> HttpResponse:
                 }
             )
     have = actions.team_counts([village], today).get(village.pk, {})
+    templates = list(ChecklistTemplate.objects.filter(is_current=True))
     return render(
         request,
         "villages/village.html",
@@ -149,11 +150,28 @@ def village_page(request: HttpRequest, code: str) -> HttpResponse:
             "inspections": ChecklistInspection.objects.filter(
                 Q(org_unit=village) | Q(org_unit__code=village.code[:9])
             ).select_related("template", "org_unit")[:30],
-            "templates": ChecklistTemplate.objects.filter(is_current=True),
+            "templates": templates,
+            "standing": _standing(village, templates),
             "can_roster": can(request.user, "villages.roster", village),
             "can_check": can(request.user, "villages.check", village),
         },
     )
+
+
+def _standing(village: OrgUnit, templates: list[ChecklistTemplate]) -> list[dict]:
+    """Each checklist's latest result for the village (its town for town checklists)."""
+    rows = []
+    for template in templates:
+        place_code = village.code[:9] if template.target == Target.TOWN else village.code
+        latest = (
+            ChecklistInspection.objects.filter(
+                template__key=template.key, org_unit__code=place_code
+            )
+            .order_by("-inspected_on", "-recorded_at", "-pk")
+            .first()
+        )
+        rows.append({"template": template, "latest": latest})
+    return rows
 
 
 def _member_values(data: dict) -> dict:
