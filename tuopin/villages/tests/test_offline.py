@@ -88,3 +88,14 @@ def test_field_pages_are_offered_to_inspectors(ready):
     assert not any(
         "/villages/" in u for _l, u in (p.values() for p in fieldwork.pages_for(world.viewer))
     )
+
+
+def test_the_api_masks_phones_and_lists_inspections(ready, login):
+    world, _members = ready
+    client = login(world.inspector)
+    with clock.frozen(NOW):
+        found = client.get(f"/api/villages/members?village={world.cg_village.code}").json()
+        assert found["total"] == 7 and found["items"][0]["phone"].startswith("139****")
+        found = login(world.other_cadre).get("/api/villages/members").json()
+        assert found["total"] == 0
+        assert client.get("/api/villages/inspections").json() == []
