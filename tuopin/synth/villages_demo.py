@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from tuopin.ledger.reader import Sheet
 from tuopin.lib import clock
-from tuopin.org.models import Level, OrgUnit, ResponsibleUnit, User
+from tuopin.org.models import Level, OrgUnit, ResponsibleUnit, Role, User
 from tuopin.synth.registry_gen import GIVEN, SURNAMES
 from tuopin.villages import actions, importer, shipped
 from tuopin.villages.actions import Answer, Presence
@@ -234,9 +234,30 @@ def _answers(template: ChecklistTemplate, rng: random.Random, fail_rate: float) 
     return out
 
 
+def _put_right(inspection, reporters: dict, rng: random.Random) -> None:
+    """The town starts and reports its rectifications before the re-inspection."""
+    from tuopin.cases import actions as case_actions
+
+    for result in inspection.results.exclude(case=None).select_related("case"):
+        case = result.case
+        reporter = reporters.get(case.unit_id)
+        if reporter is None:
+            continue
+        with clock.frozen(_moment(dt.date(2018, 7, 13), rng)):
+            case_actions.start_case(reporter, case, source="demo")
+        with clock.frozen(_moment(dt.date(2018, 7, 17), rng)):
+            case_actions.resolve_case(
+                reporter, case, resolution="已组织群众清理整改到位", source="demo"
+            )
+
+
 def _checklists(rng, villages, towns, hq, inspector) -> dict[str, int]:
     lists = {t.key: t for t in ChecklistTemplate.objects.filter(is_current=True)}
     counts = {"inspections": 0, "cases": 0, "passed_again": 0}
+    reporters = {
+        u.unit_id: u
+        for u in User.objects.filter(role=Role.UNIT_REPORTER, is_active=True, unit__kind="town")
+    }
 
     def inspect(key, place, day, fail_rate, actor=inspector, **extra):
         with clock.frozen(_moment(day, rng)):
@@ -258,6 +279,7 @@ def _checklists(rng, villages, towns, hq, inspector) -> dict[str, int]:
     for village in villages:
         first = inspect(SANWU, village, _day(rng, JULY, dt.date(2018, 7, 12)), 0.09)
         if not first.passed and rng.random() < 0.5:
+            _put_right(first, reporters, rng)
             again = inspect(SANWU, village, dt.date(2018, 7, 18), 0.02)
             counts["passed_again"] += again.passed
         if rng.random() < 0.4:
