@@ -144,6 +144,8 @@ def populate(county: OrgUnit, *, seed: int, log: Callable[[str], None]) -> None:
         _load(hq, {TRAINING_SHEET: (TRAINING_COLUMNS, training)}, "陇县四支队伍轮训签到.xlsx")
     log(f"驻村队伍：{len(roster)} 人次任职，轮训签到 {len(training)} 人")
 
+    commended = _commend(rng, hq)
+    log(f"评选表彰：{commended} 名队伍成员")
     counts = _presence(rng, villages, inspector)
     log(f"在岗检查：{counts['checks']} 次，自动登记纪律问题 {counts['cases']} 件")
     counts = _checklists(rng, villages, towns, hq, inspector)
@@ -162,6 +164,24 @@ def _load(hq, sheets: dict, filename: str) -> None:
     if not plan.ok:
         raise RuntimeError("演示驻村队伍台账未通过校验：" + "；".join(map(str, plan.problems[:5])))
     importer.apply_import(plan, actor=hq, source="demo", filename=filename)
+
+
+def _commend(rng: random.Random, hq) -> int:
+    """The first county-wide 评选 (18 July): about one 第一书记 or 队员 in twenty."""
+    chosen = [
+        m
+        for m in TeamMember.objects.filter(team__in=(Team.FIRST_SECRETARY, Team.WORK_TEAM))
+        .in_post(dt.date(2018, 7, 18))
+        .order_by("pk")
+        if rng.random() < 0.05
+    ]
+    with clock.frozen(dt.datetime(2018, 7, 18, 15, 0, tzinfo=clock.SHANGHAI)):
+        for member in chosen:
+            title = "优秀第一书记" if member.team == Team.FIRST_SECRETARY else "优秀驻村工作队员"
+            actions.commend(
+                hq, member, title=title, awarded_on=dt.date(2018, 7, 18), awarded_by="县委组织部"
+            )
+    return len(chosen)
 
 
 def _moment(day: dt.date, rng: random.Random) -> dt.datetime:

@@ -124,6 +124,41 @@ def _county_models(level: str, on: dt.date, codes: Collection[str] | None):
     return {code: found.get(code, metrics.Value(Decimal(0))) for code in codes}
 
 
+def _demo_sites(level: str, on: dt.date, codes: Collection[str] | None):
+    """Accepted (passed) “基层党组织+”示范点 by the day (distinct places)."""
+    from tuopin.villages.models import ChecklistInspection
+
+    accepted = ChecklistInspection.objects.filter(
+        template__key=DEMO_SITE, passed=True, inspected_on__lte=on
+    )
+    rows = (
+        _grouped(accepted, level, codes, "org_unit__code")
+        .values("g")
+        .annotate(hit=Count("org_unit", distinct=True))
+    )
+    found = {r["g"]: metrics.Value(Decimal(r["hit"])) for r in rows}
+    if codes is None:
+        return found
+    return {code: found.get(code, metrics.Value(Decimal(0))) for code in codes}
+
+
+def _commended(level: str, on: dt.date, codes: Collection[str] | None):
+    """Team members commended (评选) by the day."""
+    from tuopin.villages.models import Commendation
+
+    rows = (
+        _grouped(
+            Commendation.objects.filter(awarded_on__lte=on), level, codes, "member__village__code"
+        )
+        .values("g")
+        .annotate(hit=Count("member", distinct=True))
+    )
+    found = {r["g"]: metrics.Value(Decimal(r["hit"])) for r in rows}
+    if codes is None:
+        return found
+    return {code: found.get(code, metrics.Value(Decimal(0))) for code in codes}
+
+
 def _team_count(team: str, on: dt.date):
     from tuopin.villages.models import TeamMember
 
@@ -241,6 +276,9 @@ def stamp() -> str:
     from tuopin.villages.models import TrainingAttendance
 
     parts.append(str(TrainingAttendance.objects.count()))
+    from tuopin.villages.models import Commendation
+
+    parts.append(str(Commendation.objects.aggregate(m=Max("pk"))["m"] or 0))
     return "|".join(parts)
 
 
@@ -273,6 +311,13 @@ def definitions() -> list[dict]:
             "个",
             _towns_with_site,
             "评估日前至少有一个“基层党组织+”示范点验收通过的镇数。",
+        ),
+        (
+            "villages.demo_sites",
+            "验收合格的“基层党组织+”示范点",
+            "个",
+            _demo_sites,
+            "评估日前“基层党组织+”示范点验收通过的村数（按镇统计即每镇示范点个数）。",
         ),
         (
             "villages.county_models",
@@ -322,6 +367,13 @@ def definitions() -> list[dict]:
             "%",
             _trained,
             "评估日在岗的队伍成员中，评估日前参加过培训的人数占比（作战计划3.1“6月底前轮训”）。",
+        ),
+        (
+            "villages.commended",
+            "评选表彰的队伍成员",
+            "人",
+            _commended,
+            "评估日前在评选中受到表彰的四支队伍成员人数（作战计划3.2“7月底前评选”）。",
         ),
         (
             "villages.open_rectifications",

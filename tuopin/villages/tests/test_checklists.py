@@ -188,6 +188,8 @@ def test_town_milestones_demo_sites_and_county_models(world, lists):
     assert towns[world.county.code].value == 1
     per_town = metrics._towns_with_site("town", on, None)
     assert per_town[world.chengguan.code].value == 1 and per_town[world.dongfeng.code].value == 0
+    sites = metrics._demo_sites("town", on, [world.chengguan.code, world.dongfeng.code])
+    assert sites[world.chengguan.code].value == 1 and sites[world.dongfeng.code].value == 0
     models = metrics._county_models("county", on, [world.county.code])
     assert models[world.county.code].value == 1
     fuzhi = metrics._passing("fuzhi", "town", "")("county", on, [world.county.code])

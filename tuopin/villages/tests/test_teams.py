@@ -264,6 +264,14 @@ def test_commendations_are_recorded_by_hq(world):
         world.hq, member, title="优秀第一书记", awarded_on=D(2018, 7, 18), awarded_by="县委组织部"
     )
     assert str(found) == "张建国 优秀第一书记"
+    counted = metrics._commended(
+        "town", D(2018, 7, 31), [world.chengguan.code, world.dongfeng.code]
+    )
+    assert counted[world.chengguan.code].value == 1 and counted[world.dongfeng.code].value == 0
+    assert (
+        metrics._commended("county", D(2018, 7, 17), [world.county.code])[world.county.code].value
+        == 0
+    )
     with pytest.raises(PermissionDenied):
         actions.commend(world.cadre, member, title="优秀", awarded_on=D(2018, 7, 18))
 
