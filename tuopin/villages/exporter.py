@@ -21,7 +21,7 @@ def _day(value) -> str:
     return "" if value is None else value.isoformat()
 
 
-def _members(members, shown: privacy.Output, counts: dict) -> Iterator[list[Any]]:
+def _members(members, shown, counts: dict) -> Iterator[list[Any]]:
     counts["members"] = 0
     rows = members.order_by("village__code", "team", "started_on", "pk").values_list(
         "village__code",
@@ -40,7 +40,7 @@ def _members(members, shown: privacy.Output, counts: dict) -> Iterator[list[Any]
         yield [code, village, _TEAM[team], name, unit, role, phone, _day(start), _day(end)]
 
 
-def _training(members, shown: privacy.Output, counts: dict) -> Iterator[list[Any]]:
+def _training(members, shown, counts: dict) -> Iterator[list[Any]]:
     counts["attendance"] = 0
     rows = (
         TrainingAttendance.objects.filter(member__in=members.values("pk"))
@@ -60,17 +60,35 @@ def _training(members, shown: privacy.Output, counts: dict) -> Iterator[list[Any
         yield [_day(held_on), topic, _KIND[kind], code, name, phone]
 
 
-def export_bytes(user, members=None) -> bytes:
-    """The whole workbook of the members the user sees (built in memory: rosters are small)."""
+class _Fixed:
+    """One disclosure for every row (the operator's command-line export)."""
+
+    def __init__(self, disclosure: privacy.Disclosure) -> None:
+        self.disclosure = disclosure
+
+    def of(self, record) -> privacy.Disclosure:
+        return self.disclosure
+
+
+def export_bytes(user, members=None, *, shown: privacy.Disclosure | None = None) -> bytes:
+    """The whole workbook of the members the user sees (built in memory: rosters are small).
+    ``shown`` fixes the disclosure for the command line, which has the database anyway."""
     import io
 
     members = TeamMember.objects.visible_to(user) if members is None else members
     target = io.BytesIO()
-    with privacy.output(user, what="驻村队伍台账导出") as shown:
+
+    def write(output) -> None:
         counts: dict[str, int] = {}
         rows = {
-            TEAM_SHEET: _members(members, shown, counts),
-            TRAINING_SHEET: _training(members, shown, counts),
+            TEAM_SHEET: _members(members, output, counts),
+            TRAINING_SHEET: _training(members, output, counts),
         }
         workbook.write_stream(workbook.stream(TEAMS, rows), target)
+
+    if shown is not None:
+        write(_Fixed(shown))
+    else:
+        with privacy.output(user, what="驻村队伍台账导出") as output:
+            write(output)
     return target.getvalue()

@@ -121,5 +121,8 @@ def test_the_command_imports_all_or_nothing(world, tmp_path):
     assert not TeamMember.objects.exists()
     call_command("villages_import", str(good))
     assert TeamMember.objects.count() == 1
+    out = tmp_path / "导出.xlsx"
+    call_command("villages_export", str(out))
+    assert _rows(out.read_bytes(), "队伍")[1][6] == "13800000001"
     with pytest.raises(Exception, match="有文件未导入"):
         call_command("villages_import", str(bad))
