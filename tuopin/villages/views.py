@@ -37,7 +37,7 @@ from tuopin.villages.forms import (
     TrainingForm,
 )
 from tuopin.villages.ledger_app import APP
-from tuopin.villages.metrics import DEMO_SITE
+from tuopin.villages.metrics import DEMO_SITE, definitions
 from tuopin.villages.models import (
     ChecklistInspection,
     ChecklistTemplate,
@@ -98,6 +98,7 @@ def home(request: HttpRequest) -> HttpResponse:
             }
         )
     incomplete = [row for row in rows if row["missing"]]
+    towns = list(OrgUnit.objects.visible_to(request.user).filter(level=Level.TOWN).order_by("code"))
     return render(
         request,
         "villages/home.html",
@@ -107,8 +108,41 @@ def home(request: HttpRequest) -> HttpResponse:
             "only_incomplete": request.GET.get("incomplete") == "1",
             "can_roster": has_capability(request.user, "villages.roster"),
             "templates": ChecklistTemplate.objects.filter(is_current=True),
+            "towns": _town_summary(towns, today),
         },
     )
+
+
+TOWN_COLUMNS = (
+    ("villages.roster_completeness", "队伍齐全率"),
+    ("villages.attendance_rate", "在岗率"),
+    ("villages.trained_share", "参训率"),
+    ("villages.sanwu_passed", "三无一规范一眼净达标村"),
+    ("villages.demo_sites", "示范点"),
+    ("villages.open_rectifications", "未完成整改"),
+)
+
+
+def _town_summary(towns: list[OrgUnit], on) -> list[dict]:
+    """Each town's figures from the metrics (one grouped query per column)."""
+    if not towns:
+        return []
+    by_key = {d["key"]: d for d in definitions()}
+    codes = [town.code for town in towns]
+    columns = [
+        (label, by_key[key]["bulk"]("town", on, codes), by_key[key]["unit"])
+        for key, label in TOWN_COLUMNS
+    ]
+    rows = []
+    for town in towns:
+        cells = []
+        for _label, values, unit in columns:
+            value = values[town.code].value
+            cells.append(
+                "—" if value is None else f"{value.normalize():f}{'%' if unit == '%' else ''}"
+            )
+        rows.append({"town": town, "cells": cells})
+    return [{"labels": [label for label, _v, _u in columns], "rows": rows}]
 
 
 @login_required

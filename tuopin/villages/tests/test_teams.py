@@ -189,7 +189,7 @@ def test_an_absence_without_a_reason_is_refused(world):
     assert not PresenceCheck.objects.exists()
 
 
-def test_attendance_rates_match_hand_counts(world):
+def test_attendance_rates_match_hand_counts(world, login):
     full_team(world.hq, world.cg_village, "1")  # 7 members
     full_team(world.hq, world.cg_village2, "2")
     full_team(world.hq, world.df_village, "3")
@@ -210,6 +210,8 @@ def test_attendance_rates_match_hand_counts(world):
     assert before[world.cg_village.code].value is None  # no check yet
     member = TeamMember.objects.get(village=world.cg_village, name="李卫东")
     assert actions.attendance(member.presence.all()) == (0, 1)
+    page = login(world.hq).get("/villages/").content.decode()
+    assert "85.7%" in page and "92.9%" in page  # the towns' summary
 
 
 # --- training ----------------------------------------------------------------------------------
