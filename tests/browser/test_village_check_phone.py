@@ -136,3 +136,34 @@ def test_an_inspector_checks_a_village_on_a_phone(browser, check_site, db_access
     assert _town_passing() == 1
     page.screenshot(path=str(artifacts_dir() / "village-check-phone-village.png"), full_page=True)
     context.close()
+
+
+def test_an_inspector_records_a_presence_check_on_a_phone(browser, check_site, db_access):
+    from tuopin.org.testing import PASSWORD
+    from tuopin.villages.models import PresenceCheck, TeamMember
+
+    absent = TeamMember.objects.get(village__code="610327100201", name="李卫东")
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
+    context.set_default_timeout(15000)
+    page = context.new_page()
+    page.goto(f"{check_site}/login/")
+    page.fill("input[name=username]", "inspector")
+    page.fill("input[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.locator("form button").first.click()
+    page.goto(f"{check_site}/villages/v/610327100201/")
+    with page.expect_navigation():
+        page.get_by_role("link", name="在岗检查").click()
+    assert page.locator("fieldset.presence").count() == 7
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    page.select_option("select[name=kind]", label="暗访")
+    page.locator(f"input[name=m_{absent.pk}][value=none]").check()
+    page.screenshot(path=str(artifacts_dir() / "village-presence-phone.png"), full_page=True)
+    with page.expect_navigation():
+        page.get_by_role("button", name="保存检查").click()
+    assert "在岗 6/7" in page.content()
+    check = PresenceCheck.objects.get()
+    assert check.kind == "unannounced"
+    assert check.entries.get(member=absent).reason == "none"
+    assert "0/1" in page.locator("tr", has_text="李卫东").inner_text()
+    context.close()

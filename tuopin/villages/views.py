@@ -50,6 +50,7 @@ from tuopin.villages.models import (
 )
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
+TEAM_ORDER = {team: rank for rank, team in enumerate(Team.values)}
 
 
 def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
@@ -156,8 +157,9 @@ def village_page(request: HttpRequest, code: str) -> HttpResponse:
             present=Count("presence", filter=Q(presence__present=True)),
             trained=Count("trainings", distinct=True),
         )
-        .order_by("ended_on", "team", "started_on", "pk")
+        .order_by("ended_on", "started_on", "pk")
     )
+    members.sort(key=lambda m: (m.ended_on is not None, TEAM_ORDER[m.team]))
     rows = []
     with privacy.output(request.user, what=f"{village.name}驻村队伍") as shown:
         for member in members:
@@ -324,7 +326,10 @@ def presence_new(request: HttpRequest, code: str) -> HttpResponse:
     if not can(request.user, "villages.check", village):
         return _forbidden(request, "您没有检查该村驻村干部在岗情况的权限")
     today = clock.today()
-    members = TeamMember.objects.filter(village=village).in_post(today).order_by("team", "pk")
+    members = sorted(
+        TeamMember.objects.filter(village=village).in_post(today),
+        key=lambda m: (TEAM_ORDER[m.team], m.started_on, m.pk),
+    )
     form = PresenceForm(
         request.POST or None,
         members=members,
