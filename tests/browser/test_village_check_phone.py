@@ -60,6 +60,22 @@ def _photo() -> bytes:
     return buffer.getvalue()
 
 
+def _inspector_on_a_phone(browser, site: str, **options):
+    from tuopin.org.testing import PASSWORD
+
+    context = browser.new_context(
+        viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True, **options
+    )
+    context.set_default_timeout(15000)
+    page = context.new_page()
+    page.goto(f"{site}/login/")
+    page.fill("input[name=username]", "inspector")
+    page.fill("input[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.locator("form button").first.click()
+    return context, page
+
+
 def _town_passing() -> int:
     from tuopin.villages import metrics
 
@@ -69,25 +85,15 @@ def _town_passing() -> int:
 
 def test_an_inspector_checks_a_village_on_a_phone(browser, check_site, db_access):
     from tuopin.cases.models import Case, Kind, Stage
-    from tuopin.org.testing import PASSWORD
     from tuopin.villages.models import ChecklistTemplate
 
     items = {i.order: i.pk for i in ChecklistTemplate.objects.get(key="sanwu").items.all()}
-    context = browser.new_context(
-        viewport=PHONE,
-        locale="zh-CN",
+    context, page = _inspector_on_a_phone(
+        browser,
+        check_site,
         geolocation={"latitude": 34.8931, "longitude": 106.8572},
         permissions=["geolocation"],
-        is_mobile=True,
-        has_touch=True,
     )
-    context.set_default_timeout(15000)
-    page = context.new_page()
-    page.goto(f"{check_site}/login/")
-    page.fill("input[name=username]", "inspector")
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.locator("form button").first.click()
 
     page.goto(f"{check_site}/villages/v/610327100201/")
     with page.expect_navigation():
@@ -139,18 +145,10 @@ def test_an_inspector_checks_a_village_on_a_phone(browser, check_site, db_access
 
 
 def test_an_inspector_records_a_presence_check_on_a_phone(browser, check_site, db_access):
-    from tuopin.org.testing import PASSWORD
     from tuopin.villages.models import PresenceCheck, TeamMember
 
     absent = TeamMember.objects.get(village__code="610327100201", name="李卫东")
-    context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
-    context.set_default_timeout(15000)
-    page = context.new_page()
-    page.goto(f"{check_site}/login/")
-    page.fill("input[name=username]", "inspector")
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.locator("form button").first.click()
+    context, page = _inspector_on_a_phone(browser, check_site)
     page.goto(f"{check_site}/villages/v/610327100201/")
     with page.expect_navigation():
         page.get_by_role("link", name="在岗检查").click()
