@@ -126,3 +126,22 @@ def test_the_command_imports_all_or_nothing(world, tmp_path):
     assert _rows(out.read_bytes(), "队伍")[1][6] == "13800000001"
     with pytest.raises(Exception, match="有文件未导入"):
         call_command("villages_import", str(bad))
+
+
+def test_the_web_import_reviews_then_writes(world, login, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    client = login(world.cadre)
+    data = workbook([member_row(world.cg_village.code)], [training_row(world.cg_village.code)])
+    upload = SimpleUploadedFile("花名册.xlsx", data)
+    review = client.post("/villages/import/", {"file": upload})
+    assert review.status_code == 200 and "新增成员" in review.content.decode()
+    assert not TeamMember.objects.exists()
+    token = review.context["token"]
+    done = client.post("/villages/import/confirm/", {"token": token})
+    assert done.status_code == 302 and TeamMember.objects.count() == 1
+    assert "队伍成员新增 1 人" in client.get("/villages/imports/").content.decode()
+    bad = SimpleUploadedFile("坏.xlsx", workbook([member_row(world.df_village.code)]))
+    refused = client.post("/villages/import/", {"file": bad})
+    assert refused.status_code == 400 and "不在您的管辖范围内" in refused.content.decode()
