@@ -28,6 +28,7 @@ urlpatterns = [
     path("cases/", include("tuopin.cases.urls")),
     path("command/", include("tuopin.command.urls")),
     path("projects/", include("tuopin.projects.urls")),
+    path("villages/", include("tuopin.villages.urls")),
     path("bulletin/", include("tuopin.bulletin.urls")),
     path("dashboard/", include("tuopin.dashboard.urls")),
     path("offline/", include("tuopin.offline.urls")),

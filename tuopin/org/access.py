@@ -43,6 +43,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "projects.import",
             "projects.photo",
             "projects.settings",
+            "villages.roster",
+            "villages.check",
+            "villages.manage",
         }
     ),
     # A county leader records their own field visits and signs in for their duty days.
@@ -60,6 +63,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "cases.handle",
             "assess.visit",
             "projects.photo",
+            "villages.roster",
+            "villages.check",
         }
     ),
     Role.VILLAGE_CADRE: frozenset(
@@ -73,7 +78,13 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         }
     ),
     Role.INSPECTOR: frozenset(
-        {"inspections.record", "cases.register", "cases.verify", "assess.visit"}
+        {
+            "inspections.record",
+            "cases.register",
+            "cases.verify",
+            "assess.visit",
+            "villages.check",
+        }
     ),
     Role.VIEWER: frozenset(),
 }

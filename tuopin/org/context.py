@@ -21,6 +21,7 @@ NAVIGATION = [
     ("cases:home", "问题台账", False, ""),
     ("command:home", "指挥调度", True, ""),
     ("projects:home", "项目资金", False, ""),
+    ("villages:home", "驻村队伍", True, ""),
     ("org:browse", "组织机构", True, ""),
     ("org:accounts", "账号管理", True, "org.manage"),
     ("dashboard:sector_grants", "行业授权", True, "org.manage"),
