@@ -8,7 +8,6 @@ Checklist metrics read each place's *latest* inspection of a checklist on or bef
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Callable, Collection
 from decimal import ROUND_HALF_UP, Decimal
@@ -41,9 +40,12 @@ def _grouped(queryset, level: str, codes: Collection[str] | None, path: str):
     return grouped
 
 
-def _fill(found: dict, codes: Collection[str] | None, reason: str) -> dict[str, metrics.Value]:
+def _fill(
+    found: dict, level: str, codes: Collection[str] | None, reason: str
+) -> dict[str, metrics.Value]:
+    """A value for every asked code; ``codes=None`` asks for every code of the level."""
     if codes is None:
-        return found
+        codes = set(found) | set(metrics.all_codes(level))
     return {code: found.get(code, metrics.Value(None, reason=reason)) for code in codes}
 
 
@@ -72,7 +74,9 @@ def _passing(key: str, place_level: str, reason: str) -> Bulk:
 
     def bulk(level: str, on: dt.date, codes: Collection[str] | None) -> dict[str, metrics.Value]:
         if _CODE_LENGTH[level] > _CODE_LENGTH[place_level]:
-            return _fill({}, codes, f"该指标按{'镇' if place_level == 'town' else '村'}以上统计")
+            return _fill(
+                {}, level, codes, f"该指标按{'镇' if place_level == 'town' else '村'}以上统计"
+            )
         rows = (
             _grouped(
                 _places(place_level).annotate(ok=_latest_passed(key, on)), level, codes, "code"
@@ -81,7 +85,7 @@ def _passing(key: str, place_level: str, reason: str) -> Bulk:
             .annotate(total=Count("pk"), hit=Count("pk", filter=Q(ok=True)))
         )
         found = {r["g"]: metrics.Value(Decimal(r["hit"])) for r in rows}
-        return _fill(found, codes, reason)
+        return _fill(found, level, codes, reason)
 
     return bulk
 
@@ -91,7 +95,7 @@ def _towns_with_site(level: str, on: dt.date, codes: Collection[str] | None):
     from tuopin.villages.models import ChecklistInspection
 
     if level == "village":
-        return _fill({}, codes, "该指标按镇以上统计")
+        return _fill({}, level, codes, "该指标按镇以上统计")
     accepted = ChecklistInspection.objects.filter(
         template__key=DEMO_SITE,
         passed=True,
@@ -103,7 +107,7 @@ def _towns_with_site(level: str, on: dt.date, codes: Collection[str] | None):
         .values("g")
         .annotate(hit=Count("pk", filter=Q(ok=True)))
     )
-    return _fill({r["g"]: metrics.Value(Decimal(r["hit"])) for r in rows}, codes, "无此镇")
+    return _fill({r["g"]: metrics.Value(Decimal(r["hit"])) for r in rows}, level, codes, "无此镇")
 
 
 def _county_models(level: str, on: dt.date, codes: Collection[str] | None):
@@ -120,7 +124,7 @@ def _county_models(level: str, on: dt.date, codes: Collection[str] | None):
     )
     found = {r["g"]: metrics.Value(Decimal(r["hit"])) for r in rows}
     if codes is None:
-        return found
+        codes = set(found) | set(metrics.all_codes(level))
     return {code: found.get(code, metrics.Value(Decimal(0))) for code in codes}
 
 
@@ -138,7 +142,7 @@ def _demo_sites(level: str, on: dt.date, codes: Collection[str] | None):
     )
     found = {r["g"]: metrics.Value(Decimal(r["hit"])) for r in rows}
     if codes is None:
-        return found
+        codes = set(found) | set(metrics.all_codes(level))
     return {code: found.get(code, metrics.Value(Decimal(0))) for code in codes}
 
 
@@ -155,7 +159,7 @@ def _commended(level: str, on: dt.date, codes: Collection[str] | None):
     )
     found = {r["g"]: metrics.Value(Decimal(r["hit"])) for r in rows}
     if codes is None:
-        return found
+        codes = set(found) | set(metrics.all_codes(level))
     return {code: found.get(code, metrics.Value(Decimal(0))) for code in codes}
 
 
@@ -188,11 +192,13 @@ def _complete(percent: bool) -> Bulk:
             .annotate(total=Count("pk"), hit=Count("pk", filter=complete))
         )
         found = {
-            r["g"]: metrics.Value(_percent(r["hit"], r["total"]) if percent else Decimal(r["hit"]))
+            r["g"]: metrics.rate(r["hit"], r["total"], on, empty="该范围没有村")
+            if percent
+            else metrics.Value(Decimal(r["hit"]))
             for r in rows
             if r["total"]
         }
-        return _fill(found, codes, "该范围没有村")
+        return _fill(found, level, codes, "该范围没有村")
 
     return bulk
 
@@ -210,8 +216,8 @@ def _attendance(level: str, on: dt.date, codes: Collection[str] | None):
         .values("g")
         .annotate(total=Count("pk"), hit=Count("pk", filter=Q(present=True)))
     )
-    found = {r["g"]: metrics.Value(_percent(r["hit"], r["total"])) for r in rows if r["total"]}
-    return _fill(found, codes, "评估日前没有在岗检查记录")
+    found = {r["g"]: metrics.rate(r["hit"], r["total"], on, empty="") for r in rows if r["total"]}
+    return _fill(found, level, codes, "评估日前没有在岗检查记录")
 
 
 def _trained(level: str, on: dt.date, codes: Collection[str] | None):
@@ -228,8 +234,8 @@ def _trained(level: str, on: dt.date, codes: Collection[str] | None):
         .values("g")
         .annotate(total=Count("pk"), hit=Count("pk", filter=Q(t=True)))
     )
-    found = {r["g"]: metrics.Value(_percent(r["hit"], r["total"])) for r in rows if r["total"]}
-    return _fill(found, codes, "评估日没有在岗的队伍成员")
+    found = {r["g"]: metrics.rate(r["hit"], r["total"], on, empty="") for r in rows if r["total"]}
+    return _fill(found, level, codes, "评估日没有在岗的队伍成员")
 
 
 def _open_rectifications(level: str, on: dt.date, codes: Collection[str] | None):
@@ -252,7 +258,7 @@ def _open_rectifications(level: str, on: dt.date, codes: Collection[str] | None)
     )
     found = {r["g"]: metrics.Value(Decimal(r["hit"])) for r in rows}
     if codes is None:
-        return found
+        codes = set(found) | set(metrics.all_codes(level))
     return {code: found.get(code, metrics.Value(Decimal(0))) for code in codes}
 
 
@@ -389,7 +395,8 @@ def definitions() -> list[dict]:
             "name": name,
             "unit": unit,
             "kind": "computed",
-            "levels": LEVELS,
+            # Counts of towns are not evaluated per village.
+            "levels": LEVELS[:2] if key in TOWN_COUNTS else LEVELS,
             "source": SOURCE,
             "description": description,
             "bulk": bulk,
@@ -400,23 +407,9 @@ def definitions() -> list[dict]:
     ]
 
 
-def _one_scope(bulk: Bulk) -> Callable:
-    """``compute(scope, on)`` for a catalogue that evaluates one scope at a time."""
-
-    def compute(scope, on: dt.date) -> metrics.Value:
-        level = getattr(scope, "level", None)
-        if level not in _CODE_LENGTH:
-            return metrics.Value(None, reason="驻村队伍与村级检查只按县、镇、村统计")
-        return bulk(level, on, [scope.code])[scope.code]
-
-    return compute
+TOWN_COUNTS = {"villages.demo_site_towns", "villages.fuzhi_towns"}
 
 
 def register_village_metrics() -> None:
-    """Register with whatever the catalogue accepts (the contract's fields where it has them)."""
-    accepted = {f.name for f in dataclasses.fields(metrics.Metric)}
     for definition in definitions():
-        fields = {name: value for name, value in definition.items() if name in accepted}
-        if "compute" in accepted:
-            fields["compute"] = _one_scope(definition["bulk"])
-        metrics.register(metrics.Metric(**fields))
+        metrics.register(metrics.Metric(**definition))

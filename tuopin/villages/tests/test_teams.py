@@ -199,19 +199,19 @@ def test_attendance_rates_match_hand_counts(world, login):
     _check(world, world.df_village, D(2018, 7, 19), {})
     on = D(2018, 7, 20)
     villages = metrics._attendance("village", on, None)
-    assert villages[world.cg_village.code].value == Decimal("71.4")  # 5/7
+    assert villages[world.cg_village.code].value == Decimal("71.43")  # 5/7
     assert villages[world.cg_village2.code].value == Decimal("100.0")  # 7/7
-    assert villages[world.df_village.code].value == Decimal("92.9")  # 13/14
+    assert villages[world.df_village.code].value == Decimal("92.86")  # 13/14
     towns = metrics._attendance("town", on, [world.chengguan.code, world.dongfeng.code])
-    assert towns[world.chengguan.code].value == Decimal("85.7")  # 12/14
+    assert towns[world.chengguan.code].value == Decimal("85.71")  # 12/14
     county = metrics._attendance("county", on, [world.county.code])
-    assert county[world.county.code].value == Decimal("89.3")  # 25/28
+    assert county[world.county.code].value == Decimal("89.29")  # 25/28
     before = metrics._attendance("village", D(2018, 7, 1), [world.cg_village.code])
     assert before[world.cg_village.code].value is None  # no check yet
     member = TeamMember.objects.get(village=world.cg_village, name="李卫东")
     assert actions.attendance(member.presence.all()) == (0, 1)
     page = login(world.hq).get("/villages/").content.decode()
-    assert "85.7%" in page and "92.9%" in page  # the towns' summary
+    assert "85.71%" in page and "92.86%" in page  # the towns' summary
 
 
 # --- training ----------------------------------------------------------------------------------
@@ -237,12 +237,12 @@ def test_share_trained_by_a_date_matches_hand_counts(world):
         members=cg[3:6],
     )
     june = metrics._trained("village", D(2018, 6, 30), None)
-    assert june[world.cg_village.code].value == Decimal("57.1")  # 4/7
-    assert june[world.df_village.code].value == Decimal("14.3")  # 1/7
+    assert june[world.cg_village.code].value == Decimal("57.14")  # 4/7
+    assert june[world.df_village.code].value == Decimal("14.29")  # 1/7
     county = metrics._trained("county", D(2018, 6, 30), [world.county.code])
-    assert county[world.county.code].value == Decimal("35.7")  # 5/14
+    assert county[world.county.code].value == Decimal("35.71")  # 5/14
     july = metrics._trained("town", D(2018, 7, 20), [world.chengguan.code])
-    assert july[world.chengguan.code].value == Decimal("85.7")  # 6/7
+    assert july[world.chengguan.code].value == Decimal("85.71")  # 6/7
     assert TrainingAttendance.objects.count() == 8
 
 
