@@ -341,6 +341,16 @@ BOUND = {
     # 35 clinics built in 2018: the projects ledger's finished clinic projects.
     (13, 1): (COMPUTED, "projects.completed.clinic"),
 }
+# Milestones the village checks and the roster measure: (action, order) → the metric and the
+# target HQ sets for it (the parsed clause had no number, or counted something else).
+RETARGETED = {
+    (1, 1): ("villages.demo_site_towns", 10, "个", AT_LEAST),  # 每镇至少1个示范点: all 10 towns
+    (1, 2): ("villages.county_models", 5, "个", AT_LEAST),
+    (3, 1): ("villages.trained_share", 100, "%", ALL),
+    (3, 2): ("villages.commended", 1, "人", AT_LEAST),
+    (9, 1): ("villages.fuzhi_towns", 10, "个", AT_LEAST),
+    (12, 1): ("villages.sanwu_passed", 120, "个", AT_LEAST),  # 所有村庄 (120)
+}
 GOALS = {"62个": "assess.villages_ready", "县“摘帽”7项": "assess.county_items_passing"}
 # Each town's share of the 35 clinics (the towns with the most poor villages build most).
 CLINIC_SHARES = [4, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2]
@@ -359,6 +369,16 @@ def bind_indicators(campaign: Campaign) -> None:
         milestone = Milestone.objects.filter(action=actions[number], order=order).first()
         if milestone is not None:
             Milestone.objects.filter(pk=milestone.pk).update(metric_source=source, metric_key=key)
+    for (number, order), (key, value, unit, comparator) in RETARGETED.items():
+        milestone = Milestone.objects.filter(action=actions[number], order=order).first()
+        if milestone is not None:
+            Milestone.objects.filter(pk=milestone.pk).update(
+                metric_source=COMPUTED,
+                metric_key=key,
+                target_value=Decimal(value),
+                target_unit=unit,
+                comparator=comparator,
+            )
     for goal in Goal.objects.filter(campaign=campaign):
         for prefix, key in GOALS.items():
             if (

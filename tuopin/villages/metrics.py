@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Collection
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Length, Substr
@@ -47,10 +47,6 @@ def _fill(
     if codes is None:
         codes = set(found) | set(metrics.all_codes(level))
     return {code: found.get(code, metrics.Value(None, reason=reason)) for code in codes}
-
-
-def _percent(hit: int, total: int) -> Decimal:
-    return (Decimal(hit) * 100 / Decimal(total)).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
 def _places(level_of_place: str):
