@@ -263,6 +263,27 @@ ADDED = {
 }
 
 SPLITS = {
+    # 35 clinics built (the projects ledger) and fully up to standard (the clinic checklist).
+    (13, 1): [
+        _part(
+            "8月底前完成35个标准化卫生室建设",
+            "2018-08-31",
+            35,
+            "个",
+            AT_LEAST,
+            COMPUTED,
+            "projects.completed.clinic",
+        ),
+        _part(
+            "8月底前，按标准配齐医疗器械和常用药品、配强村医，35个标准化卫生室完全达标",
+            "2018-08-31",
+            35,
+            "个",
+            AT_LEAST,
+            COMPUTED,
+            "villages.clinics_standard",
+        ),
+    ],
     (18, 1): [
         _part(
             "9月底前，全县接通并正常使用生活用电的农户比例达到100%",
@@ -338,8 +359,6 @@ SPLITS = {
 
 BOUND = {
     (16, 1): (COMPUTED, "registry.housing_appraisal_rate"),
-    # 35 clinics built in 2018: the projects ledger's finished clinic projects.
-    (13, 1): (COMPUTED, "projects.completed.clinic"),
 }
 # Milestones the village checks and the roster measure: (action, order) → the metric and the
 # target HQ sets for it (the parsed clause had no number, or counted something else).
@@ -397,7 +416,7 @@ def bind_indicators(campaign: Campaign) -> None:
 def _clinic_targets(action: Action | None) -> None:
     if action is None:
         return
-    milestone = action.milestones.filter(target_unit="个").first()
+    milestone = action.milestones.filter(target_unit="个").order_by("order").first()
     towns = list(
         action.units.filter(kind="town").select_related("org_unit").order_by("org_unit__code")
     )
