@@ -17,18 +17,18 @@ def from_the_audit_log(apps, schema_editor):
         ).values_list("object_id", flat=True)
         if pk.isdigit()
     }
-    Milestone.objects.filter(pk__in=added).update(origin="added")
+    Milestone._base_manager.filter(pk__in=added).update(origin="added")
     for event in AuditEvent.objects.filter(model="plan.milestone", action="拆分时间节点").order_by(
         "at", "pk"
     ):
         bundle = (
-            Milestone.objects.filter(pk=int(event.object_id)).first()
+            Milestone._base_manager.filter(pk=int(event.object_id)).first()
             if event.object_id.isdigit()
             else None
         )
         if bundle is None:
             continue
-        for part in Milestone.objects.filter(
+        for part in Milestone._base_manager.filter(
             action_id=bundle.action_id, pk__in=added, pk__gt=bundle.pk, split_from=None
         ).order_by("pk"):
             if part.text[:30] and part.text[:30] in event.note:
