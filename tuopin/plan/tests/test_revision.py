@@ -521,6 +521,8 @@ def test_a_revision_with_the_same_document_keeps_hqs_milestones_and_bindings(
     assert campaign.revision == 2
     _assert_hq_work_kept(campaign, work)
     assert Milestone.objects.filter(action__campaign=campaign).count() == in_force
+    action_page = client.get(reverse("plan:action", args=[work["added"].action_id])).content
+    assert "指挥部在系统中添加" in action_page.decode()
     withdrawn = Milestone.all_objects.filter(action__campaign=campaign, withdrawn_at__isnull=False)
     assert list(withdrawn.values_list("pk", flat=True)) == [work["bundle"].pk]
 
