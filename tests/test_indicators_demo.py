@@ -113,3 +113,23 @@ def test_the_demo_campaign_is_measured_from_the_county_data(demo):
         "cases.disputes_village_share",
     ):
         assert by_metric[key]["computed"] is not None, key
+
+
+def test_revising_the_demo_campaign_with_its_own_document_keeps_every_indicator(demo):
+    """HQ's work on the demo (added and split milestones, bindings, clinic targets per town,
+    goal bindings) survives loading the same plan document again as a revision."""
+    from tuopin.plan.models import Campaign, Milestone, MilestoneTarget
+    from tuopin.synth.plan_demo import SEED_PLAN
+
+    with clock.frozen(DEMO_NOW):
+        before = json.loads(run("plan_indicators", "--format", "json"))
+        targets = set(MilestoneTarget.objects.values_list("milestone", "area", "unit", "value"))
+        printed = run("plan_load", str(SEED_PLAN))
+        after = json.loads(run("plan_indicators", "--format", "json"))
+    campaign = Campaign.objects.get(is_active=True)
+    assert campaign.revision == 2
+    assert "  没有变化" in printed
+    assert "保留（指挥部在系统中添加）" in printed
+    assert Milestone.objects.filter(action__campaign=campaign).exclude(origin="document").exists()
+    assert after == before
+    assert set(MilestoneTarget.objects.values_list("milestone", "area", "unit", "value")) == targets

@@ -211,16 +211,28 @@ def _campaign_fields(
     }
 
 
-def _create_goals_and_phases(campaign: Campaign, parsed: dict[str, Any]) -> None:
+def _create_goals_and_phases(
+    campaign: Campaign, parsed: dict[str, Any], *, reuse: list[Goal] | None = None
+) -> None:
+    """The plan's goals and phases. A revision passes the campaign's goals as ``reuse``: a goal
+    whose text is unchanged keeps its row (its metric, target and history); the others go."""
+    goals = parsed.get("goals") or []
+    texts = [str(goal.get("text", ""))[:500] for goal in goals]
+    kept = revision.match_goals(reuse or [], texts)
+    Goal.objects.filter(pk__in=[g.pk for g in reuse or [] if g not in kept.values()]).delete()
+    for index, goal in kept.items():
+        goal.order = index + 1
+    Goal.objects.bulk_update(list(kept.values()), ["order"])
     Goal.objects.bulk_create(
         Goal(
             campaign=campaign,
-            text=str(goal.get("text", ""))[:500],
+            text=texts[index],
             value=_decimal(goal.get("value")),
             unit=str(goal.get("unit") or "")[:20],
-            order=index,
+            order=index + 1,
         )
-        for index, goal in enumerate(parsed.get("goals") or [], start=1)
+        for index, goal in enumerate(goals)
+        if index not in kept
     )
     Phase.objects.bulk_create(
         Phase(
@@ -246,7 +258,8 @@ def _action_fields(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-# What a revision rewrites on a matched milestone (its measurements and links stay).
+# What a revision rewrites on a matched milestone from the document (its measurements and
+# links stay; its binding is ``MilestoneDiff.binding``: HQ's unless the target changed).
 MILESTONE_PLAN_FIELDS = (
     "deadline",
     "text",
@@ -254,8 +267,6 @@ MILESTONE_PLAN_FIELDS = (
     "target_unit",
     "comparator",
     "per",
-    "metric_key",
-    "metric_source",
     "order",
     "phrase",
     "starts_on",
@@ -276,7 +287,8 @@ def revise_campaign(
 
     Matched actions and milestones are updated in place, so reports, measurements, periods and
     inspection links stay attached; new ones are created; dropped ones are withdrawn (kept for
-    the history that points at them, hidden from the plan). Every change is audited.
+    the history that points at them, hidden from the plan). Milestones HQ added or split on the
+    web stay (see :mod:`tuopin.plan.revision`). Every change is audited.
     """
     resolved, errors, warnings = check(parsed, campaign.county, allow_unresolved=allow_unresolved)
     if errors:
@@ -322,9 +334,8 @@ def revise_campaign(
             action.units.set(item.new.units)
             for milestone_item in item.milestones:
                 created += _revise_milestone(action, milestone_item, now, record)
-        campaign.goals.all().delete()
         campaign.phases.all().delete()
-        _create_goals_and_phases(campaign, parsed)
+        _create_goals_and_phases(campaign, parsed, reuse=list(campaign.goals.all()))
         fields = _campaign_fields(parsed, source_name, source_text, warnings)
         fields["revision"] = diff.revision
         for name, value in fields.items():
@@ -334,7 +345,7 @@ def revise_campaign(
         summary: dict[str, Any] = {"修订版次": [diff.revision - 1, diff.revision]}
         summary.update({c.label: [c.old, c.new] for c in diff.changes})
         for scope, label in (("actions", "专项行动"), ("milestones", "时间节点")):
-            for kind in ("added", "changed", "dropped"):
+            for kind in ("added", "changed", "dropped", "kept"):
                 if counts[scope][kind]:
                     summary[f"{revision.KIND_LABELS[kind]}{label}"] = [None, counts[scope][kind]]
         record(campaign, summary, "修订作战计划")
@@ -349,20 +360,59 @@ def _revise_milestone(action: Action, item: revision.MilestoneDiff, now, record)
         item.old.save(update_fields=["withdrawn_at"])
         record(item.old, {}, "修订时撤销时间节点")
         return []
+    if item.kind == "kept":
+        return _keep_milestone(action, item, record)
     fresh = item.new  # built by the diff from the revised plan, not saved yet
     fresh.action = action
+    if item.kind == "split":
+        # The clause stays withdrawn (its parts measure it); it takes the new wording so that
+        # the next revision matches it again.
+        bundle = item.old
+        for name in MILESTONE_PLAN_FIELDS:
+            setattr(bundle, name, getattr(fresh, name))
+        bundle.save(update_fields=list(MILESTONE_PLAN_FIELDS))
+        if item.changes:
+            changes = {c.label: [c.old, c.new] for c in item.changes}
+            record(bundle, changes, "修订已拆分的原文条款")
+        return []
     if item.old is None:
         fresh.save()
         record(fresh, {}, "修订时新增时间节点")
         return [fresh]
     milestone = item.old
-    rekeyed = milestone.metric_key != fresh.metric_key
+    old_key = milestone.metric_key
     for name in MILESTONE_PLAN_FIELDS:
         setattr(milestone, name, getattr(fresh, name))
-    milestone.save(update_fields=list(MILESTONE_PLAN_FIELDS))
+    binding = item.binding
+    milestone.metric_source = binding.source
+    milestone.metric_key = binding.key or f"plan.{action.number}.{milestone.order}"
+    fields = [*MILESTONE_PLAN_FIELDS, "metric_source", "metric_key"]
+    if binding.clear_tolerance:
+        milestone.tolerance = None
+        fields.append("tolerance")
+    milestone.save(update_fields=fields)
+    if binding.clear_targets:
+        milestone.targets.all().delete()
     if item.changes:
         record(milestone, {c.label: [c.old, c.new] for c in item.changes}, "修订时间节点")
-    return [milestone] if rekeyed else []
+    return [milestone] if milestone.metric_key != old_key else []
+
+
+def _keep_milestone(action: Action, item: revision.MilestoneDiff, record) -> list[Milestone]:
+    """HQ's milestone without counterpart in the document: kept as it is, numbered after the
+    document's clauses (a reported one's key follows its number)."""
+    milestone = item.old
+    values: dict[str, Any] = {"order": item.order_to}
+    if milestone.metric_source == MetricSource.REPORTED:
+        values["metric_key"] = f"plan.{action.number}.{item.order_to}"
+    changes = audit.diff(milestone, values)
+    if not changes:
+        return []
+    for name in changes:
+        setattr(milestone, name, values[name])
+    milestone.save(update_fields=list(changes))
+    record(milestone, changes, "修订时保留时间节点")
+    return [milestone] if "metric_key" in changes else []
 
 
 def _withdraw(action: Action, now, record) -> None:

@@ -28,6 +28,7 @@ from tuopin.plan.models import (
     MetricSnapshot,
     MetricSource,
     Milestone,
+    MilestoneOrigin,
     Per,
 )
 
@@ -421,8 +422,17 @@ def reported_key(milestone: Milestone) -> str:
     return f"plan.{milestone.action.number}.{milestone.order}"
 
 
-def add_milestone(action, values: dict[str, Any], *, actor) -> Milestone:
-    """A new milestone on ``action`` (HQ, in the web UI); all checked before anything is written."""
+def add_milestone(
+    action,
+    values: dict[str, Any],
+    *,
+    actor,
+    origin: str = MilestoneOrigin.ADDED,
+    split_from: Milestone | None = None,
+) -> Milestone:
+    """A new milestone on ``action`` (HQ, in the web UI); all checked before anything is written.
+
+    It is marked as HQ's (``origin``), so a revision of the plan document keeps it."""
     from tuopin.org import audit
     from tuopin.plan import metrics as plan_metrics
 
@@ -434,7 +444,7 @@ def add_milestone(action, values: dict[str, Any], *, actor) -> Milestone:
             .first()
             or 0
         ) + 1
-        milestone = Milestone(action=action, order=order)
+        milestone = Milestone(action=action, order=order, origin=origin, split_from=split_from)
         fields = dict(values)
         source = fields.pop("metric_source", MetricSource.REPORTED)
         key = fields.pop("metric_key", "")
@@ -454,7 +464,7 @@ def add_milestone(action, values: dict[str, Any], *, actor) -> Milestone:
             milestone,
             {
                 name: [None, str(getattr(milestone, name))]
-                for name in ("text", "deadline", "metric_source")
+                for name in ("text", "deadline", "metric_source", "origin")
             },
             actor=actor,
             action="新增时间节点",
@@ -465,7 +475,8 @@ def add_milestone(action, values: dict[str, Any], *, actor) -> Milestone:
 
 def split_milestone(milestone: Milestone, parts: list[dict[str, Any]], *, actor) -> list[Milestone]:
     """Replace a bundled milestone by its parts (18.1 → 生活用电 / 动力电 / 电网改造): the parts
-    are new milestones of the same action; the bundle is withdrawn, its history kept."""
+    are new milestones of the same action; the bundle is withdrawn, its history kept. The parts
+    remember their bundle, so a revision of the document does not bring the bundle back."""
     from tuopin.org import audit
 
     cleaned = [part for part in parts if str(part.get("text", "")).strip()]
@@ -488,7 +499,15 @@ def split_milestone(milestone: Milestone, parts: list[dict[str, Any]], *, actor)
             }
             if values["target_value"] is None:
                 values["comparator"] = ""
-            created.append(add_milestone(milestone.action, values, actor=actor))
+            created.append(
+                add_milestone(
+                    milestone.action,
+                    values,
+                    actor=actor,
+                    origin=MilestoneOrigin.SPLIT,
+                    split_from=milestone,
+                )
+            )
         milestone.withdrawn_at = clock.now()
         milestone.save(update_fields=["withdrawn_at"])
         audit.record(

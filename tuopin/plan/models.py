@@ -183,6 +183,15 @@ class MetricSource(models.TextChoices):
     BOTH = "both", "填报并计算"
 
 
+class MilestoneOrigin(models.TextChoices):
+    """Where a milestone comes from: the plan document, or HQ's work on the web. A revision of
+    the document rebuilds only what the document says; HQ's milestones stay."""
+
+    DOCUMENT = "document", "方案原文"
+    ADDED = "added", "指挥部在系统中添加"
+    SPLIT = "split", "指挥部在系统中拆分"
+
+
 class Milestone(models.Model):
     """A dated commitment of an action, with a numeric target where the text gives one."""
 
@@ -212,6 +221,18 @@ class Milestone(models.Model):
         blank=True,
         help_text="空则用作战计划的核对容差",
     )
+    origin = models.CharField(
+        "来源", max_length=12, choices=MilestoneOrigin.choices, default=MilestoneOrigin.DOCUMENT
+    )
+    split_from = models.ForeignKey(
+        "self",
+        verbose_name="拆分自",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="split_parts",
+        help_text="指挥部拆分出的分项所拆分的节点（原节点已撤销）",
+    )
 
     all_objects = models.Manager()
     objects = InForceManager()
@@ -229,6 +250,11 @@ class Milestone(models.Model):
     @property
     def has_target(self) -> bool:
         return self.target_value is not None
+
+    @property
+    def by_hq(self) -> bool:
+        """HQ created it on the web (added or split): a revision of the document keeps it."""
+        return self.origin != MilestoneOrigin.DOCUMENT
 
     @property
     def scope_code(self) -> str:

@@ -499,6 +499,8 @@ def _diff_summary(diff: revision.RevisionDiff) -> str:
         for kind, kind_label in (("added", "新增"), ("changed", "修改"), ("dropped", "撤销"))
         if counts[scope][kind]
     ]
+    if counts["milestones"]["kept"]:
+        parts.append(f"指挥部在系统中添加的时间节点保留{counts['milestones']['kept']}个")
     return "，".join(parts) or "没有变化"
 
 

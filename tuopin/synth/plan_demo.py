@@ -131,6 +131,26 @@ ADDED = {
             "command.duty_days_kept",
         ),
     ],
+    3: [
+        _part(
+            "6月底前，“四支队伍”在岗干部轮训参训率达到100%",
+            "2018-06-30",
+            100,
+            "%",
+            ALL,
+            COMPUTED,
+            "villages.trained_share",
+        ),
+        _part(
+            "7月底前，评选表彰“四支队伍”优秀干部不少于10人",
+            "2018-07-31",
+            10,
+            "人",
+            AT_LEAST,
+            COMPUTED,
+            "villages.commended",
+        ),
+    ],
     4: [
         _part("9月底前，新增贫困劳动力转移就业不少于1500人", "2018-09-30", 1500, "人", AT_LEAST),
     ],
@@ -194,6 +214,17 @@ ADDED = {
             "assess.households_failing",
         ),
     ],
+    9: [
+        _part(
+            "7月底前，10个镇扶志扶智工作全部通过验收",
+            "2018-07-31",
+            10,
+            "个",
+            AT_LEAST,
+            COMPUTED,
+            "villages.fuzhi_towns",
+        ),
+    ],
     10: [
         _part(
             "问题线索“无积压”：超期未办结件为0",
@@ -238,7 +269,15 @@ ADDED = {
         ),
     ],
     12: [
-        _part("8月底前，所有村庄达到“三无一规范一眼净”标准", "2018-08-31", 100, "%", ALL),
+        _part(
+            "8月底前，全县120个村全部达到“三无一规范一眼净”标准",
+            "2018-08-31",
+            120,
+            "个",
+            AT_LEAST,
+            COMPUTED,
+            "villages.sanwu_passed",
+        ),
     ],
     17: [
         _part(
@@ -359,16 +398,9 @@ SPLITS = {
 
 BOUND = {
     (16, 1): (COMPUTED, "registry.housing_appraisal_rate"),
-}
-# Milestones the village checks and the roster measure: (action, order) → the metric and the
-# target HQ sets for it (the parsed clause had no number, or counted something else).
-RETARGETED = {
-    (1, 1): ("villages.demo_site_towns", 10, "个", AT_LEAST),  # 每镇至少1个示范点: all 10 towns
-    (1, 2): ("villages.county_models", 5, "个", AT_LEAST),
-    (3, 1): ("villages.trained_share", 100, "%", ALL),
-    (3, 2): ("villages.commended", 1, "人", AT_LEAST),
-    (9, 1): ("villages.fuzhi_towns", 10, "个", AT_LEAST),
-    (12, 1): ("villages.sanwu_passed", 120, "个", AT_LEAST),  # 所有村庄 (120)
+    # 每镇至少1个示范点 (its target is per town) and 5个以上典型示范点: the village checks.
+    (1, 1): (COMPUTED, "villages.demo_sites"),
+    (1, 2): (COMPUTED, "villages.county_models"),
 }
 GOALS = {"62个": "assess.villages_ready", "县“摘帽”7项": "assess.county_items_passing"}
 # Each town's share of the 35 clinics (the towns with the most poor villages build most).
@@ -388,16 +420,6 @@ def bind_indicators(campaign: Campaign) -> None:
         milestone = Milestone.objects.filter(action=actions[number], order=order).first()
         if milestone is not None:
             Milestone.objects.filter(pk=milestone.pk).update(metric_source=source, metric_key=key)
-    for (number, order), (key, value, unit, comparator) in RETARGETED.items():
-        milestone = Milestone.objects.filter(action=actions[number], order=order).first()
-        if milestone is not None:
-            Milestone.objects.filter(pk=milestone.pk).update(
-                metric_source=COMPUTED,
-                metric_key=key,
-                target_value=Decimal(value),
-                target_unit=unit,
-                comparator=comparator,
-            )
     for goal in Goal.objects.filter(campaign=campaign):
         for prefix, key in GOALS.items():
             if (

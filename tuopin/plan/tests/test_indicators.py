@@ -71,6 +71,7 @@ def test_hq_adds_a_computed_milestone_with_a_preview(campaign, world, login, hom
         3,
     )
     assert AuditEvent.objects.filter(action="新增时间节点", object_id=str(added.pk)).exists()
+    assert (added.origin, added.by_hq, added.split_from) == ("added", True, None)
     with clock.frozen(NOW):
         done = indicators.refresh(campaign)
     assert done["measurements"] >= 1
@@ -118,6 +119,12 @@ def test_hq_splits_a_bundled_milestone(campaign, world, login):
         campaign.actions.get(number=18).milestones.order_by("order").values_list("text", flat=True)
     )
     assert texts[-3:] == parts.split("\n")
+    # The parts are HQ's and remember their bundle: a revision of the document keeps them.
+    made = campaign.actions.get(number=18).milestones.filter(origin="split")
+    assert {(m.text, m.split_from_id) for m in made} == {
+        (text, bundle.pk) for text in parts.split("\n")
+    }
+    assert not campaign.actions.get(number=18).milestones.filter(origin="added").exists()
 
 
 def test_targets_per_town_must_add_up_to_the_county_target(campaign, world, login):
@@ -258,3 +265,32 @@ def test_the_review_page_proposes_bindings_and_hq_confirms_or_declines(seed_unit
         "registry.household_electricity_rate",
     )
     assert (road.metric_source, road.metric_key) == ("reported", "plan.19.1")
+
+
+def test_the_migration_marks_hqs_earlier_milestones_from_the_audit_log(campaign, world):
+    """Milestones added or split before ``origin`` existed are told by their audit rows."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("tuopin.plan.migrations.0006_milestone_origin")
+    bundle = campaign.actions.get(number=18).milestones.get(order=1)
+    parts = indicators.split_milestone(
+        bundle,
+        [{"text": "生活用电农户比例达到100%"}, {"text": "30户以上自然村通动力电"}],
+        actor=None,
+    )
+    added = indicators.add_milestone(
+        campaign.actions.get(number=4),
+        {"deadline": clock.now(), "text": "新开发公益性岗位", "per": "total"},
+        actor=None,
+    )
+    Milestone.all_objects.update(origin="document", split_from=None)  # as before the field
+    migration.from_the_audit_log(apps, None)
+    assert Milestone.objects.get(pk=added.pk).origin == "added"
+    assert {
+        (m.origin, m.split_from_id) for m in Milestone.objects.filter(pk__in=[p.pk for p in parts])
+    } == {("split", bundle.pk)}
+    assert Milestone.all_objects.filter(origin="document").count() == (
+        Milestone.all_objects.count() - 3
+    )

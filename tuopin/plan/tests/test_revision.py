@@ -393,3 +393,221 @@ def test_a_dropped_action_is_withdrawn_with_its_milestones(campaign, seed_units)
     assert again.diff.lines() == ["新增 行动（19）村组道路畅通专项行动"]
     assert campaign.actions.get(number=19).pk != roads.pk
     assert Campaign.objects.get().revision == 3
+
+
+# ------------------------------------------------------------------ HQ's own work survives
+
+
+def _hq_work(campaign, world) -> dict:
+    """What HQ does on the web after loading: adds a milestone, splits 18.1 (binding a part),
+    binds the clinics milestone with town targets and a tolerance, binds a goal."""
+    from tuopin.plan import indicators
+
+    hq = world.hq
+    added = indicators.add_milestone(
+        campaign.actions.get(number=4),
+        {
+            "deadline": dt.datetime.fromisoformat("2018-09-30T18:00:00+08:00"),
+            "text": "9月底前，全县新开发公益性岗位300个",
+            "target_value": Decimal(300),
+            "target_unit": "个",
+            "comparator": "at_least",
+            "per": "total",
+        },
+        actor=hq,
+    )
+    bundle = campaign.actions.get(number=18).milestones.get(order=1)
+    parts = indicators.split_milestone(
+        bundle,
+        [
+            {
+                "text": "生活用电农户比例达到100%",
+                "target_value": Decimal(100),
+                "target_unit": "%",
+                "comparator": "all",
+                "metric_source": "computed",
+                "metric_key": "registry.household_electricity_rate",
+            },
+            {"text": "30户以上自然村通动力电", "target_value": None},
+            {"text": "完成农村电网改造升级", "target_value": None},
+        ],
+        actor=hq,
+    )
+    clinics = campaign.actions.get(number=13).milestones.get(order=1)
+    plan_actions.update_milestone(
+        clinics,
+        {
+            "metric_source": "both",
+            "metric_key": "assess.villages_ready",
+            "tolerance": Decimal(3),
+        },
+        actor=hq,
+    )
+    indicators.set_targets(
+        clinics,
+        {world.chengguan: Decimal(20), world.dongfeng: Decimal(15)},
+        actor=hq,
+    )
+    goal = campaign.goals.get(unit="村")
+    indicators.bind_goal(goal, "assess.villages_ready", actor=hq)
+    with clock.frozen("2018-07-13T12:00:00+08:00"):
+        plan_actions.record_measurement(added, Decimal(120), unit=world.chengguan_unit)
+        plan_actions.record_measurement(parts[1], Decimal(80))
+    return {"added": added, "bundle": bundle, "parts": parts, "clinics": clinics, "goal": goal}
+
+
+def _assert_hq_work_kept(campaign, work, *, targets=True) -> None:
+    added = Milestone.objects.get(pk=work["added"].pk)
+    assert (added.origin, added.text, added.target_value) == ("added", work["added"].text, 300)
+    assert list(added.measurements.values_list("value", flat=True)) == [Decimal(120)]
+    parts = list(Milestone.objects.filter(pk__in=[p.pk for p in work["parts"]]).order_by("order"))
+    assert [p.text for p in parts] == [p.text for p in work["parts"]]
+    assert {(p.origin, p.split_from_id) for p in parts} == {("split", work["bundle"].pk)}
+    assert (parts[0].metric_source, parts[0].metric_key) == (
+        "computed",
+        "registry.household_electricity_rate",
+    )
+    assert list(parts[1].measurements.values_list("value", flat=True)) == [Decimal(80)]
+    # The bundled clause is not back: it stays withdrawn, and no milestone has its wording.
+    assert Milestone.all_objects.get(pk=work["bundle"].pk).withdrawn_at is not None
+    electricity = campaign.actions.get(number=18).milestones.all()
+    assert not [m for m in electricity if "全面完成农村电网改造升级" in m.text]
+    clinics = Milestone.objects.get(pk=work["clinics"].pk)
+    assert (clinics.metric_source, clinics.metric_key, clinics.tolerance) == (
+        "both",
+        "assess.villages_ready",
+        Decimal(3),
+    )
+    expected = {("城关镇", Decimal(20)), ("东风镇", Decimal(15))} if targets else set()
+    assert set(clinics.targets.values_list("area__name", "value")) == expected
+    goal = campaign.goals.get(unit="村")
+    assert (goal.pk, goal.metric_key) == (work["goal"].pk, "assess.villages_ready")
+
+
+def test_a_revision_with_the_same_document_keeps_hqs_milestones_and_bindings(
+    campaign, seed_units, login, frozen_clock
+):
+    world = seed_units
+    work = _hq_work(campaign, world)
+    in_force = Milestone.objects.filter(action__campaign=campaign).count()
+    client = login(world.hq)
+    with frozen_clock(NOW):
+        upload = SimpleUploadedFile("百日冲刺方案（修订稿）.txt", SEED.read_bytes())
+        client.post(reverse("plan:upload"), {"document": upload})
+        draft = PlanDraft.objects.latest("pk")
+        before = _snapshot()
+        targets_before = list(work["clinics"].targets.values_list("pk", "value"))
+        page = client.get(reverse("plan:review", args=[draft.pk])).content.decode()
+        assert _snapshot() == before  # nothing written before confirm
+        assert list(work["clinics"].targets.values_list("pk", "value")) == targets_before
+        for text in [
+            "新版本与当前版本没有差别。",
+            "指挥部在系统中添加的 4 个节点保留，已拆分的 1 条原文条款不重新添加",
+            "保留（指挥部在系统中添加），1个进展数值保留",
+            "保留（指挥部在系统中添加）：拆分自原文条款",
+            "指挥部已在系统中拆分为3个节点，不重新添加",
+            "保留指标绑定“填报并计算：达到退出标准的贫困村数”",
+            "保留分解目标（城关镇 20、东风镇 15）",
+            "保留核对容差 3",
+            "保留：62个",
+        ]:
+            assert text in page, text
+        assert "撤销</td>" not in page
+        response = client.post(
+            reverse("plan:review", args=[draft.pk]), {"revises": str(campaign.pk), "confirm": "1"}
+        )
+    assert response.url == reverse("plan:campaign", args=[campaign.pk])
+    campaign.refresh_from_db()
+    assert campaign.revision == 2
+    _assert_hq_work_kept(campaign, work)
+    assert Milestone.objects.filter(action__campaign=campaign).count() == in_force
+    action_page = client.get(reverse("plan:action", args=[work["added"].action_id])).content
+    assert "指挥部在系统中添加" in action_page.decode()
+    withdrawn = Milestone.all_objects.filter(action__campaign=campaign, withdrawn_at__isnull=False)
+    assert list(withdrawn.values_list("pk", flat=True)) == [work["bundle"].pk]
+
+
+CHANGED = [
+    ("8月底前完成35个标准化卫生室建设", "8月底前完成40个标准化卫生室建设"),
+    ("9月底以前,全面完成农村电网改造升级", "8月底以前,全面完成农村电网改造升级"),
+]
+
+
+def _changed_text() -> str:
+    text = SEED.read_text(encoding="utf-8")
+    for old, new in CHANGED:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    return text
+
+
+def test_a_revision_that_changes_a_target_lists_what_happens_to_the_binding(
+    campaign, seed_units, tmp_path
+):
+    world = seed_units
+    work = _hq_work(campaign, world)
+    path = tmp_path / "修订稿.txt"
+    path.write_text(_changed_text(), encoding="utf-8")
+    before = _snapshot()
+    out = io.StringIO()
+    call_command("plan_load", str(path), county="610327", dry_run=True, stdout=out)
+    assert _snapshot() == before
+    dry = out.getvalue().splitlines()[1:]
+    out = io.StringIO()
+    call_command("plan_load", str(path), county="610327", stdout=out)
+    printed = out.getvalue().splitlines()[1:]
+    assert printed[: len(dry)] == dry
+    text = "\n".join(printed)
+    assert (
+        "修改 行动（13）实施健康扶贫专项行动 时间节点“8月底前完成40个标准化卫生室建设,按标准配齐…”："
+        "目标：至少 35个 → 至少 40个" in text
+    ) or "目标：达到 35个 → 达到 40个" in text, text
+    assert "分解目标：城关镇 20、东风镇 15 → 清除（请按新目标重新分解）" in text
+    assert "保留 行动（13）实施健康扶贫专项行动 时间节点“8月底前完成40个" in text
+    assert (
+        "指标绑定“填报并计算：达到退出标准的贫困村数”（目标有变化，绑定仍适用）；核对容差 3" in text
+    )
+    assert "（指挥部已在系统中拆分为3个节点，不重新添加：" in text
+    assert "分项未随之修改，请核对）：截止日期：2018年9月30日 → 2018年8月31日" in text
+    assert (
+        "保留（指挥部在系统中添加） 行动（4）就业创业扩面提效专项行动 时间节点“9月底前，全县新开发公益性岗位300个”"
+        in text
+    )
+    assert "保留 目标任务“62个" in text and "的指标绑定：达到退出标准的贫困村数" in text
+    campaign.refresh_from_db()
+    assert campaign.revision == 2
+    _assert_hq_work_kept(campaign, work, targets=False)
+    clinics = Milestone.objects.get(pk=work["clinics"].pk)
+    assert clinics.target_value == 40
+    bundle = Milestone.all_objects.get(pk=work["bundle"].pk)
+    assert clock.local(bundle.deadline).date() == dt.date(2018, 8, 31)
+    # The parts keep HQ's deadline: the review asked HQ to check them.
+    assert {clock.local(p.deadline).date() for p in work["parts"]} == {dt.date(2018, 9, 30)}
+    assert AuditEvent.objects.filter(action="修订已拆分的原文条款").exists()
+
+
+def test_hq_milestones_whose_clause_is_gone_stay_and_a_matching_clause_takes_them_over(
+    campaign, seed_units
+):
+    """A document without the split clause keeps the parts (flagged for checking); a document
+    that now contains HQ's added milestone matches it instead of adding a second one."""
+    work = _hq_work(campaign, seed_units)
+    text = SEED.read_text(encoding="utf-8")
+    clause = (
+        "9月底以前,全面完成农村电网改造升级,满足农村居民基本生产生活用电需要,"
+        "全县接通并正常使用生活用电的农户比例达到100%,30户以上自然村全部接通并正常使用动力电。"
+    )
+    assert text.count(clause) == 1
+    text = text.replace(clause, "").replace(
+        "增加工资性收入。", "增加工资性收入。9月底前,全县新开发公益性岗位300个。"
+    )
+    result = plan_actions.revise_campaign(campaign, planparse.parse(text))
+    kept = result.diff.kept_lines()
+    assert any("新版原文中已没有这一条款，请核对是否仍需要" in line for line in kept), kept
+    added = Milestone.objects.get(pk=work["added"].pk)
+    assert added.origin == "added" and added.text == "9月底前,全县新开发公益性岗位300个"
+    assert (
+        campaign.actions.get(number=4).milestones.filter(text__contains="公益性岗位").count() == 1
+    )
+    assert Milestone.objects.filter(pk__in=[p.pk for p in work["parts"]]).count() == 3
+    assert result.diff.counts()["milestones"]["added"] == 0

@@ -98,7 +98,7 @@ class Command(BaseCommand):
 
     def _write_diff(self, diff: revision.RevisionDiff) -> None:
         lines = diff.lines()
-        for line in lines or ["没有变化"]:
+        for line in (lines or ["没有变化"]) + diff.kept_lines():
             self.stdout.write(f"  {line}")
 
     def _county(self, code: str | None) -> OrgUnit:
