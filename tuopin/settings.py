@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "tuopin.registry",
     "tuopin.cases",
     "tuopin.projects",
+    "tuopin.water",
     "tuopin.reports",
     "tuopin.assess",
     "tuopin.command",

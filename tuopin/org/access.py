@@ -43,6 +43,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "projects.import",
             "projects.photo",
             "projects.settings",
+            "water.import",
+            "water.test",
         }
     ),
     # A county leader records their own field visits and signs in for their duty days.
@@ -60,6 +62,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "cases.handle",
             "assess.visit",
             "projects.photo",
+            "water.import",
+            "water.test",
         }
     ),
     Role.VILLAGE_CADRE: frozenset(
@@ -70,6 +74,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "cases.handle",
             "assess.visit",
             "projects.photo",
+            "water.test",
         }
     ),
     Role.INSPECTOR: frozenset(
