@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "tuopin.cases",
     "tuopin.projects",
     "tuopin.water",
+    "tuopin.jobs",
     "tuopin.reports",
     "tuopin.assess",
     "tuopin.command",

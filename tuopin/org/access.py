@@ -45,6 +45,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "projects.settings",
             "water.import",
             "water.test",
+            "jobs.import",
+            "economy.import",
         }
     ),
     # A county leader records their own field visits and signs in for their duty days.
@@ -64,6 +66,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "projects.photo",
             "water.import",
             "water.test",
+            "jobs.import",
+            "economy.import",
         }
     ),
     Role.VILLAGE_CADRE: frozenset(
