@@ -28,6 +28,8 @@ urlpatterns = [
     path("cases/", include("tuopin.cases.urls")),
     path("command/", include("tuopin.command.urls")),
     path("projects/", include("tuopin.projects.urls")),
+    path("water/", include("tuopin.water.urls")),
+    path("jobs/", include("tuopin.jobs.urls")),
     path("bulletin/", include("tuopin.bulletin.urls")),
     path("dashboard/", include("tuopin.dashboard.urls")),
     path("offline/", include("tuopin.offline.urls")),

@@ -215,6 +215,7 @@ def plan_jobs(sheets: dict[str, Sheet], *, user=None) -> SheetsPlan:
         _posts(context, sheets[POST_SHEET], parsed[POST_SHEET][0])
     if not plan.ok:
         plan.parts = []
+    plan.summary = describe_jobs(plan.counts)
     return plan
 
 
@@ -577,4 +578,5 @@ def plan_economy(sheets: dict[str, Sheet], *, user=None) -> SheetsPlan:
         )
     if not plan.ok:
         plan.parts = []
+    plan.summary = describe_economy(plan.counts)
     return plan

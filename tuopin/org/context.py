@@ -20,6 +20,9 @@ NAVIGATION = [
     ("cases:home", "问题台账", False, ""),
     ("command:home", "指挥调度", True, ""),
     ("projects:home", "项目资金", False, ""),
+    ("water:home", "安全饮水", False, ""),
+    ("jobs:home", "就业帮扶", False, ""),
+    ("jobs:economy", "集体经济", False, ""),
     ("org:browse", "组织机构", True, ""),
     ("org:accounts", "账号管理", True, "org.manage"),
 ]

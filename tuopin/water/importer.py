@@ -88,6 +88,7 @@ def plan_import(sheets: dict[str, Sheet], *, user=None) -> SheetsPlan:
         _tests(plan, sheets[TEST_SHEET], parsed[TEST_SHEET][0], file_points, user)
     if not plan.ok:
         plan.parts = []
+    plan.summary = describe_counts(plan.counts)
     return plan
 
 

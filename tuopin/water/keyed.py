@@ -44,6 +44,7 @@ class Planned:
 class SheetsPlan(LedgerPlan):
     parts: list[Planned] = field(default_factory=list)
     place_codes: list[str] = field(default_factory=list)
+    summary: str = ""  # the change counts as one Chinese line, for the review page
 
     @property
     def has_changes(self) -> bool:

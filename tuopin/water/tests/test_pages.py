@@ -1,0 +1,185 @@
+"""The water, jobs and economy pages: scope (HQ all, a town its villages, the sector department
+read-only), masking of citizen IDs through org.privacy, the phone form and bad input."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tuopin.assess.tests.factories import household
+from tuopin.jobs.layout import INCOME_COLUMNS, POST_COLUMNS, SPELL_COLUMNS
+from tuopin.jobs.ledger_app import ECONOMY_APP, JOBS_APP
+from tuopin.lib.citizen_id import mask
+from tuopin.water.ledger_app import APP
+from tuopin.water.models import WaterTest
+from tuopin.water.tests.helpers import workbook
+from tuopin.water.tests.test_water import POINT_H, SERVICE_H, point
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def data(world):
+    cg = household(world.cg_village)
+    df = household(world.df_village)
+    plan = APP.check(
+        workbook(
+            {
+                "供水点": (POINT_H, [point("W1", world.cg_village), point("W2", world.df_village)]),
+                "受益农户": (SERVICE_H, [{"供水点编号": "W1", "户编号": cg.household_no}]),
+            }
+        ),
+        "x.xlsx",
+        world.hq,
+    )
+    APP.apply(plan, actor=world.hq)
+    person = cg.members.get()
+    plan = JOBS_APP.check(
+        workbook(
+            {
+                "务工": (
+                    [c.header for c in SPELL_COLUMNS],
+                    [
+                        {
+                            "证件号码": person.id_number,
+                            "务工地点": "省外",
+                            "就业渠道": "劳务协作",
+                            "开始日期": "2018-03-01",
+                        }
+                    ],
+                ),
+                "公益岗位": (
+                    [c.header for c in POST_COLUMNS],
+                    [
+                        {
+                            "岗位编号": "G1",
+                            "岗位名称": "护林员",
+                            "岗位类别": "特设公岗",
+                            "所在村代码": world.cg_village.code,
+                            "在岗人员证件号码": person.id_number,
+                            "开始日期": "2018-01-01",
+                        }
+                    ],
+                ),
+            }
+        ),
+        "x.xlsx",
+        world.hq,
+    )
+    JOBS_APP.apply(plan, actor=world.hq)
+    plan = ECONOMY_APP.check(
+        workbook(
+            {
+                "集体收入": (
+                    [c.header for c in INCOME_COLUMNS],
+                    [
+                        {
+                            "所在村代码": world.cg_village.code,
+                            "年度": 2018,
+                            "收入来源": "投资收益",
+                            "金额（万元）": 2.5,
+                        }
+                    ],
+                )
+            }
+        ),
+        "x.xlsx",
+        world.hq,
+    )
+    ECONOMY_APP.apply(plan, actor=world.hq)
+    return cg, df, person
+
+
+def test_pages_are_scoped(world, data, login):
+    client = login(world.hq)
+    page = client.get("/water/").content.decode()
+    assert world.cg_village.name in page and world.df_village.name in page
+    client = login(world.cadre)  # 城关镇
+    page = client.get("/water/").content.decode()
+    assert world.cg_village.name in page and world.df_village.name not in page
+    assert client.get(f"/water/village/{world.df_village.code}/").status_code == 404
+    assert client.get(f"/jobs/village/{world.df_village.code}/").status_code == 404
+    page = client.get("/jobs/economy/").content.decode()
+    assert "空壳村（1 个）" in page  # cg_village2; cg_village has investment income
+    # a department that does not run the sector sees nothing; the water department all, read-only
+    client = login(world.reporter)
+    assert world.cg_village.name not in client.get("/water/").content.decode()
+    world.transport.name = "县水利局"
+    world.transport.save()
+    page = login(world.reporter).get("/water/").content.decode()
+    assert world.df_village.name in page and "导入台账" not in page
+    assert login(world.reporter).get("/water/test/").status_code == 403
+    assert login(world.reporter).get("/water/import/").status_code == 403
+
+
+def test_citizen_ids_are_masked_unless_the_reader_works_with_households(world, data, login):
+    _, _, person = data
+    page = (
+        login(world.village_cadre).get(f"/jobs/village/{world.cg_village.code}/").content.decode()
+    )
+    assert person.id_number in page
+    world.transport.name = "县人社局"
+    world.transport.save()
+    page = login(world.reporter).get(f"/jobs/village/{world.cg_village.code}/").content.decode()
+    assert person.id_number not in page and mask(person.id_number) in page
+
+
+def test_phone_form_saves_a_report_with_its_file_and_refuses_bad_values(world, data, login):
+    cg, _, _ = data
+    client = login(world.village_cadre)
+    form = {
+        "report_no": "M1",
+        "household_no": cg.household_no,
+        "tested_on": "2018-07-19",
+        "lab": "县疾控中心",
+        "sample": "household",
+        "values": "浑浊度=99999",
+    }
+    response = client.post("/water/test/", form)
+    assert response.status_code == 400 and "超出可能的范围" in response.content.decode()
+    assert not WaterTest.objects.exists()
+    response = client.post(
+        "/water/test/",
+        {
+            **form,
+            "values": "砷=0.05",
+            "report_file": SimpleUploadedFile(
+                "r.pdf",
+                b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
+                content_type="application/pdf",
+            ),
+        },
+    )
+    assert response.status_code == 302
+    test = WaterTest.objects.get()
+    assert not test.passed and test.report_file
+    cg.refresh_from_db()
+    assert cg.water_quality_ok is False
+    assert client.get(f"/water/test/{test.pk}/file/").status_code == 200
+    assert login(world.other_cadre).get(f"/water/test/{test.pk}/file/").status_code == 404
+    # another town's household is refused
+    response = login(world.other_cadre).post(
+        "/water/test/", {**form, "report_no": "M2", "values": "pH=7"}
+    )
+    assert (
+        response.status_code == 400 and "您的管辖范围内没有这个户编号" in response.content.decode()
+    )
+
+
+def test_import_pages_review_and_confirm(world, login):
+    client = login(world.cadre)
+    assert client.get("/water/import/").status_code == 200
+    assert client.get("/water/template.xlsx").status_code == 200
+    assert client.get("/jobs/economy/template.xlsx").status_code == 200
+    upload = SimpleUploadedFile(
+        "w.xlsx", workbook({"供水点": (POINT_H, [point("W9", world.cg_village)])})
+    )
+    response = client.post("/water/import/", {"file": upload})
+    assert response.status_code == 200 and "供水点 新增 1" in response.content.decode()
+    token = re.search(r'name="token" value="([0-9a-f]+)"', response.content.decode()).group(1)
+    response = client.post("/water/import/confirm/", {"token": token})
+    assert response.status_code == 302, response.content.decode()
+    assert response.url == "/water/imports/", [str(m) for m in response.wsgi_request._messages]
+    assert "供水点 新增 1" in client.get("/water/imports/").content.decode()
