@@ -17,7 +17,7 @@ COOP_SHEET, INCOME_SHEET = "集体经济组织", "集体收入"
 
 SPELL_COLUMNS = (
     Column("证件号码", "id_number", "citizen", True, blank_ok=False, aliases=("身份证号",)),
-    Column("姓名", "name", "name"),
+    Column("姓名", "name", "text"),
     Column("务工地点", "place", "choice", True, WorkPlace, blank_ok=False),
     Column("就业渠道", "channel", "choice", True, Channel, blank_ok=False),
     Column("用工单位", "employer", "text"),
@@ -48,7 +48,7 @@ TRAINING_COLUMNS = (
 ATTEND_COLUMNS = (
     Column("培训编号", "training_code", "text", True, blank_ok=False),
     Column("证件号码", "id_number", "citizen", True, blank_ok=False, aliases=("身份证号",)),
-    Column("姓名", "name", "name"),
+    Column("姓名", "name", "text"),
     Column("结业", "completed", "bool"),
 )
 POST_COLUMNS = (

@@ -27,7 +27,7 @@ from tuopin.org.access import has_capability
 from tuopin.org.models import Level, OrgUnit
 from tuopin.water.ledger_pages import LedgerPages
 from tuopin.water.sector import is_sector_department, sector_q
-from tuopin.water.views import villages_for
+from tuopin.water.views import town_rollup, villages_for
 
 _SOURCES = labels(IncomeSource)
 
@@ -78,6 +78,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "on": on,
             "rows": rows,
+            "towns": town_rollup(rows),
             "totals": totals,
             "rate": f"{totals['working'] * 100 / totals['able']:.1f}%" if totals["able"] else "—",
             "fairs": JobFair.objects.filter(
@@ -152,6 +153,12 @@ def economy_home(request: HttpRequest) -> HttpResponse:
     )
     rows = [(v, table[v.pk], v.pk in coops) for v in villages]
     hollow = [v for v, row, _ in rows if row["operating"] <= 0]
+    towns = town_rollup(
+        [
+            (v, Counter(villages=1, hollow=row["operating"] <= 0, coops=coop, total=row["total"]))
+            for v, row, coop in rows
+        ]
+    )
     return render(
         request,
         "jobs/economy.html",
@@ -160,6 +167,7 @@ def economy_home(request: HttpRequest) -> HttpResponse:
             "years": list(range(on.year, 2015, -1)),
             "rows": rows,
             "hollow": hollow,
+            "towns": towns,
             "total": sum((row["total"] for _, row, _ in rows), Decimal(0)),
             "can_import": _can_import(user, "economy.import", "economy"),
         },
@@ -198,3 +206,72 @@ import_upload, import_confirm, import_list, template = JOBS_PAGES.views()
     economy_import_list,
     economy_template,
 ) = ECONOMY_PAGES.views()
+
+
+@login_required
+def export(request: HttpRequest) -> HttpResponse:
+    """The employment ledger as the user may see it, in the import layout; citizen IDs through
+    org.privacy (in clear only for readers who work with households, so the file re-imports)."""
+    from tuopin.jobs.layout import (
+        ATTEND_SHEET,
+        FAIR_SHEET,
+        JOBS,
+        POST_SHEET,
+        SPELL_SHEET,
+        TRAINING_SHEET,
+    )
+    from tuopin.water import exporter
+
+    user = request.user
+    shown = privacy.disclosure(user)
+    person = {"id_number": "person__id_number", "name": "person__name"}
+    chunks = exporter.stream(
+        JOBS,
+        {
+            SPELL_SHEET: (
+                Spell.objects.visible_to(user).order_by("village__code", "started_on", "pk"),
+                person,
+            ),
+            FAIR_SHEET: (
+                JobFair.objects.visible_to(user).order_by("held_on", "code"),
+                {"area_code": "area__code"},
+            ),
+            TRAINING_SHEET: (
+                Training.objects.visible_to(user).order_by("started_on", "code"),
+                {"area_code": "area__code"},
+            ),
+            ATTEND_SHEET: (
+                Attendance.objects.visible_to(user).order_by("training__code", "pk"),
+                {**person, "training_code": "training__code"},
+            ),
+            POST_SHEET: (
+                Post.objects.visible_to(user).order_by("code"),
+                {"village_code": "village__code", "id_number": "holder__id_number"},
+            ),
+        },
+        {"id_number": lambda value: shown.citizen_id(value or "")},
+    )
+    return exporter.response(chunks, "就业台账", exporter.scope_name(user))
+
+
+@login_required
+def economy_export(request: HttpRequest) -> HttpResponse:
+    from tuopin.jobs.layout import COOP_SHEET, ECONOMY, INCOME_SHEET
+    from tuopin.water import exporter
+
+    user = request.user
+    village = {"village_code": "village__code"}
+    chunks = exporter.stream(
+        ECONOMY,
+        {
+            COOP_SHEET: (
+                Cooperative.objects.visible_to(user).order_by("village__code", "year", "name"),
+                village,
+            ),
+            INCOME_SHEET: (
+                Income.objects.visible_to(user).order_by("village__code", "year", "source"),
+                village,
+            ),
+        },
+    )
+    return exporter.response(chunks, "村集体经济台账", exporter.scope_name(user))

@@ -12,4 +12,5 @@ urlpatterns = [
     path("import/confirm/", views.import_confirm, name="import_confirm"),
     path("imports/", views.import_list, name="imports"),
     path("template.xlsx", views.template, name="template"),
+    path("export/", views.export, name="export"),
 ]

@@ -37,9 +37,19 @@ LISTED = 200
 
 
 def villages_for(user, sector: str):
-    return OrgUnit.objects.filter(
-        sector_q(user, sector, "code"), level=Level.VILLAGE, is_active=True
-    ).order_by("code")
+    return (
+        OrgUnit.objects.filter(sector_q(user, sector, "code"), level=Level.VILLAGE, is_active=True)
+        .select_related("parent")
+        .order_by("code")
+    )
+
+
+def town_rollup(rows) -> list[tuple]:
+    """(town, summed counters) of (village, Counter) rows, in town order."""
+    towns: dict[int, tuple] = {}
+    for village, counter in rows:
+        towns.setdefault(village.parent_id, (village.parent, Counter()))[1].update(counter)
+    return list(towns.values())
 
 
 def households_for(user, sector: str):
@@ -81,6 +91,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "on": on,
             "rows": rows,
+            "towns": town_rollup(rows),
             "totals": totals,
             "pass_rate": _rate(totals["reports"] - totals["failed_reports"], totals["reports"]),
             "disagreements": disagreements[:LISTED],
@@ -229,3 +240,37 @@ def report_file(request: HttpRequest, pk: int) -> FileResponse:
 
 PAGES = LedgerPages(APP, "water:", "water:home", "安全饮水")
 import_upload, import_confirm, import_list, template = PAGES.views()
+
+
+@login_required
+def export(request: HttpRequest) -> HttpResponse:
+    """The ledger as the user may see it, in the import layout (re-importable)."""
+    from tuopin.water import exporter
+    from tuopin.water.layout import POINT_SHEET, SERVICE_SHEET, TEST_SHEET, WATER
+    from tuopin.water.models import Service
+
+    user = request.user
+    conclusion = {"conclusion": lambda passed: "合格" if passed else "不合格"}
+    chunks = exporter.stream(
+        WATER,
+        {
+            POINT_SHEET: (
+                SupplyPoint.objects.visible_to(user).order_by("code"),
+                {"village_code": "village__code", "project_code": "project__code"},
+            ),
+            SERVICE_SHEET: (
+                Service.objects.visible_to(user).order_by("point__code", "household__household_no"),
+                {"point_code": "point__code", "household_no": "household__household_no"},
+            ),
+            TEST_SHEET: (
+                WaterTest.objects.visible_to(user).order_by("tested_on", "report_no"),
+                {
+                    "point_code": "point__code",
+                    "household_no": "household__household_no",
+                    "conclusion": "passed",
+                },
+            ),
+        },
+        conclusion,
+    )
+    return exporter.response(chunks, "安全饮水台账", exporter.scope_name(user))

@@ -183,3 +183,33 @@ def test_import_pages_review_and_confirm(world, login):
     assert response.status_code == 302, response.content.decode()
     assert response.url == "/water/imports/", [str(m) for m in response.wsgi_request._messages]
     assert "供水点 新增 1" in client.get("/water/imports/").content.decode()
+
+
+def test_exports_read_back_without_changes_and_mask_ids_for_departments(world, data, login):
+    from tuopin.jobs.ledger_app import ECONOMY_APP, JOBS_APP
+
+    for url, app in (
+        ("/water/export/", APP),
+        ("/jobs/export/", JOBS_APP),
+        ("/jobs/economy/export/", ECONOMY_APP),
+    ):
+        response = login(world.hq).get(url)
+        assert response.status_code == 200
+        content = b"".join(response.streaming_content)
+        plan = app.check(content, "export.xlsx", world.hq)
+        assert plan.ok and not plan.has_changes, (url, [str(p) for p in plan.problems])
+    _, _, person = data
+    world.transport.name = "县人社局"
+    world.transport.save()
+    content = b"".join(login(world.reporter).get("/jobs/export/").streaming_content)
+    rows = JOBS_APP.read(content, "x.xlsx")["务工"].rows
+    assert rows and rows[0][0] == mask(person.id_number)
+
+
+def test_hq_sees_town_rollups(world, data, login):
+    page = login(world.hq).get("/water/").content.decode()
+    assert "各镇汇总" in page and world.chengguan.name in page
+    assert "各镇汇总" in login(world.hq).get("/jobs/").content.decode()
+    page = login(world.hq).get("/jobs/economy/").content.decode()
+    assert "各镇汇总" in page and "空壳村（3 个）" in page
+    assert "各镇汇总" not in login(world.cadre).get("/water/").content.decode()
