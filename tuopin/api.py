@@ -40,6 +40,8 @@ for _app in (
     "cases",
     "command",
     "projects",
+    "water",
+    "jobs",
     "bulletin",
     "dashboard",
 ):

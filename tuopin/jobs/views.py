@@ -120,7 +120,7 @@ def village_page(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-def _income_by_village(ids: list[int], year: int) -> dict[int, dict]:
+def income_by_village(ids: list[int], year: int) -> dict[int, dict]:
     table: dict[int, dict] = {
         pk: {"operating": Decimal(0), "total": Decimal(0), "reported": False} for pk in ids
     }
@@ -145,7 +145,7 @@ def economy_home(request: HttpRequest) -> HttpResponse:
         year = on.year
     year = min(max(year, 2000), on.year)
     villages = list(villages_for(user, "economy"))
-    table = _income_by_village([v.pk for v in villages], year)
+    table = income_by_village([v.pk for v in villages], year)
     coops = set(
         Cooperative.objects.filter(
             village__in=villages, year=year, kind="shareholding", registered=True

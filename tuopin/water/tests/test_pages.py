@@ -213,3 +213,23 @@ def test_hq_sees_town_rollups(world, data, login):
     page = login(world.hq).get("/jobs/economy/").content.decode()
     assert "各镇汇总" in page and "空壳村（3 个）" in page
     assert "各镇汇总" not in login(world.cadre).get("/water/").content.decode()
+
+
+def test_api_verdicts_hollow_list_and_import(world, data, login):
+    cg, _, _ = data
+    client = login(world.cadre)
+    rows = client.get(f"/api/water/villages/{world.cg_village.code}/households").json()
+    assert [(r["household_no"], r["tested"], r["reason"]) for r in rows] == [
+        (cg.household_no, False, "无检测报告")
+    ]
+    assert client.get(f"/api/water/villages/{world.df_village.code}/households").status_code == 404
+    hollow = client.get("/api/jobs/economy/hollow?year=2018").json()
+    assert [h["code"] for h in hollow] == [world.cg_village2.code]
+    upload = {
+        "file": SimpleUploadedFile(
+            "w.xlsx", workbook({"供水点": (POINT_H, [point("W9", world.df_village)])})
+        )
+    }
+    answer = client.post("/api/water/import?dry_run=true", upload)
+    assert answer.status_code == 400
+    assert [p["reason"] for p in answer.json()["problems"]] == ["不在您的管辖范围内"]
