@@ -233,3 +233,38 @@ def test_api_verdicts_hollow_list_and_import(world, data, login):
     answer = client.post("/api/water/import?dry_run=true", upload)
     assert answer.status_code == 400
     assert [p["reason"] for p in answer.json()["problems"]] == ["不在您的管辖范围内"]
+
+
+@pytest.mark.parametrize(
+    ("form", "reason"),
+    [
+        ({"tested_on": "9999-12-31"}, "检测日期不能晚于今天"),
+        ({"tested_on": "not a day"}, "有效的日期"),
+        ({"household_no": "", "point": ""}, "请选择供水点或填写户编号"),
+        ({"point": "999999"}, "选择一个有效的选项"),
+        ({"values": "pH=NaN"}, "超出可能的范围"),
+        ({"values": "砷=1e999"}, "超出可能的范围"),
+        ({"report_no": "x" * 41}, "41"),
+    ],
+)
+def test_bad_form_input_is_refused_in_chinese(world, data, login, form, reason):
+    cg, _, _ = data
+    base = {
+        "report_no": "M1",
+        "household_no": cg.household_no,
+        "tested_on": "2018-07-19",
+        "lab": "县疾控中心",
+        "values": "pH=7",
+    }
+    response = login(world.cadre).post("/water/test/", {**base, **form})
+    assert response.status_code == 400 and reason in response.content.decode()
+    assert not WaterTest.objects.exists()
+
+
+def test_odd_urls_answer_without_a_server_error(world, data, login):
+    client = login(world.hq)
+    assert client.get("/water/village/abc/").status_code == 404
+    assert client.get("/jobs/economy/?year=abc").status_code == 200
+    assert client.get("/jobs/economy/?year=99999999999999999999").status_code == 200
+    assert client.get("/jobs/economy/village/000000000000/").status_code == 404
+    assert client.get("/water/test/999/file/").status_code == 404
