@@ -19,12 +19,13 @@ from django.shortcuts import get_object_or_404, render
 
 from tuopin.jobs.codes import OPERATING_SOURCES, IncomeSource, labels
 from tuopin.jobs.ledger_app import ECONOMY_APP, JOBS_APP
-from tuopin.jobs.metrics import _running, able_workers
+from tuopin.jobs.metrics import RELOCATED, _running, able_workers
 from tuopin.jobs.models import Attendance, Cooperative, Income, JobFair, Post, Spell, Training
 from tuopin.lib import clock
 from tuopin.org import privacy
 from tuopin.org.access import has_capability
 from tuopin.org.models import Level, OrgUnit
+from tuopin.registry.models import Household
 from tuopin.water.ledger_pages import LedgerPages
 from tuopin.water.sector import is_sector_department, sector_q
 from tuopin.water.views import town_rollup, villages_for
@@ -70,6 +71,16 @@ def home(request: HttpRequest) -> HttpResponse:
         .distinct()
     ):
         counts[village_id]["trained"] += 1
+    stable = Spell.objects.filter(_running(on), full_time=True, person__household=OuterRef("pk"))
+    for village_id, worker in (
+        Household.objects.filter(
+            village_id__in=ids, is_active=True, is_registered=True, relocation__in=RELOCATED
+        )
+        .annotate(worker=Exists(stable))
+        .values_list("village_id", "worker")
+    ):
+        counts[village_id]["relocated"] += 1
+        counts[village_id]["relocated_without"] += not worker
     rows = [(v, counts[v.pk]) for v in villages]
     totals = sum((c for _, c in rows), Counter())
     return render(

@@ -268,3 +268,9 @@ def test_odd_urls_answer_without_a_server_error(world, data, login):
     assert client.get("/jobs/economy/?year=99999999999999999999").status_code == 200
     assert client.get("/jobs/economy/village/000000000000/").status_code == 404
     assert client.get("/water/test/999/file/").status_code == 404
+
+
+def test_jobs_page_counts_relocated_households_without_stable_work(world, login):
+    household(world.cg_village, relocation="central_keys")
+    page = login(world.hq).get("/jobs/").content.decode()
+    assert "无稳定就业成员的搬迁户（共 1 户）" in page
