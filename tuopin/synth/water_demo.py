@@ -1,8 +1,9 @@
 """Demo water, employment and collective-economy ledgers for 陇县, loaded through the ledgers'
 own plan/apply as a county office would on Thursday 19 July 2018, with the gaps a July ledger
-has: some villages not yet tested this year, a few failing supply points (arsenic, coliforms),
-last year's reports only for some households; spells for about half the able poor workers, job
-fairs and training (两后生 among them), public-welfare posts; one 股份经济合作社 per village and
+has: some villages not yet tested this year, a few points that failed last autumn and were
+retested, a failing 入户 report for every household the registry flags as failing (so loading the
+reports keeps the exit-assessment story); spells for about half the able poor workers, job fairs
+and training (两后生 among them), public-welfare posts; one 股份经济合作社 per village and
 collective income with a handful of 空壳村 left and a few villages not yet reported."""
 
 from __future__ import annotations
@@ -53,20 +54,23 @@ def _day(rng: random.Random, first: dt.date, last: dt.date) -> dt.date:
 
 
 def water_rows(villages, rng: random.Random):
-    households: dict[int, list[str]] = {}
-    for village_id, number in (
+    """The reports agree with the registry's 水质达标 (the registry demo's failing households get
+    a failing 入户 report), so loading them keeps the exit-assessment story: what fails, fails
+    for a reason one can open. Point reports that failed last year were retested this year."""
+    households: dict[int, list[tuple[str, bool]]] = {}
+    for village_id, number, ok in (
         Household.objects.filter(village__in=villages, is_registered=True, is_active=True)
         .order_by("household_no")
-        .values_list("village_id", "household_no")
+        .values_list("village_id", "household_no", "water_quality_ok")
     ):
-        households.setdefault(village_id, []).append(number)
+        households.setdefault(village_id, []).append((number, ok))
     water_projects = dict(
         Project.objects.filter(kind="water", place__in=villages).values_list("place_id", "code")
     )
     points, services, tests = [], [], []
     today = LOADED.date()
     for index, village in enumerate(villages):
-        numbers = households.get(village.pk, [])
+        found = households.get(village.pk, [])
         central = rng.random() < 0.82
         point = f"GS{village.code[6:]}01"
         points.append(
@@ -80,20 +84,26 @@ def water_rows(villages, rng: random.Random):
                 "建设项目编号": water_projects.get(village.pk, ""),
             }
         )
-        served = numbers if central else numbers[: len(numbers) // 2]
-        services.extend({"供水点编号": point, "户编号": n} for n in served)
+        served = found if central else found[: len(found) // 2]
+        services.extend({"供水点编号": point, "户编号": n} for n, _ in served)
+        failing = [n for n, ok in found if not ok]
         if rng.random() < 0.14:  # the July gap: not tested yet this year
-            if rng.random() < 0.5:
+            if not failing and rng.random() < 0.5:
                 tests.append(
                     _report(f"JC2017{index:04d}", point, None, dt.date(2017, 9, 12), rng, False)
                 )
             continue
-        failing = rng.random() < 0.07
-        tested = _day(rng, dt.date(2018, 3, 1), today - dt.timedelta(days=3))
-        tests.append(_report(f"JC2018{index:04d}", point, None, tested, rng, failing))
-        for k, number in enumerate(numbers[len(served) :][:4]):  # dispersed households: own tests
+        if rng.random() < 0.1:  # failed last autumn, fixed and retested this year
             tests.append(
-                _report(f"RH2018{index:04d}{k}", "", number, tested, rng, rng.random() < 0.1)
+                _report(f"JC2017{index:04d}", point, None, dt.date(2017, 10, 9), rng, True)
+            )
+        tested = _day(rng, dt.date(2018, 3, 1), today - dt.timedelta(days=10))
+        tests.append(_report(f"JC2018{index:04d}", point, None, tested, rng, False))
+        own = [n for n, ok in found[len(served) :][:4] if ok] + failing
+        for k, number in enumerate(own):
+            later = _day(rng, tested, today - dt.timedelta(days=3))
+            tests.append(
+                _report(f"RH2018{index:04d}{k:03d}", "", number, later, rng, number in failing)
             )
     return points, services, tests
 

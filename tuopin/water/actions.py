@@ -41,8 +41,8 @@ def sync_registry(households, *, actor=None, source: str = "web") -> int:
     found = quality.verdicts(households)
     wrong = [
         household
-        for household in households.filter(pk__in=list(found)).select_related("village")
-        if household.water_quality_ok != found[household.pk].passed
+        for household in households.select_related("village").iterator(chunk_size=2000)
+        if household.pk in found and household.water_quality_ok != found[household.pk].passed
     ]
     now = clock.now()
     events = []
@@ -54,14 +54,12 @@ def sync_registry(households, *, actor=None, source: str = "web") -> int:
         household.water_quality_ok = verdict.passed
         household.updated_at = now
     Household.objects.bulk_update(wrong, ["water_quality_ok", "updated_at"], batch_size=1000)
-    for (household, changes), verdict in zip(events, (found[h.pk] for h in wrong), strict=True):
-        audit.record(
-            household,
-            changes,
-            actor=actor,
-            action="按水质检测更新",
-            source=source,
-            note=verdict.reason,
+    by_reason: dict[str, list] = {}
+    for household, changes in events:
+        by_reason.setdefault(found[household.pk].reason, []).append((household, changes))
+    for reason, items in by_reason.items():
+        audit.record_many(
+            items, actor=actor, action="按水质检测更新", source=source, note=reason, at=now
         )
     return len(wrong)
 

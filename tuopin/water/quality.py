@@ -50,7 +50,11 @@ def verdicts(households, on: dt.date | None = None) -> dict[int, Verdict]:
         Service.objects.filter(household__in=ids).values_list("household_id", "point_id")
     )
     points = _latest(
-        tests.filter(household__isnull=True, point__in={p for _, p in services}), "point_id"
+        tests.filter(
+            household__isnull=True,
+            point__in=Service.objects.filter(household__in=ids).values("point_id"),
+        ),
+        "point_id",
     )
     result: dict[int, Verdict] = {}
     for household_id, (report_no, day, passed, failed) in own.items():
@@ -75,11 +79,11 @@ class Disagreement:
 def disagreements(households, on: dt.date | None = None) -> list[Disagreement]:
     """Households whose registry flag 水质达标 differs from what the tests say."""
     found = verdicts(households, on)
-    rows = households.filter(pk__in=list(found)).select_related("village").order_by("household_no")
+    rows = households.select_related("village").order_by("household_no")
     return [
         Disagreement(household, household.water_quality_ok, found[household.pk])
-        for household in rows
-        if household.water_quality_ok != found[household.pk].passed
+        for household in rows.iterator(chunk_size=2000)
+        if household.pk in found and household.water_quality_ok != found[household.pk].passed
     ]
 
 

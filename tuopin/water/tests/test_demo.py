@@ -43,3 +43,25 @@ def test_demo_loads_and_the_bound_metrics_have_values(world):
     ):
         value = bulks[key]("county", on, [world.county.code])[world.county.code]
         assert value.value is not None, key
+
+
+def test_demo_reports_agree_with_the_registry_so_the_assessment_story_stays(world):
+    from tuopin.registry.models import Household
+    from tuopin.water import quality
+
+    villages = [world.cg_village, world.cg_village2, world.df_village, world.df_village2]
+    with clock.frozen("2018-07-19T10:00:00+08:00"):
+        generate_households(
+            villages,
+            seed=5,
+            mean_households_per_village=30,
+            registered_rate_poor_village=0.5,
+            registered_rate_other_village=0.3,
+        )
+    Household.objects.filter(
+        pk__in=Household.objects.filter(is_registered=True).values("pk")[:5]
+    ).update(water_quality_ok=False)
+    before = dict(Household.objects.values_list("pk", "water_quality_ok"))
+    water_demo.populate(world.county, seed=2, log=lambda _line: None)
+    assert dict(Household.objects.values_list("pk", "water_quality_ok")) == before
+    assert quality.disagreements(Household.objects.all()) == []
