@@ -274,3 +274,9 @@ def test_jobs_page_counts_relocated_households_without_stable_work(world, login)
     household(world.cg_village, relocation="central_keys")
     page = login(world.hq).get("/jobs/").content.decode()
     assert "无稳定就业成员的搬迁户（共 1 户）" in page
+
+
+def test_the_registry_village_page_links_the_village_tabs(world, data, login):
+    page = login(world.hq).get(f"/registry/village/{world.cg_village.code}/").content.decode()
+    assert f'href="/water/village/{world.cg_village.code}/">饮水' in page
+    assert f'href="/jobs/economy/village/{world.cg_village.code}/">集体经济' in page
