@@ -109,16 +109,10 @@ def fair_hired(level, on, codes):
 
 def relocated(with_worker: bool):
     def bulk(level, on, codes):
-        from tuopin.jobs.models import Spell
         from tuopin.registry.models import Household
 
-        stable = Spell.objects.filter(
-            _running(on), full_time=True, person__household=OuterRef("pk")
-        )
-        pairs = (
-            Household.objects.filter(is_active=True, is_registered=True, relocation__in=RELOCATED)
-            .annotate(worker=Exists(stable))
-            .values_list("village__code", "worker")
+        pairs = relocated_with_labour(Household.objects.all(), on).values_list(
+            "village__code", "worker"
         )
         return rate_or_count(
             level,
@@ -130,6 +124,20 @@ def relocated(with_worker: bool):
         )
 
     return bulk
+
+
+def relocated_with_labour(households, on: dt.date):
+    """Active registered households that moved in (集中安置交钥匙 or 分散安置入住) and have at
+    least one able worker, annotated ``worker``: a member in stable (full-time) work on ``on``."""
+    from tuopin.jobs.models import Spell
+
+    stable = Spell.objects.filter(_running(on), full_time=True, person__household=OuterRef("pk"))
+    able = able_workers(on).filter(household=OuterRef("pk"))
+    return (
+        households.filter(is_active=True, is_registered=True, relocation__in=RELOCATED)
+        .filter(Exists(able))
+        .annotate(worker=Exists(stable))
+    )
 
 
 def _village_income(on: dt.date) -> list[tuple[str, Decimal, Decimal]]:
@@ -277,7 +285,7 @@ def definitions() -> list[dict]:
             "有稳定就业成员的搬迁户",
             "户",
             relocated(True),
-            "已入住的易地搬迁建档立卡户中，评估日至少一名成员有全职务工的户数。",
+            "已入住、有劳动能力的易地搬迁建档立卡户中，评估日至少一名成员有全职务工的户数。",
             True,
         ),
         (
@@ -285,7 +293,7 @@ def definitions() -> list[dict]:
             "无稳定就业成员的搬迁户",
             "户",
             relocated(False),
-            "已入住的易地搬迁建档立卡户中，评估日没有成员全职务工的户数（应为零）。",
+            "已入住、有劳动能力的易地搬迁建档立卡户中，评估日没有成员全职务工的户数（应为零）。",
             False,
         ),
     ]

@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404, render
 
 from tuopin.jobs.codes import OPERATING_SOURCES, IncomeSource, labels
 from tuopin.jobs.ledger_app import ECONOMY_APP, JOBS_APP
-from tuopin.jobs.metrics import RELOCATED, _running, able_workers
+from tuopin.jobs.metrics import _running, able_workers, relocated_with_labour
 from tuopin.jobs.models import Attendance, Cooperative, Income, JobFair, Post, Spell, Training
 from tuopin.lib import clock
 from tuopin.org import privacy
@@ -71,14 +71,9 @@ def home(request: HttpRequest) -> HttpResponse:
         .distinct()
     ):
         counts[village_id]["trained"] += 1
-    stable = Spell.objects.filter(_running(on), full_time=True, person__household=OuterRef("pk"))
-    for village_id, worker in (
-        Household.objects.filter(
-            village_id__in=ids, is_active=True, is_registered=True, relocation__in=RELOCATED
-        )
-        .annotate(worker=Exists(stable))
-        .values_list("village_id", "worker")
-    ):
+    for village_id, worker in relocated_with_labour(
+        Household.objects.filter(village_id__in=ids), on
+    ).values_list("village_id", "worker"):
         counts[village_id]["relocated"] += 1
         counts[village_id]["relocated_without"] += not worker
     rows = [(v, counts[v.pk]) for v in villages]

@@ -241,6 +241,12 @@ def test_metrics_against_hand_counted_cases(world, people):
     assert get["jobs.posts_filled"]("county", ON, None)[county].value == 1
     assert get["jobs.posts_filled"]("county", dt.date(2018, 6, 1), [county])[county].value == 0
     assert get["jobs.lianghou_trained"]("county", ON, None)[county].value == 2
+    # a relocated household of one 78-year-old has no able worker: not counted either way
+    household(
+        world.df_village,
+        relocation="dispersed_moved_in",
+        members=[adult(birth_date=dt.date(1940, 1, 1))],
+    )
     assert get["jobs.relocated_with_worker"]("county", ON, None)[county].value == 1
     assert (
         get["jobs.relocated_without_worker"]("county", dt.date(2018, 6, 1), None)[county].value == 1
