@@ -25,6 +25,7 @@ BENCHMARKS = {
     "command": "command_metrics.py",
     "projects": "projects_bench.py",
     "villages": "villages_bench.py",
+    "water": "water_bench.py",
 }
 
 

@@ -128,6 +128,9 @@ def demo(world):
         audit.record(household, {"phone": ["13900001111", ""]}, actor=world.hq, action="修改")
         command_loop(world)
         _projects(world)
+    from tuopin.synth import water_demo
+
+    water_demo.populate(world.county, seed=3, log=lambda _line: None)
     return world
 
 

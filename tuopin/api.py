@@ -41,6 +41,8 @@ for _app in (
     "command",
     "projects",
     "villages",
+    "water",
+    "jobs",
     "bulletin",
     "dashboard",
 ):

@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "tuopin.cases",
     "tuopin.projects",
     "tuopin.villages",
+    "tuopin.water",
+    "tuopin.jobs",
     "tuopin.reports",
     "tuopin.assess",
     "tuopin.command",

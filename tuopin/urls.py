@@ -29,6 +29,8 @@ urlpatterns = [
     path("command/", include("tuopin.command.urls")),
     path("projects/", include("tuopin.projects.urls")),
     path("villages/", include("tuopin.villages.urls")),
+    path("water/", include("tuopin.water.urls")),
+    path("jobs/", include("tuopin.jobs.urls")),
     path("bulletin/", include("tuopin.bulletin.urls")),
     path("dashboard/", include("tuopin.dashboard.urls")),
     path("offline/", include("tuopin.offline.urls")),

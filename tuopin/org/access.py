@@ -46,6 +46,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "villages.roster",
             "villages.check",
             "villages.manage",
+            "water.import",
+            "water.test",
+            "jobs.import",
+            "economy.import",
         }
     ),
     # A county leader records their own field visits and signs in for their duty days.
@@ -65,6 +69,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "projects.photo",
             "villages.roster",
             "villages.check",
+            "water.import",
+            "water.test",
+            "jobs.import",
+            "economy.import",
         }
     ),
     Role.VILLAGE_CADRE: frozenset(
@@ -75,6 +83,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "cases.handle",
             "assess.visit",
             "projects.photo",
+            "water.test",
         }
     ),
     Role.INSPECTOR: frozenset(

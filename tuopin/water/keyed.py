@@ -1,0 +1,207 @@
+"""Keyed sheets on the ledger engine: a sheet whose rows are records found by a key (a report
+number, a person and a start date …). The engine reads and checks the cells; a ledger's own
+rules turn rows into records; this compares them with what is stored (new / changed / unchanged,
+with change lines) and writes a plan in one transaction with one audit event per record.
+
+Used by the water, employment and collective-economy ledgers (tuopin.water, tuopin.jobs)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models, transaction
+
+from tuopin.ledger.cells import LedgerPlan, chunks, common_prefix, plain, same
+from tuopin.ledger.models import LedgerImport
+from tuopin.lib import clock
+from tuopin.org import audit
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A foreign key known by a code until apply time (the record may be new in the same file)."""
+
+    model: type[models.Model]
+    field: str
+    value: Any
+
+
+@dataclass
+class Planned:
+    """One sheet's changes."""
+
+    key: str  # counts prefix, e.g. "points"
+    model: type[models.Model]
+    scope_path: str  # select_related path that gives the record its scope_code
+    new: list[dict[str, Any]] = field(default_factory=list)
+    changed: list[tuple[int, dict[str, list], dict[str, Any]]] = field(default_factory=list)
+    unchanged: int = 0
+
+
+@dataclass
+class SheetsPlan(LedgerPlan):
+    parts: list[Planned] = field(default_factory=list)
+    place_codes: list[str] = field(default_factory=list)
+    summary: str = ""  # the change counts as one Chinese line, for the review page
+
+    @property
+    def has_changes(self) -> bool:
+        return any(part.new or part.changed for part in self.parts)
+
+
+def compare(
+    plan: SheetsPlan,
+    part: Planned,
+    rows: Sequence[tuple[tuple, str, dict[str, Any]]],
+    key_fields: Sequence[str],
+    headers: dict[str, str],
+    shown: Callable[[str, Any], str] | None = None,
+) -> None:
+    """``rows``: (key, label, record); records whose key is stored are compared field by field."""
+    model = part.model
+    first = key_fields[0]
+    wanted = sorted({key[0] for key, _, _ in rows if not isinstance(key[0], Ref)}, key=str)
+    names = [name for name in (rows[0][2] if rows else {}) if name not in key_fields]
+    existing: dict[tuple, dict[str, Any]] = {}
+    for chunk in chunks(wanted):
+        for row in model.objects.filter(**{f"{first}__in": chunk}).values(
+            "pk", *key_fields, *names
+        ):
+            existing[tuple(row[k] for k in key_fields)] = row
+    for key, label, record in rows:
+        old = existing.get(tuple(_plain_key(k) for k in key))
+        if old is None:
+            part.new.append(record)
+            continue
+        diff = {
+            name: [plain(old[name]), plain(value)]
+            for name, value in record.items()
+            if name not in key_fields and not isinstance(value, Ref) and not same(old[name], value)
+        }
+        if not diff:
+            part.unchanged += 1
+            continue
+        part.changed.append((old["pk"], diff, record))
+        for name, (before, after) in diff.items():
+            if len(plan.change_lines) < 300:
+                show = shown or (lambda _n, v: "（空）" if v in (None, "") else str(v))
+                plan.change_lines.append(
+                    f"{label} {headers.get(name, name)}：{show(name, before)} → {show(name, after)}"
+                )
+    plan.counts[f"{part.key}_added"] = len(part.new)
+    plan.counts[f"{part.key}_changed"] = len(part.changed)
+    plan.counts[f"{part.key}_unchanged"] = part.unchanged
+    plan.parts.append(part)
+
+
+def _plain_key(value: Any) -> Any:
+    return value.value if isinstance(value, Ref) else value
+
+
+class ImportNotAllowed(ValueError):
+    pass
+
+
+def _resolve(record: dict[str, Any], cache: dict) -> dict[str, Any]:
+    out = {}
+    for name, value in record.items():
+        if isinstance(value, Ref):
+            slot = (value.model, value.field, value.value)
+            if slot not in cache:
+                cache[slot] = value.model.objects.values_list("pk", flat=True).get(
+                    **{value.field: value.value}
+                )
+            value = cache[slot]
+        out[name] = value
+    return out
+
+
+def apply(
+    plan: SheetsPlan,
+    ledger: str,
+    *,
+    actor=None,
+    source: str = "web",
+    filename: str = "",
+    sha256: str = "",
+    after: Callable[[SheetsPlan, Any, str], None] | None = None,
+) -> LedgerImport:
+    """Write a checked plan: everything or nothing, one history row per changed record."""
+    if not plan.ok:
+        raise ImportNotAllowed("导入文件有错误，未导入任何数据")
+    now = clock.now()
+    actor = actor if actor is not None and actor.is_authenticated else None
+    cache: dict = {}
+    with transaction.atomic():
+        batch = LedgerImport.objects.create(
+            ledger=ledger,
+            at=now,
+            actor=actor,
+            filename=filename[:255],
+            sha256=sha256,
+            source=source,
+            summary=plan.counts,
+            scope_code=common_prefix(plan.place_codes),
+        )
+        note = f"导入 {filename}（批次 {batch.pk}）"
+        for part in plan.parts:
+            model = part.model
+            created = model.objects.bulk_create(
+                [
+                    model(**_resolve(record, cache), created_at=now, updated_at=now)
+                    for record in part.new
+                ],
+                batch_size=2000,
+            )
+            shown = model.objects.filter(pk__in=[row.pk for row in created]).select_related(
+                part.scope_path
+            )
+            audit.record_many(
+                [(row, {}) for row in shown],
+                actor=actor,
+                action="导入新建",
+                source=source,
+                note=note,
+                at=now,
+            )
+            rows = model.objects.select_related(part.scope_path).in_bulk(
+                [pk for pk, _, _ in part.changed]
+            )
+            events = []
+            by_fields: dict[tuple[str, ...], list] = {}
+            for pk, diff, record in part.changed:
+                row = rows[pk]
+                for name in diff:
+                    setattr(row, name, record[name])
+                row.updated_at = now
+                by_fields.setdefault(tuple(sorted(diff)), []).append(row)
+                events.append((row, diff))
+            for names, group in by_fields.items():
+                model.objects.bulk_update(group, [*names, "updated_at"], batch_size=1000)
+            audit.record_many(
+                events, actor=actor, action="导入修改", source=source, note=note, at=now
+            )
+        if after is not None:
+            after(plan, actor, source)
+    return batch
+
+
+def describe(parts: Sequence[tuple[str, str]]) -> Callable[[dict[str, int]], str]:
+    """The change counts in one Chinese line, for parts (counts prefix, what) in order."""
+
+    def line(counts: dict[str, int]) -> str:
+        return "；".join(
+            f"{what} 新增 {counts.get(key + '_added', 0)}，修改 {counts.get(key + '_changed', 0)}，"
+            f"未变 {counts.get(key + '_unchanged', 0)}"
+            for key, what in parts
+        )
+
+    return line
+
+
+def in_scope(user, code: str) -> bool:
+    if user is None or user.is_superuser:
+        return True
+    return user.scope_id is not None and code.startswith(user.scope.code)
