@@ -7,10 +7,9 @@ Households are the registry's active 建档立卡 households; villages are the a
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Callable, Collection
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import Count, Max
 
@@ -21,15 +20,12 @@ CODE_LENGTH = {"county": 6, "town": 9, "village": 12}
 Bulk = Callable[[str, dt.date, Collection[str] | None], dict[str, metrics.Value]]
 
 
-def percent(part: int, whole: int) -> Decimal:
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01"), ROUND_HALF_UP)
-
-
 def group(level: str, pairs, codes: Collection[str] | None) -> dict[str, list]:
     """(village code, item) pairs grouped by the level's code (cut to its length)."""
     length = CODE_LENGTH[level]
     wanted = None if codes is None else set(codes)
-    grouped: dict[str, list] = {} if wanted is None else {code: [] for code in wanted}
+    every = metrics.all_codes(level) if wanted is None else wanted
+    grouped: dict[str, list] = {code: [] for code in every}
     for code, item in pairs:
         key = code[:length]
         if len(code) >= length and (wanted is None or key in wanted):
@@ -52,7 +48,11 @@ def rate_or_count(
             out[code] = metrics.Value(None, reason=empty)
             continue
         count = sum(1 for item in items if hit(item))
-        out[code] = metrics.Value(percent(count, len(items)) if as_rate else Decimal(count))
+        out[code] = (
+            metrics.rate(count, len(items), None, empty=empty)
+            if as_rate
+            else metrics.Value(Decimal(count))
+        )
     return out
 
 
@@ -254,25 +254,9 @@ def contract(items, source: str, stamp_fn) -> list[dict]:
     ]
 
 
-def _one_scope(bulk: Bulk) -> Callable:
-    def compute(scope, on: dt.date) -> metrics.Value:
-        level = getattr(scope, "level", None)
-        if level not in CODE_LENGTH:
-            return metrics.Value(None, reason="只按县、镇、村统计")
-        return bulk(level, on, [scope.code])[scope.code]
-
-    return compute
-
-
 def register(definitions_: list[dict]) -> None:
-    """Register with whatever the catalogue accepts (the contract's fields where it has them,
-    a one-scope ``compute`` adapter where it still evaluates scope by scope)."""
-    accepted = {f.name for f in dataclasses.fields(metrics.Metric)}
     for definition in definitions_:
-        fields = {name: value for name, value in definition.items() if name in accepted}
-        if "compute" in accepted:
-            fields["compute"] = _one_scope(definition["bulk"])
-        metrics.register(metrics.Metric(**fields))
+        metrics.register(metrics.Metric(**definition))
 
 
 def register_water_metrics() -> None:
