@@ -152,7 +152,33 @@ ADDED = {
         ),
     ],
     4: [
-        _part("9月底前，新增贫困劳动力转移就业不少于1500人", "2018-09-30", 1500, "人", AT_LEAST),
+        _part(
+            "9月底前，新增贫困劳动力转移就业不少于1500人",
+            "2018-09-30",
+            1500,
+            "人",
+            AT_LEAST,
+            BOTH,
+            "jobs.able_workers_transferred",
+        ),
+        _part(
+            "9月底前，公益性岗位、特设公岗在岗不少于240个",
+            "2018-09-30",
+            240,
+            "个",
+            AT_LEAST,
+            COMPUTED,
+            "jobs.posts_filled",
+        ),
+        _part(
+            "9月底前，贫困劳动力技能培训（含“两后生”培训）不少于1000人",
+            "2018-09-30",
+            1000,
+            "人",
+            AT_LEAST,
+            COMPUTED,
+            "jobs.trained",
+        ),
     ],
     5: [
         _part(
@@ -279,6 +305,37 @@ ADDED = {
             "villages.sanwu_passed",
         ),
     ],
+    14: [
+        _part(
+            "9月底前，彻底消除村集体经济“空壳村”",
+            "2018-09-30",
+            0,
+            "个",
+            AT_MOST,
+            COMPUTED,
+            "economy.hollow_villages",
+        ),
+        _part(
+            "9月底前，120个村股份经济合作社全部登记运转",
+            "2018-09-30",
+            120,
+            "个",
+            AT_LEAST,
+            COMPUTED,
+            "economy.coops_registered",
+        ),
+    ],
+    15: [
+        _part(
+            "9月底前，有劳动能力的搬迁户家庭至少有一名劳动力稳定就业",
+            "2018-09-30",
+            0,
+            "户",
+            AT_MOST,
+            COMPUTED,
+            "jobs.relocated_without_worker",
+        ),
+    ],
     17: [
         _part(
             "9月底前，农村自来水普及率达到90%以上",
@@ -297,6 +354,24 @@ ADDED = {
             ALL,
             COMPUTED,
             "assess.water_pass_rate",
+        ),
+        _part(
+            "9月底前，逐村出具饮水安全检测报告",
+            "2018-09-30",
+            100,
+            "%",
+            ALL,
+            COMPUTED,
+            "water.villages_tested_share",
+        ),
+        _part(
+            "9月底前，逐户出具饮水安全检测报告",
+            "2018-09-30",
+            100,
+            "%",
+            ALL,
+            COMPUTED,
+            "water.households_tested_share",
         ),
     ],
 }
