@@ -43,6 +43,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "projects.import",
             "projects.photo",
             "projects.settings",
+            "households.import",
+            "households.edit",
+            "households.visit",
+            "households.rounds",
         }
     ),
     # A county leader records their own field visits and signs in for their duty days.
@@ -60,6 +64,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "cases.handle",
             "assess.visit",
             "projects.photo",
+            "households.import",
+            "households.edit",
+            "households.visit",
         }
     ),
     Role.VILLAGE_CADRE: frozenset(
@@ -70,6 +77,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "cases.handle",
             "assess.visit",
             "projects.photo",
+            "households.edit",
+            "households.visit",
         }
     ),
     Role.INSPECTOR: frozenset(
