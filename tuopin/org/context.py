@@ -20,6 +20,7 @@ NAVIGATION = [
     ("cases:home", "问题台账", False, ""),
     ("command:home", "指挥调度", True, ""),
     ("projects:home", "项目资金", False, ""),
+    ("households:home", "帮扶档案", False, ""),
     ("org:browse", "组织机构", True, ""),
     ("org:accounts", "账号管理", True, "org.manage"),
 ]
