@@ -16,6 +16,7 @@ POPULATORS = [
     "tuopin.synth.reports_demo",
     "tuopin.synth.cases_demo",
     "tuopin.synth.projects_demo",
+    "tuopin.synth.households_demo",
     "tuopin.synth.assess_demo",
     "tuopin.synth.command_demo",
     "tuopin.synth.bulletin_demo",
