@@ -24,6 +24,7 @@ BENCHMARKS = {
     "offline": "offline_sync.py",
     "command": "command_metrics.py",
     "projects": "projects_bench.py",
+    "households": "households_bench.py",
 }
 
 

@@ -8,14 +8,17 @@ import datetime as dt
 import os
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Max
 
 from tuopin.households.importer import MODELS, FilesPlan
 from tuopin.households.models import Base, Renovation, SevenItemRecord, Visit
+from tuopin.ledger import fastdb
 from tuopin.ledger.cells import common_prefix
 from tuopin.ledger.models import LedgerImport
 from tuopin.lib import clock
 from tuopin.org import audit
+from tuopin.org.models import AuditEvent
 from tuopin.registry.models import Household
 
 LEDGER = "households"
@@ -42,7 +45,7 @@ def apply_import(
         raise ImportNotAllowed("导入文件有错误，未导入任何数据")
     now = clock.now()
     actor = actor if actor is not None and actor.is_authenticated else None
-    with transaction.atomic():
+    with fastdb.without_gc(), transaction.atomic():
         batch = LedgerImport.objects.create(
             ledger=LEDGER,
             at=now,
@@ -60,18 +63,7 @@ def apply_import(
             changed = plan.changed.get(key, [])
             if key == "measures":
                 _resolve_bases(new, changed)
-            created = model.objects.bulk_create(
-                [model(**row, created_at=now, updated_at=now) for row in new], batch_size=2000
-            )
-            created = list(_related(model).filter(pk__in=[row.pk for row in created]))
-            audit.record_many(
-                [(row, {}) for row in created],
-                actor=actor,
-                action="导入新建",
-                source=source,
-                note=note,
-                at=now,
-            )
+            created = _insert(model, new, now, actor, source, note)
             events = _changed(_related(model), changed, now)
             audit.record_many(
                 events, actor=actor, action="导入修改", source=source, note=note, at=now
@@ -83,6 +75,66 @@ def apply_import(
                 ]
                 update_grades(accepted, actor=actor, source=source)
     return batch
+
+
+_EVENT_FIELDS = (
+    "at",
+    "actor_id",
+    "action",
+    "model",
+    "object_id",
+    "object_repr",
+    "changes",
+    "source",
+    "note",
+    "scope_code",
+)
+
+
+def _insert(model, rows: list[dict], now, actor, source: str, note: str) -> list:
+    """Insert new rows in bulk (COPY on PostgreSQL) with one history row each; returns the
+    created renovations (for the registry's housing grade), nothing for the other files."""
+    if not rows:
+        return []
+    given = list(rows[0])
+    defaults = [
+        f
+        for f in model._meta.concrete_fields
+        if not f.primary_key
+        and f.attname not in given
+        and f.name not in ("created_at", "updated_at")
+    ]
+    fields = [*given, *(f.attname for f in defaults), "created_at", "updated_at"]
+    at = fastdb.db_datetime(now)
+    fixed = (*(f.get_db_prep_save(f.get_default(), connection) for f in defaults), at, at)
+    before = model.objects.aggregate(top=Max("pk"))["top"] or 0
+    fastdb.insert_rows(model, fields, ((*row.values(), *fixed) for row in rows))
+    fresh = model.objects.filter(pk__gt=before, created_at=now)
+    place = "place__code" if model is Base else "household__village__code"
+    label = "name" if model is Base else "household__household_no"
+    actor_id = actor.pk if actor is not None else None
+    changes = fastdb.db_json({})
+    model_label = model._meta.label_lower
+    what = str(model._meta.verbose_name)
+    events = (
+        (
+            at,
+            actor_id,
+            "导入新建",
+            model_label,
+            str(pk),
+            f"{what} {name}"[:200],
+            changes,
+            source,
+            note[:500],
+            code,
+        )
+        for pk, name, code in fresh.values_list("pk", label, place).iterator()
+    )
+    fastdb.insert_rows(AuditEvent, _EVENT_FIELDS, events)
+    if model is Renovation:
+        return list(fresh.exclude(grade_after="").select_related("household__village"))
+    return []
 
 
 def _resolve_bases(new: list[dict], changed: list[tuple]) -> None:

@@ -97,6 +97,15 @@ class FilesReader(CellReader):
         return self._integers(column, raw, 2014, 2030)
 
 
+def _fields(model) -> list[str]:
+    """The stored columns a plan compares (attnames: ``base_id``, ``household_id``)."""
+    skip = {"created_at", "updated_at", "evidence"}
+    return [f.attname for f in model._meta.concrete_fields if f.name not in skip]
+
+
+_MEASURE_LABELS = codes.labels(codes.MeasureKind)
+
+
 def allowed(user, code: str) -> bool:
     """Whether ``user`` may change records of the place ``code`` (everyone on the CLI)."""
     return user is None or in_scope(user, SimpleNamespace(scope_code=code))
@@ -161,13 +170,13 @@ def _compare(plan: FilesPlan, key: str, old, label: str, record: dict, headers: 
         plan.counts[f"{key}_added"] = plan.counts.get(f"{key}_added", 0) + 1
         return
     diff = {
-        name: [plain(getattr(old, name)), plain(value)]
+        name: [plain(old[name]), plain(value)]
         for name, value in record.items()
-        if not same(getattr(old, name), value)
+        if name in old and not same(old[name], value)
     }
     if not diff:
         return
-    plan.changed.setdefault(key, []).append((old.pk, label, diff, record))
+    plan.changed.setdefault(key, []).append((old["id"], label, diff, record))
     plan.counts[f"{key}_changed"] = plan.counts.get(f"{key}_changed", 0) + 1
     for name, (before, after) in diff.items():
         if len(plan.change_lines) < 300:
@@ -188,9 +197,9 @@ def _plan_bases(plan: FilesPlan, sheet: Sheet, columns: dict, user) -> set[str]:
         )
     }
     existing = {
-        base.code: base
+        base["code"]: base
         for chunk in chunks(sorted({c for c in columns["code"] if c}))
-        for base in Base.objects.filter(code__in=chunk).select_related("place")
+        for base in Base.objects.filter(code__in=chunk).values(*_fields(Base), "place__code")
     }
     headers = {c.field: c.header for c in HOUSEHOLD_FILES.sheets[BASE_SHEET]}
     headers["place_id"] = "所在地代码"
@@ -214,7 +223,9 @@ def _plan_bases(plan: FilesPlan, sheet: Sheet, columns: dict, user) -> set[str]:
             )
             continue
         old = existing.get(code)
-        if not allowed(user, place.code) or (old is not None and not allowed(user, old.place.code)):
+        if not allowed(user, place.code) or (
+            old is not None and not allowed(user, old["place__code"])
+        ):
             plan.problem(sheet.name, row, "所在地代码", place.code, "不在您的管辖范围内")
             continue
         record = {
@@ -275,9 +286,9 @@ def _measure_rows(plan, sheet, rows, file_bases) -> None:
     }
     household_ids = sorted({found[0] for _, _, found, _ in rows})
     existing = {
-        (m.household_id, m.kind, m.done_on, m.content): m
+        (m["household_id"], m["kind"], m["done_on"], m["content"]): m
         for chunk in chunks(household_ids)
-        for m in Measure.objects.filter(household_id__in=chunk)
+        for m in Measure.objects.filter(household_id__in=chunk).values(*_fields(Measure))
     }
     seen: dict[tuple, int] = {}
     pending_bases: list[tuple[dict, str]] = []
@@ -319,7 +330,7 @@ def _measure_rows(plan, sheet, rows, file_bases) -> None:
         if base_code and base_code not in bases:
             pending_bases.append((record, base_code))  # created by this import: id at apply
         plan.place_codes.append(village)
-        label = f"{values['household_no']} {codes.labels(codes.MeasureKind)[values['kind']]}"
+        label = f"{values['household_no']} {_MEASURE_LABELS[values['kind']]}"
         _compare(plan, "measures", existing.get(key), label, record, headers)
     for record, code in pending_bases:
         record["base_code"] = code
@@ -329,9 +340,9 @@ def _renovation_rows(plan, sheet, rows, file_bases) -> None:
     headers = {c.field: c.header for c in HOUSEHOLD_FILES.sheets[RENOVATION_SHEET]}
     household_ids = sorted({found[0] for _, _, found, _ in rows})
     existing = {
-        (r.household_id, r.year): r
+        (r["household_id"], r["year"]): r
         for chunk in chunks(household_ids)
-        for r in Renovation.objects.filter(household_id__in=chunk)
+        for r in Renovation.objects.filter(household_id__in=chunk).values(*_fields(Renovation))
     }
     seen: dict[tuple, int] = {}
     fields = [
@@ -417,9 +428,9 @@ def _relocation_rows(plan, sheet, rows, file_bases) -> None:
     }
     household_ids = sorted({found[0] for _, _, found, _ in rows})
     existing = {
-        r.household_id: r
+        r["household_id"]: r
         for chunk in chunks(household_ids)
-        for r in Relocation.objects.filter(household_id__in=chunk)
+        for r in Relocation.objects.filter(household_id__in=chunk).values(*_fields(Relocation))
     }
     seen: dict[int, int] = {}
     fields = [
