@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import PHONE, artifacts_dir, served
+from tests.browser.conftest import DEMO_NOW, PHONE, artifacts_dir, served
 
 pytestmark = pytest.mark.browser
 
@@ -54,10 +54,12 @@ def visit_site(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator
 
     media = override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media")))
     media.enable()
+    clock.configure(DEMO_NOW)  # the server's today is 20 July 2018
     try:
         with served(django_db_blocker, build) as url:
             yield url
     finally:
+        clock.configure(None)
         media.disable()
 
 
