@@ -40,6 +40,7 @@ for _app in (
     "cases",
     "command",
     "projects",
+    "households",
     "bulletin",
     "dashboard",
 ):

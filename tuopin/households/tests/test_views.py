@@ -200,3 +200,13 @@ def test_import_export_pages(client, login, world, homes):
     assert response.status_code == 200 and b"".join(response.streaming_content)[:2] == b"PK"
     login(world.viewer)
     assert client.get("/households/import/").status_code == 403
+
+
+def test_the_api_is_scoped(client, login, world, homes):
+    login(world.cadre)
+    response = client.get(f"/api/households/h/{homes['a'].household_no}")
+    assert response.status_code == 200 and response.json()["planned_exit_year"] == 2018
+    assert client.get(f"/api/households/h/{homes['f'].household_no}").status_code == 404
+    rows = client.get("/api/households/metrics/households.cohort_2018").json()
+    assert rows == [{"code": world.chengguan.code, "name": "城关镇", "value": "3", "reason": ""}]
+    assert client.get("/api/households/metrics/nope").status_code == 404
