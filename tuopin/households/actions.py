@@ -269,3 +269,20 @@ def record_seven_items(
             audit.record(old, diff, actor=actor, action="填写七到户", source=source)
             changed += 1
     return changed
+
+
+def attach_evidence(measure, upload, *, actor) -> None:
+    """Keep a measure's evidence file (the previous one is replaced), with history."""
+    now = clock.now()
+    suffix = os.path.splitext(upload.name or "")[1].lower()[:8] or ".bin"
+    with transaction.atomic():
+        before = measure.evidence.name or None
+        measure.evidence.save(f"evidence{suffix}", upload, save=False)
+        measure.updated_at = now
+        measure.save(update_fields=["evidence", "updated_at"])
+        audit.record(
+            measure,
+            {"evidence": [before, measure.evidence.name]},
+            actor=actor,
+            action="上传佐证材料",
+        )

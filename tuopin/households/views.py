@@ -15,7 +15,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max, Q
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -181,6 +187,46 @@ def _can_visit(user, household) -> bool:
     if _helper_of(user, household) is not None:
         return True
     return has_capability(user, "households.visit") and in_scope(user, household)
+
+
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+
+
+@uploads.upload_limit(MAX_EVIDENCE_BYTES)
+@login_required
+@require_POST
+def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """Attach the evidence file (佐证材料) of one measure."""
+    measure = get_object_or_404(Measure.objects.select_related("household__village"), pk=pk)
+    household = _household(request, measure.household.household_no)
+    if not _can_edit(request.user, household):
+        raise PermissionDenied("您没有上传该户佐证材料的权限")
+    try:
+        received = uploads.received_file(request, "file", kinds=filekinds.ATTACHMENTS)
+    except uploads.UploadRefused as error:
+        messages.error(request, str(error))
+        return redirect("households:household", number=household.household_no)
+    if received is None:
+        messages.error(request, "请选择佐证材料文件")
+        return redirect("households:household", number=household.household_no)
+    actions.attach_evidence(measure, received, actor=request.user)
+    messages.success(request, "佐证材料已上传")
+    return redirect("households:household", number=household.household_no)
+
+
+@login_required
+def evidence_file(request: HttpRequest, pk: int) -> HttpResponse:
+    measure = get_object_or_404(Measure.objects.select_related("household"), pk=pk)
+    _household(request, measure.household.household_no)  # scope check
+    if not measure.evidence:
+        raise Http404("该措施没有佐证材料")
+    try:
+        handle = measure.evidence.open("rb")
+    except (FileNotFoundError, OSError):
+        raise Http404("佐证材料文件不存在") from None
+    return FileResponse(
+        handle, as_attachment=True, filename=measure.evidence.name.rsplit("/", 1)[-1]
+    )
 
 
 class SevenForm(forms.Form):

@@ -210,3 +210,28 @@ def test_the_api_is_scoped(client, login, world, homes):
     rows = client.get("/api/households/metrics/households.cohort_2018").json()
     assert rows == [{"code": world.chengguan.code, "name": "城关镇", "value": "3", "reason": ""}]
     assert client.get("/api/households/metrics/nope").status_code == 404
+
+
+def test_evidence_is_uploaded_in_scope_only(client, login, world, homes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tuopin.households.models import Measure
+
+    measure = Measure.objects.create(
+        household=homes["a"], kind="industry", done_on=dt.date(2018, 3, 1)
+    )
+    login(world.other_cadre)
+    pdf = SimpleUploadedFile("凭证.pdf", b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n")
+    assert client.post(f"/households/m/{measure.pk}/evidence/", {"file": pdf}).status_code == 404
+    login(world.village_cadre)
+    pdf.seek(0)
+    response = client.post(f"/households/m/{measure.pk}/evidence/", {"file": pdf})
+    assert response.status_code == 302
+    measure.refresh_from_db()
+    assert measure.evidence.name.endswith(".pdf")
+    assert client.get(f"/households/m/{measure.pk}/evidence/file/").status_code == 200
+    bad = SimpleUploadedFile("x.pdf", b"MZ\x90\x00 not a pdf")
+    client.post(f"/households/m/{measure.pk}/evidence/", {"file": bad})
+    measure.refresh_from_db()
+    assert measure.evidence.name.endswith(".pdf")
+    assert AuditEvent.objects.filter(action="上传佐证材料").count() == 1
