@@ -81,7 +81,12 @@ def _households(
 
 
 def _files(
-    model_name: str, base: Callable[[dt.date], Q], hit: Callable[[dt.date], Q], empty: str
+    model_name: str,
+    base: Callable[[dt.date], Q],
+    hit: Callable[[dt.date], Q],
+    empty: str,
+    *,
+    share: bool = False,
 ) -> Bulk:
     def bulk(level: str, on: dt.date, codes: Collection[str] | None) -> dict[str, metrics.Value]:
         from tuopin.households import models
@@ -95,9 +100,15 @@ def _files(
                 "household__village__code",
             )
             .values("g")
-            .annotate(hit=Count("pk", filter=hit(on)))
+            .annotate(total=Count("pk"), hit=Count("pk", filter=hit(on)))
         )
-        return _fill({row["g"]: metrics.Value(Decimal(row["hit"])) for row in rows}, codes, empty)
+        found = {
+            row["g"]: metrics.Value(
+                _percent(row["hit"], row["total"]) if share else Decimal(row["hit"])
+            )
+            for row in rows
+        }
+        return _fill(found, codes, empty)
 
     return bulk
 
@@ -168,6 +179,16 @@ def _done(field: str) -> Callable[[dt.date], Q]:
 
 def _resolved(on: dt.date) -> Q:
     return (Q(over_area=True) | Q(over_debt=True)) & Q(over_resolved_on__lte=on)
+
+
+def _relocation_done(on: dt.date) -> Q:
+    """15.1 for one household: accepted, subsidy paid, keys handed (集中) or moved in (分散),
+    and no 双超 left unresolved."""
+    settled = (Q(placement="central") & Q(keys_on__lte=on)) | (
+        Q(placement="scattered") & Q(moved_in_on__lte=on)
+    )
+    clear = (Q(over_area=False) & Q(over_debt=False)) | Q(over_resolved_on__lte=on)
+    return Q(accepted_on__lte=on) & Q(subsidy_paid_on__lte=on) & settled & clear
 
 
 def _over(on: dt.date) -> Q:
@@ -266,6 +287,34 @@ def definitions() -> list[dict]:
             "户",
             _files("Renovation", _this_year, _done("moved_in_on"), NO_RENOVATION),
             "本年度任务中入住日期不晚于评估日的户数。",
+        ),
+        (
+            "renovation.completed_share",
+            "危房改造竣工率",
+            "%",
+            _files("Renovation", _this_year, _done("completed_on"), NO_RENOVATION, share=True),
+            "本年度任务中竣工的比例（16.2：6月底前完成年度任务）。",
+        ),
+        (
+            "renovation.habitable_share",
+            "危房改造达到入住条件比例",
+            "%",
+            _files("Renovation", _this_year, _done("habitable_on"), NO_RENOVATION, share=True),
+            "本年度任务中达到入住条件的比例（16.3：8月底前）。",
+        ),
+        (
+            "renovation.moved_in_share",
+            "危房改造入住率",
+            "%",
+            _files("Renovation", _this_year, _done("moved_in_on"), NO_RENOVATION, share=True),
+            "本年度任务中已入住的比例（16.4：9月底前全部入住）。",
+        ),
+        (
+            "relocation.complete_share",
+            "易地搬迁全部到位比例",
+            "%",
+            _files("Relocation", _all, _relocation_done, NO_RELOCATION, share=True),
+            "已验收、补助已兑付、集中安置已交钥匙或分散安置已入住、无未化解双超的搬迁户比例（15.1）。",
         ),
         (
             "relocation.households",

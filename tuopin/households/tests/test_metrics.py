@@ -162,6 +162,8 @@ def test_renovation(files, world):
     assert values("renovation.completed", "county", on=D(2018, 6, 30)) == {"610327": 2}
     assert values("renovation.habitable", "county") == {"610327": 2}
     assert values("renovation.moved_in", "county") == {"610327": 1}
+    assert values("renovation.completed_share", "county") == {"610327": Decimal("100.00")}
+    assert values("renovation.habitable_share", "county") == {"610327": Decimal("66.67")}
     assert values("renovation.moved_in", "town") == {
         world.chengguan.code: 0,
         world.dongfeng.code: 1,
@@ -183,6 +185,11 @@ def test_relocation(files):
     for key, count in expected.items():
         assert values(key, "county") == {county: count}, key
     assert values("relocation.moved_in", "county", on=D(2018, 6, 30)) == {county: 0}
+    # c: accepted, paid, keys (central), 双超 resolved → done; d: scattered, not moved in
+    assert values("relocation.complete_share", "county") == {county: Decimal("50.00")}
+    assert values("relocation.complete_share", "county", on=D(2018, 7, 1)) == {
+        county: Decimal("0.00")
+    }  # c's 双超 resolved on 5 July
 
 
 def test_the_metrics_are_in_the_catalogue(files, world):
