@@ -63,7 +63,7 @@ def apply_import(
             changed = plan.changed.get(key, [])
             if key == "measures":
                 _resolve_bases(new, changed)
-            created = _insert(model, new, now, actor, source, note)
+            created = _insert(model, new, now, actor, source, note, plan.households)
             events = _changed(_related(model), changed, now)
             audit.record_many(
                 events, actor=actor, action="导入修改", source=source, note=note, at=now
@@ -91,7 +91,7 @@ _EVENT_FIELDS = (
 )
 
 
-def _insert(model, rows: list[dict], now, actor, source: str, note: str) -> list:
+def _insert(model, rows: list[dict], now, actor, source: str, note: str, households) -> list:
     """Insert new rows in bulk (COPY on PostgreSQL) with one history row each; returns the
     created renovations (for the registry's housing grade), nothing for the other files."""
     if not rows:
@@ -110,8 +110,14 @@ def _insert(model, rows: list[dict], now, actor, source: str, note: str) -> list
     before = model.objects.aggregate(top=Max("pk"))["top"] or 0
     fastdb.insert_rows(model, fields, ((*row.values(), *fixed) for row in rows))
     fresh = model.objects.filter(pk__gt=before, created_at=now)
-    place = "place__code" if model is Base else "household__village__code"
-    label = "name" if model is Base else "household__household_no"
+    if model is Base:
+        made = list(fresh.values_list("pk", "name", "place__code"))
+    else:
+        # read fully before the COPY below: one connection cannot stream both at once
+        made = [
+            (pk, *households[household_id])
+            for pk, household_id in fresh.values_list("pk", "household_id")
+        ]
     actor_id = actor.pk if actor is not None else None
     changes = fastdb.db_json({})
     model_label = model._meta.label_lower
@@ -129,7 +135,7 @@ def _insert(model, rows: list[dict], now, actor, source: str, note: str) -> list
             note[:500],
             code,
         )
-        for pk, name, code in fresh.values_list("pk", label, place).iterator()
+        for pk, name, code in made
     )
     fastdb.insert_rows(AuditEvent, _EVENT_FIELDS, events)
     if model is Renovation:

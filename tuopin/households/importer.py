@@ -55,6 +55,8 @@ class FilesPlan(LedgerPlan):
     new: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     changed: dict[str, list[tuple[int, str, dict, dict]]] = field(default_factory=dict)
     place_codes: list[str] = field(default_factory=list)
+    # household id → (户编号, village code) of the households the plan writes for (history rows)
+    households: dict[int, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def has_changes(self) -> bool:
@@ -258,6 +260,7 @@ def _plan_household_sheet(plan, sheet, columns, households, user, planner, file_
             plan.problem(sheet.name, row, "户编号", number, OUT_OF_SCOPE)
             continue
         refused = set(failed.get(index, set()))
+        plan.households[found[0]] = (number, found[1])
         rows.append((row, values, found, refused))
     planner(plan, sheet, rows, file_bases)
 
