@@ -26,6 +26,7 @@ BENCHMARKS = {
     "projects": "projects_bench.py",
     "villages": "villages_bench.py",
     "water": "water_bench.py",
+    "households": "households_bench.py",
 }
 
 

@@ -26,6 +26,7 @@ START = [
     "/assess/",
     "/cases/",
     "/projects/",
+    "/households/",
     "/bulletin/",
     "/dashboard/",
     "/command/",

@@ -43,6 +43,7 @@ for _app in (
     "villages",
     "water",
     "jobs",
+    "households",
     "bulletin",
     "dashboard",
 ):

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "tuopin.bulletin",
     "tuopin.dashboard",
     "tuopin.offline",
+    "tuopin.households",
     "tuopin.synth",
 ]
 

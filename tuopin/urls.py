@@ -34,6 +34,7 @@ urlpatterns = [
     path("bulletin/", include("tuopin.bulletin.urls")),
     path("dashboard/", include("tuopin.dashboard.urls")),
     path("offline/", include("tuopin.offline.urls")),
+    path("households/", include("tuopin.households.urls")),
     # The service worker must be served from the root to control every page.
     path("sw.js", offline_views.service_worker, name="offline_sw"),
     path("manifest.webmanifest", offline_views.manifest, name="offline_manifest"),

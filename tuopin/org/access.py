@@ -50,6 +50,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "water.test",
             "jobs.import",
             "economy.import",
+            "households.import",
+            "households.edit",
+            "households.visit",
+            "households.rounds",
         }
     ),
     # A county leader records their own field visits and signs in for their duty days.
@@ -73,6 +77,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "water.test",
             "jobs.import",
             "economy.import",
+            "households.import",
+            "households.edit",
+            "households.visit",
         }
     ),
     Role.VILLAGE_CADRE: frozenset(
@@ -84,6 +91,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "assess.visit",
             "projects.photo",
             "water.test",
+            "households.edit",
+            "households.visit",
         }
     ),
     Role.INSPECTOR: frozenset(

@@ -25,6 +25,7 @@ NAVIGATION = [
     ("water:home", "安全饮水", False, ""),
     ("jobs:home", "就业帮扶", False, ""),
     ("jobs:economy", "集体经济", False, ""),
+    ("households:home", "帮扶档案", False, ""),
     ("org:browse", "组织机构", True, ""),
     ("org:accounts", "账号管理", True, "org.manage"),
     ("dashboard:sector_grants", "行业授权", True, "org.manage"),

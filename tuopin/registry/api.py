@@ -28,6 +28,7 @@ class HouseholdRow(Schema):
     exit_status: str
     exit_status_label: str
     exit_year: int | None
+    planned_exit_year: int | None
     member_count: int
     is_active: bool
 
@@ -127,6 +128,7 @@ def _row(household: Household) -> dict:
         "exit_status": household.exit_status,
         "exit_status_label": household.get_exit_status_display() if household.exit_status else "",
         "exit_year": household.exit_year,
+        "planned_exit_year": household.planned_exit_year,
         "member_count": household.member_count,
         "is_active": household.is_active,
     }

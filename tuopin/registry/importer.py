@@ -198,6 +198,10 @@ class _Reader(CellReader):
     def _year(self, column: Column, raw: list[Any]) -> list[Any]:
         return self._integers(column, raw, 2000, self.today.year)
 
+    def _plan_year(self, column: Column, raw: list[Any]) -> list[Any]:
+        """A planned year (计划脱贫年度): 2014 to 2030, future years allowed."""
+        return self._integers(column, raw, 2014, 2030)
+
     def _id_number(self, column: Column, raw: list[Any]) -> list[str]:
         values: list[str] = []
         append = values.append
@@ -594,16 +598,24 @@ def _check_registration(
             plan.problem(sheet.name, row, "脱贫年度", "", "已脱贫户必须填写脱贫年度")
         if status == "not_exited" and values.get("exit_year") is not None:
             plan.problem(
-                sheet.name, row, "脱贫年度", values["exit_year"], "未脱贫户不应填写脱贫年度"
+                sheet.name,
+                row,
+                "脱贫年度",
+                values["exit_year"],
+                "未脱贫户不应填写脱贫年度；计划脱贫的年度请填在“计划脱贫年度”列",
             )
         first, exit_year = values.get("first_identified_year"), values.get("exit_year")
         if first is not None and exit_year is not None and exit_year < first:
             plan.problem(sheet.name, row, "脱贫年度", exit_year, f"早于首次识别年度 {first}")
+        planned = values.get("planned_exit_year")
+        if first is not None and planned is not None and planned < first:
+            plan.problem(sheet.name, row, "计划脱贫年度", planned, f"早于首次识别年度 {first}")
     elif registered is False:
         for name, header in (
             ("exit_status", "脱贫状态"),
             ("exit_year", "脱贫年度"),
             ("first_identified_year", "首次识别年度"),
+            ("planned_exit_year", "计划脱贫年度"),
             ("main_cause", "主要致贫原因"),
         ):
             if values.get(name) not in ("", None):

@@ -50,6 +50,9 @@ HOUSEHOLD_COLUMNS: tuple[Column, ...] = (
     Column("脱贫状态", "exit_status", "choice", True, codes.ExitStatus),
     Column("脱贫年度", "exit_year", "year", True),
     Column("首次识别年度", "first_identified_year", "year", True),
+    Column(
+        "计划脱贫年度", "planned_exit_year", "plan_year", aliases=("计划脱贫年份", "计划脱贫时间")
+    ),
     Column("工资性收入", "wage_income", "money", True),
     Column("生产经营性收入", "business_income", "money", True),
     Column("财产性收入", "property_income", "money", True),

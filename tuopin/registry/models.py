@@ -39,6 +39,10 @@ class HouseholdQuerySet(models.QuerySet):
     def registered(self) -> HouseholdQuerySet:
         return self.filter(is_registered=True)
 
+    def cohort(self, year: int) -> HouseholdQuerySet:
+        """The registered households planned to exit in ``year`` (计划脱贫年度)."""
+        return self.filter(is_registered=True, planned_exit_year=year)
+
     def under(self, code: str) -> HouseholdQuerySet:
         from tuopin.org.codes import subtree_q
 
@@ -108,6 +112,9 @@ class Household(models.Model):
     )
     exit_year = models.PositiveSmallIntegerField("脱贫年度", null=True, blank=True)
     first_identified_year = models.PositiveSmallIntegerField("首次识别年度", null=True, blank=True)
+    planned_exit_year = models.PositiveSmallIntegerField(
+        "计划脱贫年度", null=True, blank=True, db_index=True
+    )
 
     helper_name = models.CharField("帮扶责任人", max_length=50, blank=True)
     helper_unit = models.CharField("帮扶单位", max_length=100, blank=True)

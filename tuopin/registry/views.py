@@ -138,10 +138,13 @@ class SearchFilters:
         )
         attribute = params.get("attribute", "")
         self.attribute = attribute if attribute in dict(self.ATTRIBUTES) else ""
+        self.cohorts = [str(year) for year in range(2014, 2021)]
+        cohort = params.get("cohort", "")
+        self.cohort = cohort if cohort in self.cohorts else ""
 
     @property
     def active(self) -> bool:
-        return bool(self.town or self.village or self.status or self.attribute)
+        return bool(self.town or self.village or self.status or self.attribute or self.cohort)
 
     def apply(self, households):
         if self.village:
@@ -156,6 +159,8 @@ class SearchFilters:
             households = households.filter(is_registered=True, exit_status=self.status)
         if self.attribute:
             households = households.filter(poverty_attribute=self.attribute)
+        if self.cohort:
+            households = households.cohort(int(self.cohort))
         return households
 
 

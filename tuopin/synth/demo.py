@@ -18,6 +18,7 @@ POPULATORS = [
     "tuopin.synth.projects_demo",
     "tuopin.synth.villages_demo",
     "tuopin.synth.water_demo",
+    "tuopin.synth.households_demo",
     "tuopin.synth.assess_demo",
     "tuopin.synth.command_demo",
     "tuopin.synth.indicators_demo",

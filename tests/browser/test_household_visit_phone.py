@@ -1,0 +1,119 @@
+"""A helper records a home visit on a phone (390×844): picks the household from the assigned
+list, the phone's position is kept, a photo goes with it, and the household's 帮扶 tab shows it."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.browser.conftest import DEMO_NOW, PHONE, artifacts_dir, served
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.django_db
+def test_it_runs_on_a_test_database():
+    """Also makes pytest-django create the test database when only this module is collected."""
+    from django.db import connection
+
+    name = str(connection.settings_dict["NAME"])
+    assert (connection.vendor == "sqlite" and connection.is_in_memory_db()) or Path(
+        name
+    ).name.startswith("test")
+
+
+@pytest.fixture(scope="module")
+def visit_site(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[str]:
+    from django.test.utils import override_settings
+
+    from tuopin.households.models import Assignment, Helper
+    from tuopin.lib import clock
+    from tuopin.org.models import Role
+    from tuopin.org.testing import _user, build_world
+    from tuopin.registry.models import Household
+
+    def build() -> None:
+        with clock.frozen("2018-07-20T10:00:00+08:00"):
+            world = build_world()
+            household = Household.objects.create(
+                household_no="610327100201001",
+                village=world.cg_village,
+                head_name="张建国",
+                head_id_number="610327197001010011",
+                is_registered=True,
+                exit_status="not_exited",
+                planned_exit_year=2018,
+                member_count=3,
+            )
+            account = _user("helper1", Role.UNIT_REPORTER, unit=world.transport)
+            helper = Helper.objects.create(name="王帮扶", unit="县交通局", user=account)
+            Assignment.objects.create(household=household, helper=helper)
+
+    media = override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media")))
+    media.enable()
+    clock.configure(DEMO_NOW)  # the server's today is 20 July 2018
+    try:
+        with served(django_db_blocker, build) as url:
+            yield url
+    finally:
+        clock.configure(None)
+        media.disable()
+
+
+def _photo() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 240), (90, 160, 90)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def test_a_helper_records_a_visit_on_a_phone(browser, visit_site, db_access):
+    from tuopin.households.models import Visit
+    from tuopin.org.testing import PASSWORD
+
+    context = browser.new_context(
+        viewport=PHONE,
+        locale="zh-CN",
+        geolocation={"latitude": 34.8931, "longitude": 106.8572},
+        permissions=["geolocation"],
+        is_mobile=True,
+        has_touch=True,
+    )
+    context.set_default_timeout(15000)
+    page = context.new_page()
+    page.goto(f"{visit_site}/login/")
+    page.fill("input[name=username]", "helper1")
+    page.fill("input[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.locator("form button").first.click()
+    page.goto(f"{visit_site}/households/visit/")
+    assert page.locator("h1").inner_text() == "记录帮扶走访"
+    assert page.locator("datalist#mine option").count() == 1
+    page.wait_for_function("() => document.querySelector('input[name=latitude]').value !== ''")
+    # The form fits the phone: nothing to scroll sideways.
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    # A future date is refused with a clear message and nothing is written.
+    page.fill("input[name=household_no]", "610327100201001")
+    page.fill("input[name=visited_on]", "2018-07-25")
+    page.fill("textarea[name=what]", "宣讲政策")
+    page.get_by_role("button", name="保存走访").click()
+    page.get_by_text("走访日期不能晚于今天").wait_for()
+    assert Visit.objects.count() == 0
+    page.fill("input[name=visited_on]", "2018-07-20")
+    page.set_input_files(
+        "input[name=photo]", {"name": "走访.jpg", "mimeType": "image/jpeg", "buffer": _photo()}
+    )
+    page.wait_for_function("() => document.querySelector('input[name=latitude]').value !== ''")
+    with page.expect_navigation():
+        page.get_by_role("button", name="保存走访").click()
+    page.get_by_text("已记录走访").wait_for()
+    assert "宣讲政策" in page.locator("body").inner_text()
+    page.screenshot(path=str(artifacts_dir() / "household-visit-phone.png"), full_page=True)
+    visit = Visit.objects.get()
+    assert (float(visit.latitude), float(visit.longitude)) == (34.8931, 106.8572)
+    assert visit.photo.name and visit.helper.name == "王帮扶"
+    context.close()
