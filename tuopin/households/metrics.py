@@ -8,10 +8,9 @@ metrics count the tasks of the evaluation day's year; relocation metrics count a
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Callable, Collection
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.db.models.functions import Length, Substr
@@ -40,16 +39,6 @@ def _grouped(queryset, level: str, codes: Collection[str] | None, path: str):
     return grouped
 
 
-def _fill(found: dict, codes: Collection[str] | None, reason: str) -> dict[str, metrics.Value]:
-    if codes is None:
-        return found
-    return {code: found.get(code, metrics.Value(None, reason=reason)) for code in codes}
-
-
-def _percent(part: int, whole: int) -> Decimal:
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01"), ROUND_HALF_UP)
-
-
 def _households(
     base: Callable[[dt.date], Q], hit: Callable[[dt.date], Q], *, share=False, empty=NO_HOUSEHOLDS
 ) -> Bulk:
@@ -70,12 +59,14 @@ def _households(
             .annotate(total=Count("pk"), hit=Count("pk", filter=hit(on)))
         )
         found = {
-            row["g"]: metrics.Value(
-                _percent(row["hit"], row["total"]) if share else Decimal(row["hit"])
+            row["g"]: (
+                metrics.rate(row["hit"], row["total"], on, empty=empty)
+                if share
+                else metrics.Value(Decimal(row["hit"]))
             )
             for row in rows
         }
-        return _fill(found, codes, empty)
+        return metrics.fill(found, level, codes, empty)
 
     return bulk
 
@@ -103,12 +94,14 @@ def _files(
             .annotate(total=Count("pk"), hit=Count("pk", filter=hit(on)))
         )
         found = {
-            row["g"]: metrics.Value(
-                _percent(row["hit"], row["total"]) if share else Decimal(row["hit"])
+            row["g"]: (
+                metrics.rate(row["hit"], row["total"], on, empty=empty)
+                if share
+                else metrics.Value(Decimal(row["hit"]))
             )
             for row in rows
         }
-        return _fill(found, codes, empty)
+        return metrics.fill(found, level, codes, empty)
 
     return bulk
 
@@ -407,21 +400,6 @@ def stamp() -> str:
     return "|".join(parts)
 
 
-def _one_scope(bulk: Bulk) -> Callable:
-    def compute(scope, on: dt.date) -> metrics.Value:
-        level, code = getattr(scope, "level", None), getattr(scope, "code", None)
-        if level not in _CODE_LENGTH or not code:
-            return metrics.Value(None, reason="帮扶档案只按县、镇、村统计")
-        return bulk(level, on, [code])[code]
-
-    return compute
-
-
 def register_household_metrics() -> None:
-    """Register with whatever the catalogue accepts (the projects app's defensive way)."""
-    accepted = {f.name for f in dataclasses.fields(metrics.Metric)}
     for definition in definitions():
-        fields = {name: value for name, value in definition.items() if name in accepted}
-        if "compute" in accepted:
-            fields["compute"] = _one_scope(definition["bulk"])
-        metrics.register(metrics.Metric(**fields))
+        metrics.register(metrics.Metric(**definition))

@@ -335,6 +335,16 @@ def all_codes(level: str) -> list[str]:
     return list(OrgUnit.objects.filter(level=level).values_list("code", flat=True))
 
 
+def fill(
+    found: dict[str, Value], level: str, codes: Collection[str] | None, reason: str
+) -> dict[str, Value]:
+    """A value for every asked code (every code of ``level`` when ``codes`` is None): what a
+    grouped query found, else 无数据 with ``reason``."""
+    if codes is None:
+        codes = set(found) | set(all_codes(level))
+    return {code: found.get(code, Value(None, reason=reason)) for code in codes}
+
+
 def unit_areas(codes: Collection[str] | None) -> dict[str, str]:
     """Responsible-unit id (as str) → the org-unit code it answers for (a town's or the county's)."""
     from tuopin.org.models import ResponsibleUnit

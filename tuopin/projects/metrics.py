@@ -69,7 +69,7 @@ def _project_counts(aggregate: Callable[[dt.date], Q | None]) -> Bulk:
             )
         )
         found = {row["g"]: metrics.Value(Decimal(row["hit"])) for row in rows}
-        return _fill(found, level, codes, NO_PROJECTS)
+        return metrics.fill(found, level, codes, NO_PROJECTS)
 
     return bulk
 
@@ -85,7 +85,7 @@ def _completion_rate(level: str, on: dt.date, codes: Collection[str] | None):
     found = {
         row["g"]: metrics.rate(row["done"], row["total"], on, empty=NO_PROJECTS) for row in rows
     }
-    return _fill(found, level, codes, NO_PROJECTS)
+    return metrics.fill(found, level, codes, NO_PROJECTS)
 
 
 def _money(expression: Callable[[dt.date], dict], pick: Callable[[dict], Decimal | None]) -> Bulk:
@@ -113,18 +113,9 @@ def _money(expression: Callable[[dt.date], dict], pick: Callable[[dict], Decimal
                 if isinstance(value, metrics.Value)
                 else metrics.Value(Decimal(value).quantize(Decimal("0.0001")))
             )
-        return _fill(found, level, codes, NO_FUNDS)
+        return metrics.fill(found, level, codes, NO_FUNDS)
 
     return bulk
-
-
-def _fill(
-    found: dict, level: str, codes: Collection[str] | None, reason: str
-) -> dict[str, metrics.Value]:
-    """A value for every asked code; ``codes=None`` asks for every code of the level."""
-    if codes is None:
-        codes = set(found) | set(metrics.all_codes(level))
-    return {code: found.get(code, metrics.Value(None, reason=reason)) for code in codes}
 
 
 def stamp() -> str:

@@ -40,15 +40,6 @@ def _grouped(queryset, level: str, codes: Collection[str] | None, path: str):
     return grouped
 
 
-def _fill(
-    found: dict, level: str, codes: Collection[str] | None, reason: str
-) -> dict[str, metrics.Value]:
-    """A value for every asked code; ``codes=None`` asks for every code of the level."""
-    if codes is None:
-        codes = set(found) | set(metrics.all_codes(level))
-    return {code: found.get(code, metrics.Value(None, reason=reason)) for code in codes}
-
-
 def _places(level_of_place: str):
     from tuopin.org.models import OrgUnit
 
@@ -70,7 +61,7 @@ def _passing(key: str, place_level: str, reason: str) -> Bulk:
 
     def bulk(level: str, on: dt.date, codes: Collection[str] | None) -> dict[str, metrics.Value]:
         if _CODE_LENGTH[level] > _CODE_LENGTH[place_level]:
-            return _fill(
+            return metrics.fill(
                 {}, level, codes, f"该指标按{'镇' if place_level == 'town' else '村'}以上统计"
             )
         rows = (
@@ -81,7 +72,7 @@ def _passing(key: str, place_level: str, reason: str) -> Bulk:
             .annotate(total=Count("pk"), hit=Count("pk", filter=Q(ok=True)))
         )
         found = {r["g"]: metrics.Value(Decimal(r["hit"])) for r in rows}
-        return _fill(found, level, codes, reason)
+        return metrics.fill(found, level, codes, reason)
 
     return bulk
 
@@ -91,7 +82,7 @@ def _towns_with_site(level: str, on: dt.date, codes: Collection[str] | None):
     from tuopin.villages.models import ChecklistInspection
 
     if level == "village":
-        return _fill({}, level, codes, "该指标按镇以上统计")
+        return metrics.fill({}, level, codes, "该指标按镇以上统计")
     accepted = ChecklistInspection.objects.filter(
         template__key=DEMO_SITE,
         passed=True,
@@ -103,7 +94,9 @@ def _towns_with_site(level: str, on: dt.date, codes: Collection[str] | None):
         .values("g")
         .annotate(hit=Count("pk", filter=Q(ok=True)))
     )
-    return _fill({r["g"]: metrics.Value(Decimal(r["hit"])) for r in rows}, level, codes, "无此镇")
+    return metrics.fill(
+        {r["g"]: metrics.Value(Decimal(r["hit"])) for r in rows}, level, codes, "无此镇"
+    )
 
 
 def _county_models(level: str, on: dt.date, codes: Collection[str] | None):
@@ -194,7 +187,7 @@ def _complete(percent: bool) -> Bulk:
             for r in rows
             if r["total"]
         }
-        return _fill(found, level, codes, "该范围没有村")
+        return metrics.fill(found, level, codes, "该范围没有村")
 
     return bulk
 
@@ -213,7 +206,7 @@ def _attendance(level: str, on: dt.date, codes: Collection[str] | None):
         .annotate(total=Count("pk"), hit=Count("pk", filter=Q(present=True)))
     )
     found = {r["g"]: metrics.rate(r["hit"], r["total"], on, empty="") for r in rows if r["total"]}
-    return _fill(found, level, codes, "评估日前没有在岗检查记录")
+    return metrics.fill(found, level, codes, "评估日前没有在岗检查记录")
 
 
 def _trained(level: str, on: dt.date, codes: Collection[str] | None):
@@ -231,7 +224,7 @@ def _trained(level: str, on: dt.date, codes: Collection[str] | None):
         .annotate(total=Count("pk"), hit=Count("pk", filter=Q(t=True)))
     )
     found = {r["g"]: metrics.rate(r["hit"], r["total"], on, empty="") for r in rows if r["total"]}
-    return _fill(found, level, codes, "评估日没有在岗的队伍成员")
+    return metrics.fill(found, level, codes, "评估日没有在岗的队伍成员")
 
 
 def _open_rectifications(level: str, on: dt.date, codes: Collection[str] | None):
