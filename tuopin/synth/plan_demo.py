@@ -229,7 +229,27 @@ ADDED = {
             "funds.undisbursed",
         ),
     ],
+    7: [
+        _part(
+            "7月底前，“回头看”发现的扶贫政策落实缺口全部补齐（缺口户为0）",
+            "2018-07-31",
+            0,
+            "户",
+            AT_MOST,
+            COMPUTED,
+            "households.policy_gaps",
+        ),
+    ],
     8: [
+        _part(
+            "9月底前，“七到户”各项全部完成的贫困户比例达到100%",
+            "2018-09-30",
+            100,
+            "%",
+            ALL,
+            COMPUTED,
+            "households.seven_complete_share",
+        ),
         _part(
             "9月底前，建档立卡户未达退出标准户数清零",
             "2018-09-30",
@@ -307,6 +327,15 @@ ADDED = {
     ],
     14: [
         _part(
+            "9月底前，2018年计划脱贫户均有2个以上增收产业项目的比例达到100%",
+            "2018-09-30",
+            100,
+            "%",
+            ALL,
+            COMPUTED,
+            "households.cohort_2018_income_share",
+        ),
+        _part(
             "9月底前，彻底消除村集体经济“空壳村”",
             "2018-09-30",
             0,
@@ -327,6 +356,15 @@ ADDED = {
     ],
     15: [
         _part(
+            "9月底前，搬迁户全部验收、兑付、交钥匙并入住，“双超”全部化解",
+            "2018-09-30",
+            100,
+            "%",
+            ALL,
+            COMPUTED,
+            "relocation.complete_share",
+        ),
+        _part(
             "9月底前，有劳动能力的搬迁户家庭至少有一名劳动力稳定就业",
             "2018-09-30",
             0,
@@ -334,6 +372,26 @@ ADDED = {
             AT_MOST,
             COMPUTED,
             "jobs.relocated_without_worker",
+        ),
+    ],
+    16: [
+        _part(
+            "6月底前，2018年危房改造和土坯房拆改任务竣工率100%",
+            "2018-06-30",
+            100,
+            "%",
+            ALL,
+            COMPUTED,
+            "renovation.completed_share",
+        ),
+        _part(
+            "8月底前，2018年危房改造户全部达到入住条件",
+            "2018-08-31",
+            100,
+            "%",
+            ALL,
+            COMPUTED,
+            "renovation.habitable_share",
         ),
     ],
     17: [
@@ -476,6 +534,9 @@ BOUND = {
     # 每镇至少1个示范点 (its target is per town) and 5个以上典型示范点: the village checks.
     (1, 1): (COMPUTED, "villages.demo_sites"),
     (1, 2): (COMPUTED, "villages.county_models"),
+    # Typed by the units and computed from the household files: the gap shows.
+    (14, 2): (BOTH, "households.base_linked_share"),
+    (16, 4): (BOTH, "renovation.moved_in_share"),
 }
 GOALS = {"62个": "assess.villages_ready", "县“摘帽”7项": "assess.county_items_passing"}
 # Each town's share of the 35 clinics (the towns with the most poor villages build most).

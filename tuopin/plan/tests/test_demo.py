@@ -12,7 +12,7 @@ def test_it_loads_the_seed_into_the_demo_county_once(seed_units):
         plan_demo.populate(seed_units.county, seed=1, log=messages.append)
     campaign = Campaign.objects.get()
     assert campaign.actions.count() == 19
-    assert messages == ["作战计划：19 个专项行动，53 个时间节点已导入", "作战计划已存在，跳过"]
+    assert messages == ["作战计划：19 个专项行动，59 个时间节点已导入", "作战计划已存在，跳过"]
     # 6月底前 (3) 轮训 and (16) 危房改造: one completed before its deadline, one left overdue
     done = Milestone.objects.exclude(completed_at=None)
     assert [(m.action.number, m.completed_at < m.deadline) for m in done] == [(16, True)]
