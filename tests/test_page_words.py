@@ -35,7 +35,7 @@ START = [
 # Links that change state, download files or leave the pages (admin, API docs).
 SKIP_PREFIXES = ("/logout", "/admin/", "/api/", "/static/", "/media/")
 SKIP_WORDS = ("export", "download", "template", "sheet", ".xlsx", ".docx", ".pdf", "print")
-MAX_PAGES = 150
+MAX_PAGES = 250
 PER_KIND = 3  # pages of one kind (same path up to its numbers): enough to see each template
 
 

@@ -20,7 +20,7 @@ router = Router(tags=["帮扶档案"])
 add_routes(router, APP)  # POST /import, GET /imports: the ledger engine's
 
 
-class MeasureOut(Schema):
+class AssistanceMeasureOut(Schema):
     kind: str
     kind_label: str
     done_on: dt.date
@@ -31,7 +31,7 @@ class MeasureOut(Schema):
 class FileOut(Schema):
     household_no: str
     planned_exit_year: int | None
-    measures: list[MeasureOut]
+    measures: list[AssistanceMeasureOut]
     seven_items_done: list[str]
     last_visit: dt.date | None
     renovation_years: list[int]

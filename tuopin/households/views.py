@@ -449,6 +449,9 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         from tuopin.org import audit
 
         before = current.visit_days if current.pk else 30
+        if form.cleaned_data["visit_days"] == before:
+            messages.info(request, "设置没有变化")
+            return redirect("households:unvisited")
         saved = form.save()
         audit.record(
             saved,
