@@ -11,10 +11,7 @@ from django.db import connection, connections, transaction
 from tuopin.lib.sqlite import base as sqlite_base
 from tuopin.org.models import OrgUnit
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite only"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _held() -> bool:
@@ -26,6 +23,10 @@ def _held() -> bool:
 
 def test_the_lock_is_held_for_a_transaction_and_released_after_commit_rollback_and_close():
     assert not _held()
+    if connection.vendor != "sqlite":  # PostgreSQL locks rows, never the process
+        with transaction.atomic():
+            assert not _held()
+        return
     with transaction.atomic():
         assert _held()
         with transaction.atomic():  # a savepoint takes nothing more
@@ -75,6 +76,7 @@ def test_many_threads_writing_at_once_all_commit_in_turn():
     for thread in threads:
         thread.join()
     assert errors == []
-    assert most_inside == 1
+    if connection.vendor == "sqlite":  # one writer at a time; PostgreSQL lets them overlap
+        assert most_inside == 1
     assert OrgUnit.objects.filter(code__startswith="99").count() == 120
     assert not _held()
