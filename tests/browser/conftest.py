@@ -125,6 +125,54 @@ def db_access(django_db_blocker):
         connections.close_all()
 
 
+def signed_in(
+    browser,
+    base_url: str,
+    username: str,
+    *,
+    password: str | None = None,
+    viewport: dict | None = None,
+    timeout: int = 15000,
+    **options,
+):
+    """A fresh browser context (a phone, 390×844 with touch, unless ``viewport`` says otherwise)
+    signed in as ``username``: ``(context, page)``. The password is the test world's unless
+    given (the demo's is ``PASSWORD``); ``options`` go to ``new_context`` (geolocation …)."""
+    if password is None:
+        from tuopin.org.testing import PASSWORD as password
+    if viewport is None:
+        options = {"is_mobile": True, "has_touch": True, **options}
+    context = browser.new_context(viewport=viewport or PHONE, locale="zh-CN", **options)
+    context.set_default_timeout(timeout)
+    page = context.new_page()
+    page.goto(f"{base_url}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    with page.expect_navigation():
+        page.locator("form button").first.click()
+    page.wait_for_load_state()
+    assert "/login/" not in page.url, f"{username} 登录失败"
+    return context, page
+
+
+def jpeg(
+    colour: tuple[int, int, int] = (120, 120, 120), size: tuple[int, int] = (320, 240)
+) -> bytes:
+    """A small JPEG, as a phone camera's photo stands in for in a form."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def fits_the_screen(page) -> bool:
+    """Nothing to scroll sideways."""
+    return page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+
+
 class Site:
     """Log in as a demo user in a fresh browser context and take named screenshots."""
 
@@ -134,18 +182,15 @@ class Site:
         self.contexts = []
 
     def login(self, username: str, viewport: dict | None = None, *, javascript: bool = True):
-        context = self.browser.new_context(
-            viewport=viewport or DESKTOP, locale="zh-CN", java_script_enabled=javascript
+        context, page = signed_in(
+            self.browser,
+            self.base_url,
+            username,
+            password=PASSWORD,
+            viewport=viewport or DESKTOP,
+            java_script_enabled=javascript,
         )
-        context.set_default_timeout(15000)
         self.contexts.append(context)
-        page = context.new_page()
-        page.goto(f"{self.base_url}/login/")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", PASSWORD)
-        page.locator("form button").first.click()
-        page.wait_for_load_state()
-        assert "/login/" not in page.url, f"{username} 登录失败"
         return page
 
     def go(self, page, path: str):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import PHONE, served
+from tests.browser.conftest import DESKTOP, PHONE, fits_the_screen, served, signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -41,37 +41,19 @@ def world_site(django_db_setup, django_db_blocker) -> Iterator[str]:
         yield url
 
 
-def _login(browser, base_url: str, viewport: dict):
-    from tuopin.org.testing import PASSWORD
-
-    context = browser.new_context(viewport=viewport, locale="zh-CN", accept_downloads=True)
-    context.set_default_timeout(15000)
-    page = context.new_page()
-    page.goto(f"{base_url}/login/")
-    page.fill("input[name=username]", "hq")
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form button").first.click()
-    page.wait_for_load_state()
-    return context, page
-
-
-def _fits_the_screen(page) -> bool:
-    return page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
-
-
 def test_hq_creates_an_account_on_a_phone(browser, world_site, db_access):
     from django.test import Client
 
     from tuopin.org.models import OrgUnit
 
     chengguan = OrgUnit.objects.get(code="610327100")
-    context, page = _login(browser, world_site, PHONE)
+    context, page = signed_in(browser, world_site, "hq", viewport=PHONE, accept_downloads=True)
     try:
         page.goto(f"{world_site}/org/accounts/")
         assert page.locator("h1").inner_text().startswith("账号管理")
-        assert _fits_the_screen(page)
+        assert fits_the_screen(page)
         page.get_by_role("link", name="新建账号").click()
-        assert _fits_the_screen(page)
+        assert fits_the_screen(page)
         page.fill("input[name=username]", "phone_made")
         page.fill("input[name=first_name]", "手机建")
         page.select_option("select[name=role]", "town_cadre")
@@ -79,7 +61,7 @@ def test_hq_creates_an_account_on_a_phone(browser, world_site, db_access):
         page.get_by_role("button", name="创建账号并生成密码").click()
         page.wait_for_load_state()
         assert page.locator("h1").inner_text() == "账号已创建"
-        assert _fits_the_screen(page)
+        assert fits_the_screen(page)
         password = page.locator(".password").inner_text()
     finally:
         context.close()
@@ -91,7 +73,7 @@ def test_the_county_export_downloads_as_a_workbook(browser, world_site, db_acces
 
     from tuopin.registry.models import Person
 
-    context, page = _login(browser, world_site, {"width": 1366, "height": 768})
+    context, page = signed_in(browser, world_site, "hq", viewport=DESKTOP, accept_downloads=True)
     try:
         page.goto(f"{world_site}/registry/")
         with page.expect_download() as started:

@@ -3,13 +3,19 @@ list, the phone's position is kept, a photo goes with it, and the household's �
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import DEMO_NOW, PHONE, artifacts_dir, served
+from tests.browser.conftest import (
+    DEMO_NOW,
+    artifacts_dir,
+    fits_the_screen,
+    jpeg,
+    served,
+    signed_in,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -63,39 +69,22 @@ def visit_site(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator
         media.disable()
 
 
-def _photo() -> bytes:
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.new("RGB", (320, 240), (90, 160, 90)).save(buffer, "JPEG")
-    return buffer.getvalue()
-
-
 def test_a_helper_records_a_visit_on_a_phone(browser, visit_site, db_access):
     from tuopin.households.models import Visit
-    from tuopin.org.testing import PASSWORD
 
-    context = browser.new_context(
-        viewport=PHONE,
-        locale="zh-CN",
+    context, page = signed_in(
+        browser,
+        visit_site,
+        "helper1",
         geolocation={"latitude": 34.8931, "longitude": 106.8572},
         permissions=["geolocation"],
-        is_mobile=True,
-        has_touch=True,
     )
-    context.set_default_timeout(15000)
-    page = context.new_page()
-    page.goto(f"{visit_site}/login/")
-    page.fill("input[name=username]", "helper1")
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.locator("form button").first.click()
     page.goto(f"{visit_site}/households/visit/")
     assert page.locator("h1").inner_text() == "记录帮扶走访"
     assert page.locator("datalist#mine option").count() == 1
     page.wait_for_function("() => document.querySelector('input[name=latitude]').value !== ''")
     # The form fits the phone: nothing to scroll sideways.
-    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    assert fits_the_screen(page)
     # A future date is refused with a clear message and nothing is written.
     page.fill("input[name=household_no]", "610327100201001")
     page.fill("input[name=visited_on]", "2018-07-25")
@@ -105,7 +94,8 @@ def test_a_helper_records_a_visit_on_a_phone(browser, visit_site, db_access):
     assert Visit.objects.count() == 0
     page.fill("input[name=visited_on]", "2018-07-20")
     page.set_input_files(
-        "input[name=photo]", {"name": "走访.jpg", "mimeType": "image/jpeg", "buffer": _photo()}
+        "input[name=photo]",
+        {"name": "走访.jpg", "mimeType": "image/jpeg", "buffer": jpeg((90, 160, 90))},
     )
     page.wait_for_function("() => document.querySelector('input[name=latitude]').value !== ''")
     with page.expect_navigation():

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.browser.conftest import DEMO_NOW, PHONE, artifacts_dir, served
+from tests.browser.conftest import DEMO_NOW, PHONE, artifacts_dir, served, signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -83,24 +83,17 @@ def fill_case(page, title: str, content: str = "内容") -> None:
 
 
 def sign_in(browser, base_url: str, username: str):
-    from tuopin.org.testing import PASSWORD
-
-    context = browser.new_context(
+    """A phone with a service worker and a position, signed in."""
+    return signed_in(
+        browser,
+        base_url,
+        username,
         viewport=PHONE,
-        locale="zh-CN",
+        timeout=20000,
         service_workers="allow",
         geolocation={"latitude": 34.89312, "longitude": 106.8554, "accuracy": 15},
         permissions=["geolocation"],
     )
-    context.set_default_timeout(20000)
-    page = context.new_page()
-    page.goto(f"{base_url}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form button").first.click()
-    page.wait_for_load_state()
-    assert "/login/" not in page.url
-    return context, page
 
 
 def set_up_device(page, base_url: str) -> None:

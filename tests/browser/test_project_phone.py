@@ -3,13 +3,12 @@ uploads a progress photo straight from the phone: the time and the phone's posit
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import PHONE, artifacts_dir, served
+from tests.browser.conftest import artifacts_dir, fits_the_screen, jpeg, served, signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -53,41 +52,25 @@ def project_site(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterat
         media.disable()
 
 
-def _photo() -> bytes:
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.new("RGB", (320, 240), (90, 140, 200)).save(buffer, "JPEG")
-    return buffer.getvalue()
-
-
 def test_a_cadre_uploads_a_progress_photo_from_a_phone(browser, project_site, db_access):
-    from tuopin.org.testing import PASSWORD
     from tuopin.projects.models import ProjectPhoto
 
-    context = browser.new_context(
-        viewport=PHONE,
-        locale="zh-CN",
+    context, page = signed_in(
+        browser,
+        project_site,
+        "village_cadre",
         geolocation={"latitude": 34.8931, "longitude": 106.8572},
         permissions=["geolocation"],
-        is_mobile=True,
-        has_touch=True,
     )
-    context.set_default_timeout(15000)
-    page = context.new_page()
-    page.goto(f"{project_site}/login/")
-    page.fill("input[name=username]", "village_cadre")
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.locator("form button").first.click()
     page.goto(f"{project_site}/projects/p/LX-01/")
     assert page.locator("h1").inner_text() == "东关村通村水泥路硬化"
     assert page.get_by_text("统筹整合涉农资金").first.is_visible()
     assert page.get_by_text("导入新建").first.is_visible()
     # The page fits the phone: nothing to scroll sideways.
-    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    assert fits_the_screen(page)
     page.set_input_files(
-        "input[name=photo]", {"name": "现场.jpg", "mimeType": "image/jpeg", "buffer": _photo()}
+        "input[name=photo]",
+        {"name": "现场.jpg", "mimeType": "image/jpeg", "buffer": jpeg((90, 140, 200))},
     )
     page.wait_for_function("() => document.querySelector('input[name=latitude]').value !== ''")
     page.fill("input[name=note]", "路基完成")

@@ -5,13 +5,12 @@ passing re-inspection the village shows 达标 and the town's milestone metric m
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import PHONE, artifacts_dir, served
+from tests.browser.conftest import artifacts_dir, fits_the_screen, jpeg, served, signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -52,30 +51,6 @@ def check_site(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator
         media.disable()
 
 
-def _photo() -> bytes:
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.new("RGB", (320, 240), (120, 110, 90)).save(buffer, "JPEG")
-    return buffer.getvalue()
-
-
-def _inspector_on_a_phone(browser, site: str, **options):
-    from tuopin.org.testing import PASSWORD
-
-    context = browser.new_context(
-        viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True, **options
-    )
-    context.set_default_timeout(15000)
-    page = context.new_page()
-    page.goto(f"{site}/login/")
-    page.fill("input[name=username]", "inspector")
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.locator("form button").first.click()
-    return context, page
-
-
 def _town_passing() -> int:
     from tuopin.villages import metrics
 
@@ -88,9 +63,10 @@ def test_an_inspector_checks_a_village_on_a_phone(browser, check_site, db_access
     from tuopin.villages.models import ChecklistTemplate
 
     items = {i.order: i.pk for i in ChecklistTemplate.objects.get(key="sanwu").items.all()}
-    context, page = _inspector_on_a_phone(
+    context, page = signed_in(
         browser,
         check_site,
+        "inspector",
         geolocation={"latitude": 34.8931, "longitude": 106.8572},
         permissions=["geolocation"],
     )
@@ -99,14 +75,14 @@ def test_an_inspector_checks_a_village_on_a_phone(browser, check_site, db_access
     with page.expect_navigation():
         page.get_by_role("link", name="三无一规范一眼净").click()
     assert "东关村" in page.locator("h1").inner_text()
-    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    assert fits_the_screen(page)
     for order, pk in items.items():
         value = "0" if order in (1, 3) else "1"
         page.locator(f"input[name=i_{pk}][value='{value}']").check()
     page.fill(f"input[name=n_{items[1]}]", "村口有垃圾堆放")
     page.set_input_files(
         f"input[name=p_{items[1]}]",
-        {"name": "垃圾.jpg", "mimeType": "image/jpeg", "buffer": _photo()},
+        {"name": "垃圾.jpg", "mimeType": "image/jpeg", "buffer": jpeg((120, 110, 90))},
     )
     page.wait_for_function("() => document.querySelector('input[name=latitude]').value !== ''")
     page.screenshot(path=str(artifacts_dir() / "village-check-phone-form.png"), full_page=True)
@@ -148,12 +124,12 @@ def test_an_inspector_records_a_presence_check_on_a_phone(browser, check_site, d
     from tuopin.villages.models import PresenceCheck, TeamMember
 
     absent = TeamMember.objects.get(village__code="610327100201", name="李卫东")
-    context, page = _inspector_on_a_phone(browser, check_site)
+    context, page = signed_in(browser, check_site, "inspector")
     page.goto(f"{check_site}/villages/v/610327100201/")
     with page.expect_navigation():
         page.get_by_role("link", name="在岗检查").click()
     assert page.locator("fieldset.presence").count() == 7
-    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    assert fits_the_screen(page)
     page.select_option("select[name=kind]", label="暗访")
     page.locator(f"input[name=m_{absent.pk}][value=none]").check()
     page.screenshot(path=str(artifacts_dir() / "village-presence-phone.png"), full_page=True)

@@ -4,13 +4,12 @@ file and turns the served household's water flag to 否 on the village's 饮水 
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import PHONE, artifacts_dir, served
+from tests.browser.conftest import artifacts_dir, fits_the_screen, jpeg, served, signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -62,30 +61,14 @@ def water_site(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator
         media.disable()
 
 
-def _photo() -> bytes:
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.new("RGB", (320, 240), (200, 200, 200)).save(buffer, "JPEG")
-    return buffer.getvalue()
-
-
 def test_a_cadre_enters_a_test_report_on_a_phone(browser, water_site, db_access):
-    from tuopin.org.testing import PASSWORD
     from tuopin.registry.models import Household
     from tuopin.water.models import WaterTest
 
-    context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
-    context.set_default_timeout(15000)
-    page = context.new_page()
-    page.goto(f"{water_site}/login/")
-    page.fill("input[name=username]", "village_cadre")
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.locator("form button").first.click()
+    context, page = signed_in(browser, water_site, "village_cadre")
     page.goto(f"{water_site}/water/test/")
     assert page.locator("h1").inner_text() == "录入水质检测报告"
-    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    assert fits_the_screen(page)
     page.fill("input[name=report_no]", "JC-001")
     page.select_option("select[name=point]", label="W1 东关村集中供水站")
     page.fill("input[name=lab]", "陇县疾病预防控制中心")
@@ -97,12 +80,12 @@ def test_a_cadre_enters_a_test_report_on_a_phone(browser, water_site, db_access)
     page.fill("textarea[name=values]", "浑浊度=0.6；砷=0.05")
     page.set_input_files(
         "input[name=report_file]",
-        {"name": "报告.jpg", "mimeType": "image/jpeg", "buffer": _photo()},
+        {"name": "报告.jpg", "mimeType": "image/jpeg", "buffer": jpeg((200, 200, 200))},
     )
     with page.expect_navigation():
         page.get_by_role("button", name="保存").click()
     page.get_by_text("已保存检测报告 JC-001：不合格").wait_for()
-    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    assert fits_the_screen(page)
     assert "所在供水点检测报告 JC-001" in page.locator("main").inner_text()
     page.screenshot(path=str(artifacts_dir() / "water-phone.png"), full_page=True)
     test = WaterTest.objects.get()

@@ -12,8 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Collection
 from decimal import Decimal
 
-from django.db.models import Count, F, Max, Q, Sum
-from django.db.models.functions import Substr
+from django.db.models import Count, Max, Q, Sum
 
 from tuopin.cases.models import (
     Case,
@@ -24,7 +23,6 @@ from tuopin.cases.models import (
     State,
 )
 from tuopin.lib import clock, metrics
-from tuopin.org.codes import LENGTH_BY_LEVEL
 
 LEVELS = ("county", "town", "village", "unit")
 Bulk = Callable[[str, dt.date, Collection[str] | None], dict[str, metrics.Value]]
@@ -38,17 +36,11 @@ def grouped(
     queryset, level: str, codes, *, code_path: str, unit_path: str = "unit_id", **aggregates
 ):
     """``{code: {aggregate: value}}`` for ``queryset`` grouped at ``level`` in one query."""
-    if level == "unit":
-        key = F(unit_path)
-        if codes is not None:
-            queryset = queryset.filter(**{f"{unit_path}__in": [c for c in codes if c.isdigit()]})
-    else:
-        length = LENGTH_BY_LEVEL[level]
-        key = Substr(code_path, 1, length)
-        if codes is not None:
-            queryset = queryset.annotate(_group=key).filter(_group__in=list(codes))
-    rows = queryset.annotate(_key=key).values("_key").annotate(**aggregates).order_by()
-    return {str(row.pop("_key")): row for row in rows if row["_key"] is not None}
+    if level == "unit" and codes is not None:
+        codes = [code for code in codes if code.isdigit()]
+    rows = metrics.grouped(queryset, level, codes, code_path, unit_path)
+    rows = rows.values("g").annotate(**aggregates).order_by()
+    return {row.pop("g"): row for row in rows if row["g"] is not None}
 
 
 def fill(

@@ -12,15 +12,13 @@ import datetime as dt
 from collections.abc import Callable, Collection
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Q
-from django.db.models.functions import Length, Substr
+from django.db.models import Count, Exists, Max, OuterRef, Q
 
 from tuopin.households import policy
 from tuopin.households.codes import INCOME_KINDS, SevenItem
 from tuopin.lib import metrics
 
 LEVELS = ("county", "town", "village")
-_CODE_LENGTH = {"county": 6, "town": 9, "village": 12}
 SOURCE = "households"
 COHORT = 2018
 NO_HOUSEHOLDS = "该范围没有建档立卡户"
@@ -29,14 +27,6 @@ NO_RENOVATION = "该范围没有本年度危房改造任务"
 NO_RELOCATION = "该范围没有易地搬迁档案"
 
 Bulk = Callable[[str, dt.date, Collection[str] | None], dict[str, metrics.Value]]
-
-
-def _grouped(queryset, level: str, codes: Collection[str] | None, path: str):
-    length = _CODE_LENGTH[level]
-    grouped = queryset.annotate(g=Substr(F(path), 1, length), n=Length(path)).filter(n__gte=length)
-    if codes is not None:
-        grouped = grouped.filter(g__in=list(codes))
-    return grouped
 
 
 def _households(
@@ -49,7 +39,7 @@ def _households(
         from tuopin.registry.models import Household
 
         rows = (
-            _grouped(
+            metrics.grouped(
                 Household.objects.filter(is_active=True, is_registered=True).filter(base(on)),
                 level,
                 codes,
@@ -84,7 +74,7 @@ def _files(
 
         model = getattr(models, model_name)
         rows = (
-            _grouped(
+            metrics.grouped(
                 model.objects.filter(household__is_active=True).filter(base(on)),
                 level,
                 codes,

@@ -23,7 +23,6 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -44,6 +43,7 @@ from tuopin.households.models import (
     Visit,
 )
 from tuopin.ledger import views as ledger_views
+from tuopin.ledger.pages import LedgerPages
 from tuopin.lib import clock, filekinds
 from tuopin.offline.sync import offline_form
 from tuopin.org import privacy, uploads
@@ -53,7 +53,6 @@ from tuopin.org.widgets import DateInput
 from tuopin.registry.models import Household
 
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
-_IMPORT = {"page": "households/import.html", "review": "households/import_review.html"}
 ROLLUP = (
     ("households.cohort_2018", "2018年计划脱贫户"),
     ("households.cohort_2018_income_projects", "其中2个以上增收项目"),
@@ -581,32 +580,20 @@ def gap_case(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("households:round", pk=checked.pk)
 
 
-@login_required
-def import_upload(request: HttpRequest) -> HttpResponse:
-    return ledger_views.upload(request, APP, context={}, **_IMPORT)
-
-
-@login_required
-@require_POST
-def import_confirm(request: HttpRequest) -> HttpResponse:
-    return ledger_views.confirm(
-        request,
-        APP,
-        review=_IMPORT["review"],
-        context={},
-        again=reverse("households:import"),
-        done=reverse("households:imports"),
-    )
-
-
-@login_required
-def import_list(request: HttpRequest) -> HttpResponse:
-    return ledger_views.history(request, APP, page="households/imports.html", context={})
-
-
-@login_required
-def template(request: HttpRequest) -> HttpResponse:
-    return ledger_views.template(APP)
+PAGES = LedgerPages(
+    APP,
+    "households:",
+    "households:home",
+    "帮扶档案",
+    tiles=(
+        ("bases_added", "新增基地合作社", "ok"),
+        ("measures_added", "新增帮扶措施", "ok"),
+        ("measures_changed", "修改帮扶措施", "warn"),
+        ("renovations_added", "新增危改任务", "ok"),
+        ("relocations_added", "新增搬迁档案", "ok"),
+    ),
+)
+import_upload, import_confirm, import_list, template = PAGES.views()
 
 
 @login_required

@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
 
 from tuopin.lib import metrics
-from tuopin.water.metrics import CODE_LENGTH, contract, group, rate_or_count, register
+from tuopin.water.metrics import contract, group, rate_or_count, register
 
 NO_WORKERS = "该范围没有有劳动能力的贫困人口"
 NO_RELOCATED = "该范围没有易地搬迁户"
@@ -346,4 +346,4 @@ def register_jobs_metrics() -> None:
     register(definitions())
 
 
-__all__ = ["CODE_LENGTH", "definitions", "register_jobs_metrics"]
+__all__ = ["definitions", "register_jobs_metrics"]

@@ -21,12 +21,12 @@ from tuopin.jobs.codes import OPERATING_SOURCES, IncomeSource, labels
 from tuopin.jobs.ledger_app import ECONOMY_APP, JOBS_APP
 from tuopin.jobs.metrics import _running, able_workers, relocated_with_labour
 from tuopin.jobs.models import Attendance, Cooperative, Income, JobFair, Post, Spell, Training
+from tuopin.ledger.pages import LedgerPages
 from tuopin.lib import clock
 from tuopin.org import privacy
 from tuopin.org.access import has_capability
 from tuopin.org.models import Level, OrgUnit
 from tuopin.registry.models import Household
-from tuopin.water.ledger_pages import LedgerPages
 from tuopin.water.sector import is_sector_department, sector_q
 from tuopin.water.views import town_rollup, villages_for
 

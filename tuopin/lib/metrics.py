@@ -345,6 +345,33 @@ def fill(
     return {code: found.get(code, Value(None, reason=reason)) for code in codes}
 
 
+def grouped(
+    queryset: Any,
+    level: str,
+    codes: Collection[str] | None,
+    code_path: str,
+    unit_path: str | None = None,
+) -> Any:
+    """``queryset`` annotated with the group key ``g`` — the area code of ``level`` (the first
+    digits of the code at ``code_path``; rows whose code is shorter are left out) or, at level
+    ``unit``, the responsible-unit id at ``unit_path`` as text — and limited to ``codes`` when
+    given. Group with ``.values("g").annotate(...)``: one query for every area of the level."""
+    from django.db.models import CharField, F
+    from django.db.models.functions import Cast, Length, Substr
+
+    if level == "unit":
+        if unit_path is None:
+            raise NotEvaluable("不能按责任单位计算")
+        queryset = queryset.annotate(g=Cast(F(unit_path), CharField()))
+    else:
+        length = CODE_LENGTH[level]
+        queryset = queryset.annotate(g=Substr(F(code_path), 1, length), _n=Length(code_path))
+        queryset = queryset.filter(_n__gte=length)
+    if codes is not None:
+        queryset = queryset.filter(g__in=list(codes))
+    return queryset
+
+
 def unit_areas(codes: Collection[str] | None) -> dict[str, str]:
     """Responsible-unit id (as str) → the org-unit code it answers for (a town's or the county's)."""
     from tuopin.org.models import ResponsibleUnit

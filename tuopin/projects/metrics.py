@@ -14,14 +14,12 @@ import datetime as dt
 from collections.abc import Callable, Collection
 from decimal import Decimal
 
-from django.db.models import CharField, Count, F, Max, Q, Sum
-from django.db.models.functions import Cast, Length, Substr
+from django.db.models import Count, F, Max, Q, Sum
 
 from tuopin.lib import metrics
 from tuopin.projects.codes import FundSource, ProjectKind
 
 LEVELS = ("county", "town", "village", "unit")
-_CODE_LENGTH = {"county": 6, "town": 9, "village": 12}
 SOURCE = "projects"
 NO_PROJECTS = "该范围项目台账中没有项目"
 NO_FUNDS = "该范围项目台账中没有下达的资金"
@@ -39,20 +37,6 @@ GOAL_KINDS = (
 Bulk = Callable[[str, dt.date, Collection[str] | None], dict[str, metrics.Value]]
 
 
-def _grouped(queryset, level: str, codes: Collection[str] | None, place_path: str, unit_path: str):
-    """``queryset`` annotated with the group key ``g`` (the place code cut to the level's length,
-    or the unit id as text) and limited to ``codes``."""
-    if level == "unit":
-        grouped = queryset.annotate(g=Cast(F(unit_path), CharField()))
-    else:
-        length = _CODE_LENGTH[level]
-        grouped = queryset.annotate(g=Substr(F(place_path), 1, length), n=Length(place_path))
-        grouped = grouped.filter(n__gte=length)
-    if codes is not None:
-        grouped = grouped.filter(g__in=list(codes))
-    return grouped
-
-
 def _project_counts(aggregate: Callable[[dt.date], Q | None]) -> Bulk:
     """Projects matching ``aggregate(on)`` (None: all) per scope; None where it has none."""
 
@@ -61,7 +45,7 @@ def _project_counts(aggregate: Callable[[dt.date], Q | None]) -> Bulk:
 
         condition = aggregate(on)
         rows = (
-            _grouped(Project.objects.all(), level, codes, "place__code", "unit_id")
+            metrics.grouped(Project.objects.all(), level, codes, "place__code", "unit_id")
             .values("g")
             .annotate(
                 total=Count("pk"),
@@ -78,7 +62,7 @@ def _completion_rate(level: str, on: dt.date, codes: Collection[str] | None):
     from tuopin.projects.models import Project
 
     rows = (
-        _grouped(Project.objects.all(), level, codes, "place__code", "unit_id")
+        metrics.grouped(Project.objects.all(), level, codes, "place__code", "unit_id")
         .values("g")
         .annotate(total=Count("pk"), done=Count("pk", filter=Q(actual_end__lte=on)))
     )
@@ -95,7 +79,7 @@ def _money(expression: Callable[[dt.date], dict], pick: Callable[[dict], Decimal
         from tuopin.projects.models import FundAllocation
 
         rows = (
-            _grouped(
+            metrics.grouped(
                 FundAllocation.objects.filter(allocated_on__lte=on),
                 level,
                 codes,

@@ -23,6 +23,7 @@ from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tuopin.ledger import views as ledger_views
+from tuopin.ledger.pages import LedgerPages
 from tuopin.lib import clock, filekinds
 from tuopin.org import audit, privacy, uploads
 from tuopin.org.access import can, has_capability, is_county_wide
@@ -434,36 +435,23 @@ def funds_page(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------------------------------------
 # Import, export, template, history (the ledger engine's plumbing)
 
-_IMPORT = {"page": "projects/import.html", "review": "projects/import_review.html"}
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def import_upload(request: HttpRequest) -> HttpResponse:
-    return ledger_views.upload(request, APP, context={}, **_IMPORT)
-
-
-@login_required
-@require_POST
-def import_confirm(request: HttpRequest) -> HttpResponse:
-    return ledger_views.confirm(
-        request,
-        APP,
-        review=_IMPORT["review"],
-        context={},
-        again=reverse("projects:import"),
-        done=reverse("projects:imports"),
-    )
-
-
-@login_required
-def import_list(request: HttpRequest) -> HttpResponse:
-    return ledger_views.history(request, APP, page="projects/imports.html", context={})
-
-
-@login_required
-def template(request: HttpRequest) -> HttpResponse:
-    return ledger_views.template(APP)
+PAGES = LedgerPages(
+    APP,
+    "projects:",
+    "projects:home",
+    "项目库",
+    note="文件中没有的项目不受影响",
+    head="projects/_head.html",
+    tiles=(
+        ("projects_added", "新增项目", "ok"),
+        ("projects_changed", "修改项目", "warn"),
+        ("projects_unchanged", "未变项目", ""),
+        ("funds_added", "新增资金", "ok"),
+        ("funds_changed", "修改资金", "warn"),
+        ("funds_unchanged", "未变资金", ""),
+    ),
+)
+import_upload, import_confirm, import_list, template = PAGES.views()
 
 
 @login_required

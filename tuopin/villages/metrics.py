@@ -12,13 +12,12 @@ import datetime as dt
 from collections.abc import Callable, Collection
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce, Length, Substr
+from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from tuopin.lib import metrics
 
 LEVELS = ("county", "town", "village")
-_CODE_LENGTH = {"county": 6, "town": 9, "village": 12}
 SOURCE = "villages"
 
 # Checklist keys the demo ships (and the metrics read).
@@ -30,14 +29,6 @@ FUZHI = "fuzhi"
 CLINIC = "clinic"
 
 Bulk = Callable[[str, dt.date, Collection[str] | None], dict[str, metrics.Value]]
-
-
-def _grouped(queryset, level: str, codes: Collection[str] | None, path: str):
-    length = _CODE_LENGTH[level]
-    grouped = queryset.annotate(g=Substr(F(path), 1, length), n=Length(path)).filter(n__gte=length)
-    if codes is not None:
-        grouped = grouped.filter(g__in=list(codes))
-    return grouped
 
 
 def _places(level_of_place: str):
@@ -60,12 +51,12 @@ def _passing(key: str, place_level: str, reason: str) -> Bulk:
     """Places (villages, or towns) whose latest inspection of ``key`` by the day passed."""
 
     def bulk(level: str, on: dt.date, codes: Collection[str] | None) -> dict[str, metrics.Value]:
-        if _CODE_LENGTH[level] > _CODE_LENGTH[place_level]:
+        if metrics.CODE_LENGTH[level] > metrics.CODE_LENGTH[place_level]:
             return metrics.fill(
                 {}, level, codes, f"该指标按{'镇' if place_level == 'town' else '村'}以上统计"
             )
         rows = (
-            _grouped(
+            metrics.grouped(
                 _places(place_level).annotate(ok=_latest_passed(key, on)), level, codes, "code"
             )
             .values("g")
@@ -90,7 +81,7 @@ def _towns_with_site(level: str, on: dt.date, codes: Collection[str] | None):
         org_unit__code__startswith=OuterRef("code"),
     )
     rows = (
-        _grouped(_places("town").annotate(ok=Exists(accepted)), level, codes, "code")
+        metrics.grouped(_places("town").annotate(ok=Exists(accepted)), level, codes, "code")
         .values("g")
         .annotate(hit=Count("pk", filter=Q(ok=True)))
     )
@@ -107,7 +98,7 @@ def _county_models(level: str, on: dt.date, codes: Collection[str] | None):
         template__key=DEMO_SITE, passed=True, county_model=True, inspected_on__lte=on
     )
     rows = (
-        _grouped(named, level, codes, "org_unit__code")
+        metrics.grouped(named, level, codes, "org_unit__code")
         .values("g")
         .annotate(hit=Count("org_unit", distinct=True))
     )
@@ -125,7 +116,7 @@ def _demo_sites(level: str, on: dt.date, codes: Collection[str] | None):
         template__key=DEMO_SITE, passed=True, inspected_on__lte=on
     )
     rows = (
-        _grouped(accepted, level, codes, "org_unit__code")
+        metrics.grouped(accepted, level, codes, "org_unit__code")
         .values("g")
         .annotate(hit=Count("org_unit", distinct=True))
     )
@@ -140,7 +131,7 @@ def _commended(level: str, on: dt.date, codes: Collection[str] | None):
     from tuopin.villages.models import Commendation
 
     rows = (
-        _grouped(
+        metrics.grouped(
             Commendation.objects.filter(awarded_on__lte=on), level, codes, "member__village__code"
         )
         .values("g")
@@ -176,7 +167,7 @@ def _complete(percent: bool) -> Bulk:
         for team, needed in REQUIRED.items():
             complete &= Q(**{f"t_{team.value}__gte": needed})
         rows = (
-            _grouped(villages, level, codes, "code")
+            metrics.grouped(villages, level, codes, "code")
             .values("g")
             .annotate(total=Count("pk"), hit=Count("pk", filter=complete))
         )
@@ -196,7 +187,7 @@ def _attendance(level: str, on: dt.date, codes: Collection[str] | None):
     from tuopin.villages.models import PresenceEntry
 
     rows = (
-        _grouped(
+        metrics.grouped(
             PresenceEntry.objects.filter(presence_check__checked_on__lte=on),
             level,
             codes,
@@ -214,7 +205,7 @@ def _trained(level: str, on: dt.date, codes: Collection[str] | None):
 
     attended = TrainingAttendance.objects.filter(member=OuterRef("pk"), session__held_on__lte=on)
     rows = (
-        _grouped(
+        metrics.grouped(
             TeamMember.objects.in_post(on).annotate(t=Exists(attended)),
             level,
             codes,
@@ -232,7 +223,7 @@ def _open_rectifications(level: str, on: dt.date, codes: Collection[str] | None)
     from tuopin.villages.models import ItemResult
 
     rows = (
-        _grouped(
+        metrics.grouped(
             ItemResult.objects.filter(
                 passed=False,
                 inspection__inspected_on__lte=on,

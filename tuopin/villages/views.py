@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tuopin.cases.models import Case
 from tuopin.ledger import views as ledger_views
+from tuopin.ledger.pages import LedgerPages
 from tuopin.lib import clock, filekinds
 from tuopin.offline.sync import offline_form
 from tuopin.org import privacy, uploads
@@ -621,36 +622,21 @@ def photo(request: HttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------------------------------------
 # The roster workbook (ledger engine)
 
-_IMPORT = {"page": "villages/import.html", "review": "villages/import_review.html"}
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def import_upload(request: HttpRequest) -> HttpResponse:
-    return ledger_views.upload(request, APP, context={}, **_IMPORT)
-
-
-@login_required
-@require_POST
-def import_confirm(request: HttpRequest) -> HttpResponse:
-    return ledger_views.confirm(
-        request,
-        APP,
-        review=_IMPORT["review"],
-        context={},
-        again=reverse("villages:import"),
-        done=reverse("villages:imports"),
-    )
-
-
-@login_required
-def import_list(request: HttpRequest) -> HttpResponse:
-    return ledger_views.history(request, APP, page="villages/imports.html", context={})
-
-
-@login_required
-def template(request: HttpRequest) -> HttpResponse:
-    return ledger_views.template(APP)
+PAGES = LedgerPages(
+    APP,
+    "villages:",
+    "villages:home",
+    "驻村队伍",
+    note="文件中没有的成员不受影响",
+    tiles=(
+        ("members_added", "新增成员", "ok"),
+        ("members_changed", "修改成员", "warn"),
+        ("members_unchanged", "未变成员", ""),
+        ("trainings_added", "新增培训", "ok"),
+        ("attendance_added", "新增参训记录", "ok"),
+    ),
+)
+import_upload, import_confirm, import_list, template = PAGES.views()
 
 
 @login_required

@@ -16,13 +16,12 @@ from django.db.models import Count, Max
 from tuopin.lib import metrics
 
 LEVELS = ("county", "town", "village")
-CODE_LENGTH = {"county": 6, "town": 9, "village": 12}
 Bulk = Callable[[str, dt.date, Collection[str] | None], dict[str, metrics.Value]]
 
 
 def group(level: str, pairs, codes: Collection[str] | None) -> dict[str, list]:
     """(village code, item) pairs grouped by the level's code (cut to its length)."""
-    length = CODE_LENGTH[level]
+    length = metrics.CODE_LENGTH[level]
     wanted = None if codes is None else set(codes)
     every = metrics.all_codes(level) if wanted is None else wanted
     grouped: dict[str, list] = {code: [] for code in every}

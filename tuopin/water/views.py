@@ -20,6 +20,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from tuopin.ledger.pages import LedgerPages
 from tuopin.lib import clock, filekinds
 from tuopin.org import uploads
 from tuopin.org.access import has_capability
@@ -29,7 +30,6 @@ from tuopin.registry.models import Household
 from tuopin.water import actions, quality
 from tuopin.water.codes import PARAMETERS, SampleKind
 from tuopin.water.ledger_app import APP
-from tuopin.water.ledger_pages import LedgerPages
 from tuopin.water.models import SupplyPoint, WaterTest
 from tuopin.water.sector import is_sector_department, sector_q
 
