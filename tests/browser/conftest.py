@@ -125,6 +125,18 @@ def db_access(django_db_blocker):
         connections.close_all()
 
 
+@pytest.mark.django_db
+def test_it_runs_on_a_test_database():
+    """Import this into a browser test module: it makes pytest-django create the test database
+    when only that module is collected (the live server must never serve the real one)."""
+    from django.db import connection
+
+    name = str(connection.settings_dict["NAME"])
+    assert (connection.vendor == "sqlite" and connection.is_in_memory_db()) or Path(
+        name
+    ).name.startswith("test")
+
+
 def signed_in(
     browser,
     base_url: str,

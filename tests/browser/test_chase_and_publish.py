@@ -6,20 +6,9 @@ import re
 
 import pytest
 
+from tests.browser.conftest import test_it_runs_on_a_test_database  # noqa: F401 (collected here)
+
 pytestmark = pytest.mark.browser
-
-
-@pytest.mark.django_db
-def test_it_runs_on_a_test_database():
-    """Also makes pytest-django create the test database when only this module is collected."""
-    from pathlib import Path
-
-    from django.db import connection
-
-    name = str(connection.settings_dict["NAME"])
-    assert (connection.vendor == "sqlite" and connection.is_in_memory_db()) or Path(
-        name
-    ).name.startswith("test")
 
 
 def test_hq_chases_the_unsigned_units_and_confirms_publishing(site, db_access):

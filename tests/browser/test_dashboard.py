@@ -6,7 +6,10 @@ import re
 
 import pytest
 
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import (
+    PHONE,
+    test_it_runs_on_a_test_database,  # noqa: F401 (collected here)
+)
 
 pytestmark = pytest.mark.browser
 
@@ -22,19 +25,6 @@ def campaign_or_skip():
     if campaign is None:
         pytest.skip("演示数据中还没有作战计划（tuopin/synth/plan_demo.py 尚未提供）")
     return campaign
-
-
-@pytest.mark.django_db
-def test_it_runs_on_a_test_database():
-    """Also makes pytest-django create the test database when only this suite is collected."""
-    from pathlib import Path
-
-    from django.db import connection
-
-    name = str(connection.settings_dict["NAME"])
-    assert (connection.vendor == "sqlite" and connection.is_in_memory_db()) or Path(
-        name
-    ).name.startswith("test")
 
 
 def wait_for_exit_figures(page) -> None:

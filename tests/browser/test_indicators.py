@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from tests.browser.test_plan_timeline import test_it_runs_on_a_test_database  # noqa: F401
+from tests.browser.conftest import test_it_runs_on_a_test_database  # noqa: F401 (collected here)
 
 pytestmark = pytest.mark.browser
 

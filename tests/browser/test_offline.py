@@ -8,25 +8,20 @@ from __future__ import annotations
 import io
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-from tests.browser.conftest import DEMO_NOW, PHONE, artifacts_dir, served, signed_in
+from tests.browser.conftest import (
+    DEMO_NOW,
+    PHONE,
+    artifacts_dir,
+    served,
+    signed_in,
+    test_it_runs_on_a_test_database,  # noqa: F401 (collected here)
+)
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.mark.django_db
-def test_it_runs_on_a_test_database():
-    """Also makes pytest-django create the test database when only this module is collected."""
-    from django.db import connection
-
-    name = str(connection.settings_dict["NAME"])
-    assert (connection.vendor == "sqlite" and connection.is_in_memory_db()) or Path(
-        name
-    ).name.startswith("test")
 
 
 @pytest.fixture(scope="module")

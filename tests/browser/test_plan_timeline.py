@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.conftest import (
+    DESKTOP,
+    PHONE,
+    test_it_runs_on_a_test_database,  # noqa: F401 (collected here)
+)
 
 pytestmark = pytest.mark.browser
 
 A4_LANDSCAPE_PRINTABLE = {"width": 1047, "height": 718}  # 297×210 mm less 10 mm margins, 96 dpi
-
-
-@pytest.mark.django_db
-def test_it_runs_on_a_test_database():
-    """Also makes pytest-django create the test database when only this suite is collected."""
-    from pathlib import Path
-
-    from django.db import connection
-
-    name = str(connection.settings_dict["NAME"])
-    assert (connection.vendor == "sqlite" and connection.is_in_memory_db()) or Path(
-        name
-    ).name.startswith("test")
 
 
 ROWS = """() => [...document.querySelectorAll('.gantt-item')].map(row => {

@@ -6,24 +6,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import artifacts_dir, fits_the_screen, jpeg, served, signed_in
+from tests.browser.conftest import (
+    artifacts_dir,
+    fits_the_screen,
+    jpeg,
+    served,
+    signed_in,
+    test_it_runs_on_a_test_database,  # noqa: F401 (collected here)
+)
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.mark.django_db
-def test_it_runs_on_a_test_database():
-    """Also makes pytest-django create the test database when only this module is collected."""
-    from django.db import connection
-
-    name = str(connection.settings_dict["NAME"])
-    assert (connection.vendor == "sqlite" and connection.is_in_memory_db()) or Path(
-        name
-    ).name.startswith("test")
 
 
 @pytest.fixture(scope="module")
