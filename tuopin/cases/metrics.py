@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Collection
 from decimal import Decimal
 
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Q, Sum
 
 from tuopin.cases.models import (
     Case,
@@ -88,18 +88,10 @@ def register_bulk(
 
 
 def stamp_of(model) -> Callable[[], str]:
-    def stamp() -> str:
-        row = model.objects.aggregate(n=Count("pk"), last=Max("pk"))
-        return f"{row['n']}:{row['last']}"
-
-    return stamp
+    return metrics.table_stamp((model._meta.label, "pk"))
 
 
-def case_stamp() -> str:
-    from tuopin.cases.models import CaseEvent
-
-    row = CaseEvent.objects.aggregate(n=Count("pk"), last=Max("at"))
-    return f"{row['n']}:{row['last']}"
+case_stamp = metrics.table_stamp(("cases.CaseEvent", "at"))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Collection
 from decimal import Decimal
 
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from tuopin.households import policy
 from tuopin.households.codes import INCOME_KINDS, SevenItem
@@ -373,21 +373,13 @@ def definitions() -> list[dict]:
     ]
 
 
-def stamp() -> str:
-    from tuopin.households import models
-    from tuopin.registry.models import Household
-
-    parts = []
-    for model in (
-        models.Measure,
-        models.SevenItemRecord,
-        models.Renovation,
-        models.Relocation,
-        Household,
-    ):
-        row = model.objects.aggregate(n=Count("pk"), at=Max("updated_at"))
-        parts.append(f"{row['n']}:{row['at'].isoformat() if row['at'] else ''}")
-    return "|".join(parts)
+stamp = metrics.table_stamp(
+    "households.Measure",
+    "households.SevenItemRecord",
+    "households.Renovation",
+    "households.Relocation",
+    "registry.Household",
+)
 
 
 def register_household_metrics() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
+from django.db.models import Exists, OuterRef, Q, Sum
 
 from tuopin.lib import metrics
 from tuopin.water.metrics import contract, group, rate_or_count, register
@@ -205,29 +205,17 @@ def coops_registered(level, on, codes):
     return {code: metrics.Value(Decimal(len(set(items)))) for code, items in grouped.items()}
 
 
-def stamp() -> str:
-    from tuopin.jobs.models import Attendance, Cooperative, Income, JobFair, Post, Spell, Training
-    from tuopin.registry.models import Household, Person
-
-    parts = []
-    for model in (
-        Spell,
-        JobFair,
-        Training,
-        Attendance,
-        Post,
-        Cooperative,
-        Income,
-        Household,
-        Person,
-    ):
-        row = model.objects.aggregate(
-            n=Count("pk"), at=Max("updated_at") if hasattr(model, "updated_at") else Max("pk")
-        )
-        parts.append(
-            f"{row['n']}:{row['at'].isoformat() if hasattr(row['at'], 'isoformat') else row['at'] or ''}"
-        )
-    return "|".join(parts)
+stamp = metrics.table_stamp(
+    "jobs.Spell",
+    "jobs.JobFair",
+    "jobs.Training",
+    "jobs.Attendance",
+    "jobs.Post",
+    "jobs.Cooperative",
+    "jobs.Income",
+    "registry.Household",
+    "registry.Person",
+)
 
 
 def definitions() -> list[dict]:

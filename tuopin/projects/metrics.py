@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Callable, Collection
 from decimal import Decimal
 
-from django.db.models import Count, F, Max, Q, Sum
+from django.db.models import Count, F, Q, Sum
 
 from tuopin.lib import metrics
 from tuopin.projects.codes import FundSource, ProjectKind
@@ -102,15 +102,16 @@ def _money(expression: Callable[[dt.date], dict], pick: Callable[[dict], Decimal
     return bulk
 
 
-def stamp() -> str:
-    from tuopin.projects.models import FundAllocation, Project, ProjectSettings
+_tables = metrics.table_stamp("projects.Project", "projects.FundAllocation")
 
-    parts = []
-    for model in (Project, FundAllocation):
-        row = model.objects.aggregate(n=Count("pk"), at=Max("updated_at"))
-        parts.append(f"{row['n']}:{row['at'].isoformat() if row['at'] else ''}")
-    parts.append(str(ProjectSettings.current().idle_days))
-    return "|".join(parts)
+
+def _stamp() -> str:
+    from tuopin.projects.models import ProjectSettings
+
+    return f"{_tables()}|{ProjectSettings.current().idle_days}"
+
+
+stamp = metrics.held_stamp(_stamp)
 
 
 def _idle(on: dt.date) -> Q:

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Collection
 from decimal import Decimal
 
-from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from tuopin.lib import metrics
@@ -242,30 +242,14 @@ def _open_rectifications(level: str, on: dt.date, codes: Collection[str] | None)
     return {code: found.get(code, metrics.Value(Decimal(0))) for code in codes}
 
 
-def stamp() -> str:
-    from tuopin.villages.models import (
-        ChecklistInspection,
-        PresenceCheck,
-        TeamMember,
-        TrainingSession,
-    )
-
-    parts = []
-    for model, field in (
-        (TeamMember, "updated_at"),
-        (PresenceCheck, "recorded_at"),
-        (TrainingSession, "created_at"),
-        (ChecklistInspection, "recorded_at"),
-    ):
-        row = model.objects.aggregate(n=Count("pk"), at=Max(field))
-        parts.append(f"{row['n']}:{row['at'].isoformat() if row['at'] else ''}")
-    from tuopin.villages.models import TrainingAttendance
-
-    parts.append(str(TrainingAttendance.objects.count()))
-    from tuopin.villages.models import Commendation
-
-    parts.append(str(Commendation.objects.aggregate(m=Max("pk"))["m"] or 0))
-    return "|".join(parts)
+stamp = metrics.table_stamp(
+    "villages.TeamMember",
+    ("villages.PresenceCheck", "recorded_at"),
+    ("villages.TrainingSession", "created_at"),
+    ("villages.ChecklistInspection", "recorded_at"),
+    ("villages.TrainingAttendance", "pk"),
+    ("villages.Commendation", "pk"),
+)
 
 
 def definitions() -> list[dict]:

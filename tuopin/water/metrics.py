@@ -11,8 +11,6 @@ import datetime as dt
 from collections.abc import Callable, Collection
 from decimal import Decimal
 
-from django.db.models import Count, Max
-
 from tuopin.lib import metrics
 
 LEVELS = ("county", "town", "village")
@@ -154,15 +152,9 @@ def by_verdict(wanted: bool | None) -> Bulk:
     return bulk
 
 
-def stamp() -> str:
-    from tuopin.registry.models import Household
-    from tuopin.water.models import Service, SupplyPoint, WaterTest
-
-    parts = []
-    for model in (SupplyPoint, Service, WaterTest, Household):
-        row = model.objects.aggregate(n=Count("pk"), at=Max("updated_at"))
-        parts.append(f"{row['n']}:{row['at'].isoformat() if row['at'] else ''}")
-    return "|".join(parts)
+stamp = metrics.table_stamp(
+    "water.SupplyPoint", "water.Service", "water.WaterTest", "registry.Household"
+)
 
 
 def definitions() -> list[dict]:

@@ -199,3 +199,19 @@ def test_a_town_sees_its_own_town_only(world, homes, login):
     assert other.status_code == 404
     landing = visible_text(client.get("/dashboard/metrics/").content.decode())
     assert "指标目录：城关镇" in landing
+
+
+def test_metrics_reading_one_table_share_its_stamp(world, django_assert_max_num_queries):
+    """However many metrics read a table, a page asks it once while its stamp is held."""
+    first = metrics.table_stamp("registry.Household", ("org.OrgUnit", "pk"))
+    second = metrics.table_stamp("registry.Household")
+    metrics.clear_cache()
+    with django_assert_max_num_queries(2):
+        first()
+        second()
+        first()
+    OrgUnit.objects.create(code="610327199", name="新镇", level="town", parent=world.county)
+    assert first() == first()
+    before = first()
+    metrics.clear_cache()
+    assert first() != before and second() == second()
