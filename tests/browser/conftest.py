@@ -125,6 +125,35 @@ def db_access(django_db_blocker):
         connections.close_all()
 
 
+def sign_in(
+    browser,
+    base_url: str,
+    username: str,
+    *,
+    password: str = PASSWORD,
+    viewport: dict | None = None,
+    phone: bool = False,
+    **options,
+):
+    """A fresh browser context signed in as ``username`` (the demo's password unless given; a
+    site built with ``org.testing.build_world`` passes its ``PASSWORD``). ``phone``: 390×844 with
+    touch, as a phone. Returns (context, page); the caller closes the context."""
+    if phone:
+        options = {"is_mobile": True, "has_touch": True, **options}
+    context = browser.new_context(
+        viewport=viewport or (PHONE if phone else DESKTOP), locale="zh-CN", **options
+    )
+    context.set_default_timeout(15000)
+    page = context.new_page()
+    page.goto(f"{base_url}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.locator("form button").first.click()
+    page.wait_for_load_state()
+    assert "/login/" not in page.url, f"{username} 登录失败"
+    return context, page
+
+
 class Site:
     """Log in as a demo user in a fresh browser context and take named screenshots."""
 
@@ -134,18 +163,14 @@ class Site:
         self.contexts = []
 
     def login(self, username: str, viewport: dict | None = None, *, javascript: bool = True):
-        context = self.browser.new_context(
-            viewport=viewport or DESKTOP, locale="zh-CN", java_script_enabled=javascript
+        context, page = sign_in(
+            self.browser,
+            self.base_url,
+            username,
+            viewport=viewport or DESKTOP,
+            java_script_enabled=javascript,
         )
-        context.set_default_timeout(15000)
         self.contexts.append(context)
-        page = context.new_page()
-        page.goto(f"{self.base_url}/login/")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", PASSWORD)
-        page.locator("form button").first.click()
-        page.wait_for_load_state()
-        assert "/login/" not in page.url, f"{username} 登录失败"
         return page
 
     def go(self, page, path: str):

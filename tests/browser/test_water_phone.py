@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import PHONE, artifacts_dir, served
+from tests.browser.conftest import artifacts_dir, served, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -75,14 +75,7 @@ def test_a_cadre_enters_a_test_report_on_a_phone(browser, water_site, db_access)
     from tuopin.registry.models import Household
     from tuopin.water.models import WaterTest
 
-    context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
-    context.set_default_timeout(15000)
-    page = context.new_page()
-    page.goto(f"{water_site}/login/")
-    page.fill("input[name=username]", "village_cadre")
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.locator("form button").first.click()
+    context, page = sign_in(browser, water_site, "village_cadre", password=PASSWORD, phone=True)
     page.goto(f"{water_site}/water/test/")
     assert page.locator("h1").inner_text() == "录入水质检测报告"
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")

@@ -1,6 +1,6 @@
 """Checking an employment or collective-economy workbook and working out what it would change.
 
-Nothing here writes (``tuopin.water.keyed.apply`` writes a plan without problems). Keys: a spell
+Nothing here writes (``tuopin.ledger.keyed.apply`` writes a plan without problems). Keys: a spell
 by 证件号码 + 开始日期, a job fair / training / post by its 编号, attendance by training + person,
 an organisation by village + year + name, income by village + year + source."""
 
@@ -30,7 +30,7 @@ from tuopin.lib import clock
 from tuopin.lib.citizen_id import mask
 from tuopin.org.models import Level, OrgUnit
 from tuopin.registry.models import Person
-from tuopin.water.keyed import Planned, Ref, SheetsPlan, compare, describe, in_scope
+from tuopin.ledger.keyed import Planned, Ref, SheetsPlan, compare, describe, in_scope
 
 describe_jobs = describe(
     (

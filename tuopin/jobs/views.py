@@ -31,6 +31,13 @@ from tuopin.water.sector import is_sector_department, sector_q
 from tuopin.water.views import town_rollup, villages_for
 
 _SOURCES = labels(IncomeSource)
+_RECORD_KINDS = (
+    ("spell", "务工"),
+    ("fair", "招聘会"),
+    ("training", "培训"),
+    ("attendance", "培训人员"),
+    ("post", "公益岗位"),
+)
 
 
 def _village(request: HttpRequest, code: str, sector: str) -> OrgUnit:
@@ -94,6 +101,8 @@ def home(request: HttpRequest) -> HttpResponse:
                 sector_q(user, "jobs", "area__code"), started_on__gte=start
             ).order_by("-started_on")[:50],
             "can_import": _can_import(user, "jobs.import", "jobs"),
+            "can_record": _can_import(user, "jobs.record", "jobs"),
+            "record_kinds": _RECORD_KINDS,
         },
     )
 
@@ -122,7 +131,13 @@ def village_page(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "jobs/village.html",
-        {"village": village, "on": on, "spells": spell_rows, "posts": post_rows},
+        {
+            "village": village,
+            "on": on,
+            "spells": spell_rows,
+            "posts": post_rows,
+            "can_record": _can_import(request.user, "jobs.record", "jobs"),
+        },
     )
 
 
@@ -176,6 +191,7 @@ def economy_home(request: HttpRequest) -> HttpResponse:
             "towns": towns,
             "total": sum((row["total"] for _, row, _ in rows), Decimal(0)),
             "can_import": _can_import(user, "economy.import", "economy"),
+            "can_record": _can_import(user, "economy.record", "economy"),
         },
     )
 
@@ -194,6 +210,7 @@ def economy_village(request: HttpRequest, code: str) -> HttpResponse:
         "jobs/economy_village.html",
         {
             "village": village,
+            "can_record": _can_import(request.user, "economy.record", "economy"),
             "coops": Cooperative.objects.filter(village=village).order_by("-year", "name"),
             "incomes": [
                 (row["year"], _SOURCES.get(row["source"], row["source"]), row["amount"])

@@ -23,7 +23,7 @@ from tuopin.projects.models import Project
 from tuopin.registry.models import Household, Person
 from tuopin.water import actions as water_actions
 from tuopin.water import importer as water_importer
-from tuopin.water.keyed import apply
+from tuopin.ledger.keyed import apply
 from tuopin.water.layout import WATER
 from tuopin.water.models import SupplyPoint
 

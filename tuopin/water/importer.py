@@ -15,7 +15,7 @@ from tuopin.org.models import Level, OrgUnit
 from tuopin.projects.models import Project
 from tuopin.registry.models import Household
 from tuopin.water import codes
-from tuopin.water.keyed import Planned, Ref, SheetsPlan, compare, describe, in_scope
+from tuopin.ledger.keyed import Planned, Ref, SheetsPlan, compare, describe, in_scope
 from tuopin.water.layout import (
     POINT_COLUMNS,
     POINT_SHEET,

@@ -3,7 +3,8 @@ number, a person and a start date …). The engine reads and checks the cells; a
 rules turn rows into records; this compares them with what is stored (new / changed / unchanged,
 with change lines) and writes a plan in one transaction with one audit event per record.
 
-Used by the water, employment and collective-economy ledgers (tuopin.water, tuopin.jobs)."""
+Used by the water, employment and collective-economy ledgers (tuopin.water, tuopin.jobs), for
+a workbook and for one record entered on a form (``ledger.entry``: the same plan, ``entry=``)."""
 
 from __future__ import annotations
 
@@ -127,25 +128,34 @@ def apply(
     filename: str = "",
     sha256: str = "",
     after: Callable[[SheetsPlan, Any, str], None] | None = None,
-) -> LedgerImport:
-    """Write a checked plan: everything or nothing, one history row per changed record."""
+    entry: str = "",
+) -> LedgerImport | None:
+    """Write a checked plan: everything or nothing, one history row per changed record.
+
+    ``entry`` names a record entered on a form (e.g. “手机表单录入”): no import batch is kept,
+    the history rows say 录入新建 / 录入修改 with that note."""
     if not plan.ok:
         raise ImportNotAllowed("导入文件有错误，未导入任何数据")
     now = clock.now()
     actor = actor if actor is not None and actor.is_authenticated else None
     cache: dict = {}
+    verb = "录入" if entry else "导入"
     with transaction.atomic():
-        batch = LedgerImport.objects.create(
-            ledger=ledger,
-            at=now,
-            actor=actor,
-            filename=filename[:255],
-            sha256=sha256,
-            source=source,
-            summary=plan.counts,
-            scope_code=common_prefix(plan.place_codes),
-        )
-        note = f"导入 {filename}（批次 {batch.pk}）"
+        batch = None
+        if entry:
+            note = entry
+        else:
+            batch = LedgerImport.objects.create(
+                ledger=ledger,
+                at=now,
+                actor=actor,
+                filename=filename[:255],
+                sha256=sha256,
+                source=source,
+                summary=plan.counts,
+                scope_code=common_prefix(plan.place_codes),
+            )
+            note = f"导入 {filename}（批次 {batch.pk}）"
         for part in plan.parts:
             model = part.model
             created = model.objects.bulk_create(
@@ -161,7 +171,7 @@ def apply(
             audit.record_many(
                 [(row, {}) for row in shown],
                 actor=actor,
-                action="导入新建",
+                action=f"{verb}新建",
                 source=source,
                 note=note,
                 at=now,
@@ -181,7 +191,7 @@ def apply(
             for names, group in by_fields.items():
                 model.objects.bulk_update(group, [*names, "updated_at"], batch_size=1000)
             audit.record_many(
-                events, actor=actor, action="导入修改", source=source, note=note, at=now
+                events, actor=actor, action=f"{verb}修改", source=source, note=note, at=now
             )
         if after is not None:
             after(plan, actor, source)
