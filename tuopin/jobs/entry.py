@@ -53,8 +53,7 @@ def _persons(user, context: dict):
 
 def _villages(user, context: dict):
     return [
-        (v.code, f"{v.parent.name} {v.name}", v.code)
-        for v in villages_for(user, context["sector"])
+        (v.code, f"{v.parent.name} {v.name}", v.code) for v in villages_for(user, context["sector"])
     ]
 
 

@@ -24,13 +24,13 @@ from tuopin.jobs.layout import (
 )
 from tuopin.jobs.models import Attendance, Cooperative, Income, JobFair, Post, Spell, Training
 from tuopin.ledger.cells import CellReader, chunks, parse_sheet
+from tuopin.ledger.keyed import Planned, Ref, SheetsPlan, compare, describe, in_scope
 from tuopin.ledger.layout import Column, choice_lookup
 from tuopin.ledger.reader import Sheet
 from tuopin.lib import clock
 from tuopin.lib.citizen_id import mask
 from tuopin.org.models import Level, OrgUnit
 from tuopin.registry.models import Person
-from tuopin.ledger.keyed import Planned, Ref, SheetsPlan, compare, describe, in_scope
 
 describe_jobs = describe(
     (

@@ -67,7 +67,11 @@ def test_a_spell_saves_with_history_and_bad_spells_are_refused(world, login, peo
     spell = Spell.objects.get()
     assert (spell.person, spell.village, spell.full_time) == (a, world.cg_village, True)
     [event] = entered(Spell)
-    assert (event.action, event.actor, event.note) == ("录入新建", world.village_cadre, "手机表单录入")
+    assert (event.action, event.actor, event.note) == (
+        "录入新建",
+        world.village_cadre,
+        "手机表单录入",
+    )
 
     # ends before it starts; overlaps the stored open-ended full-time spell; a person elsewhere
     refused(
@@ -121,7 +125,9 @@ def test_a_job_fair(world, login):
         client.post(url("fair"), {**good, "hired": "50"}),
         "录用贫困劳动力：录用人数不能多于参会人数",
     )
-    refused(client.post(url("fair"), {**good, "area_code": world.dongfeng.code}), "选择一个有效的选项")
+    refused(
+        client.post(url("fair"), {**good, "area_code": world.dongfeng.code}), "选择一个有效的选项"
+    )
     refused(client.post(url("fair"), {**good, "attending": "-3"}), "应在 0 到 10000000 之间")
     assert not JobFair.objects.exists() and not entered(JobFair)
     saved(client.post(url("fair"), good), client)
