@@ -244,3 +244,47 @@ def test_the_tabs_link_the_forms(world, login):
     home = login(world.cadre).get("/jobs/").content.decode()
     assert "/jobs/record/fair/" in home
     assert "/jobs/record/" not in login(world.viewer).get("/jobs/").content.decode()
+
+
+def _cells(response) -> list[str]:
+    import io
+
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_filelike(io.BytesIO(b"".join(response.streaming_content)))
+    return [
+        str(value)
+        for name in book.sheet_names
+        for row in book.get_sheet_by_name(name).to_python()
+        for value in row
+        if value not in (None, "")
+    ]
+
+
+def test_the_export_logs_unmasked_ids_and_masked_ones_cannot_be_rebuilt(world, login, people):
+    from tuopin.registry.models import PersonalDataView
+
+    a = people[0]
+    client = login(world.hq)
+    saved(
+        client.post(
+            url("spell", world.cg_village),
+            {
+                "id_number": a.pk,
+                "place": "省外",
+                "channel": "劳务协作",
+                "started_on": "2018-03-01",
+            },
+        ),
+        client,
+    )
+    cells = _cells(login(world.hq).get("/jobs/export/"))
+    assert a.id_number in cells
+    [logged] = PersonalDataView.objects.filter(user=world.hq, via="export")
+    assert "就业台账" in logged.what and logged.scope_code == world.county.code
+
+    cells = _cells(login(world.viewer).get("/jobs/export/"))
+    assert mask(a.id_number) in cells
+    birth = a.id_number[6:14]
+    assert not any(a.id_number in cell or birth in cell for cell in cells)
+    assert not PersonalDataView.objects.filter(user=world.viewer).exists()
