@@ -13,7 +13,7 @@ from tuopin.assess.tests.factories import adult, household
 from tuopin.jobs.models import Attendance, Cooperative, Income, JobFair, Post, Spell, Training
 from tuopin.lib.citizen_id import mask
 from tuopin.org.models import AuditEvent, Role
-from tuopin.org.testing import _user, visible_text
+from tuopin.org.testing import _user, internal_names, visible_text
 
 pytestmark = pytest.mark.django_db
 
@@ -244,6 +244,19 @@ def test_the_tabs_link_the_forms(world, login):
     home = login(world.cadre).get("/jobs/").content.decode()
     assert "/jobs/record/fair/" in home
     assert "/jobs/record/" not in login(world.viewer).get("/jobs/").content.decode()
+
+
+def test_every_form_speaks_chinese(world, login, people):
+    from tuopin.jobs.entry import KINDS
+
+    client = login(world.hq)
+    for kind in KINDS:
+        page = client.get(url(kind, world.cg_village))
+        assert page.status_code == 200
+        assert internal_names(page.content.decode()) == [], kind
+        refused_page = client.post(url(kind, world.cg_village), {})
+        assert refused_page.status_code == 400
+        assert internal_names(refused_page.content.decode()) == [], kind
 
 
 def _cells(response) -> list[str]:
