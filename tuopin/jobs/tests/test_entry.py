@@ -92,6 +92,14 @@ def test_a_spell_saves_with_history_and_bad_spells_are_refused(world, login, peo
     assert "结束日期：（空） → 2018-06-30" in text
     assert Spell.objects.get().ended_on == dt.date(2018, 6, 30)
     assert entered(Spell)[-1].action == "录入修改"
+    # change lines name codes, flags and places as people read them
+    text = saved(
+        client.post(
+            url("spell"), {**good, "ended_on": "2018-06-30", "place": "县内乡外", "full_time": "否"}
+        ),
+        client,
+    )
+    assert "务工地点：省外 → 县内乡外" in text and "全职：是 → 否" in text
 
 
 def test_scope_of_the_forms(world, login, people):
