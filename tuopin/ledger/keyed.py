@@ -105,18 +105,25 @@ class ImportNotAllowed(ValueError):
     pass
 
 
+def _load_refs(records: Sequence[dict[str, Any]], cache: dict) -> None:
+    """Resolve every ``Ref`` of ``records`` not yet known in one query per model, field and
+    chunk (records new in the same file are written by then)."""
+    wanted: dict[tuple[type[models.Model], str], set] = {}
+    for record in records:
+        for value in record.values():
+            if isinstance(value, Ref) and (value.model, value.field, value.value) not in cache:
+                wanted.setdefault((value.model, value.field), set()).add(value.value)
+    for (model, name), values in wanted.items():
+        for chunk in chunks(sorted(values, key=str)):
+            for key, pk in model.objects.filter(**{f"{name}__in": chunk}).values_list(name, "pk"):
+                cache[(model, name, key)] = pk
+
+
 def _resolve(record: dict[str, Any], cache: dict) -> dict[str, Any]:
-    out = {}
-    for name, value in record.items():
-        if isinstance(value, Ref):
-            slot = (value.model, value.field, value.value)
-            if slot not in cache:
-                cache[slot] = value.model.objects.values_list("pk", flat=True).get(
-                    **{value.field: value.value}
-                )
-            value = cache[slot]
-        out[name] = value
-    return out
+    return {
+        name: cache[(value.model, value.field, value.value)] if isinstance(value, Ref) else value
+        for name, value in record.items()
+    }
 
 
 def apply(
@@ -158,6 +165,7 @@ def apply(
             note = f"导入 {filename}（批次 {batch.pk}）"
         for part in plan.parts:
             model = part.model
+            _load_refs(part.new, cache)
             created = model.objects.bulk_create(
                 [
                     model(**_resolve(record, cache), created_at=now, updated_at=now)
@@ -165,9 +173,11 @@ def apply(
                 ],
                 batch_size=2000,
             )
-            shown = model.objects.filter(pk__in=[row.pk for row in created]).select_related(
-                part.scope_path
-            )
+            shown = [
+                row
+                for chunk in chunks([row.pk for row in created])
+                for row in model.objects.filter(pk__in=chunk).select_related(part.scope_path)
+            ]
             audit.record_many(
                 [(row, {}) for row in shown],
                 actor=actor,
