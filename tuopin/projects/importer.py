@@ -135,10 +135,10 @@ def _plan_projects(
         )
     }
     units = _unit_names()
-    existing = {
-        p.code: p
+    stored_places = {  # the scope of projects already in the ledger
+        code: place
         for chunk in chunks(sorted({c for c in codes if c}))
-        for p in Project.objects.filter(code__in=chunk).select_related("place")
+        for code, place in Project.objects.filter(code__in=chunk).values_list("code", "place__code")
     }
     seen: dict[str, int] = {}
     planned = []
@@ -179,8 +179,8 @@ def _plan_projects(
             )
             refused.add("unit_name")
         _check_dates(plan, sheet.name, row, values, refused)
-        old = existing.get(code)
-        if old is not None and not _in_scope(user, old.place.code):
+        stored = stored_places.get(code)
+        if stored is not None and not _in_scope(user, stored):
             plan.problem(sheet.name, row, "项目编号", code, "该项目在您的管辖范围以外，不能修改")
             refused.add("code")
         if refused:
