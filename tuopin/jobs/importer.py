@@ -1,6 +1,6 @@
 """Checking an employment or collective-economy workbook and working out what it would change.
 
-Nothing here writes (``tuopin.water.keyed.apply`` writes a plan without problems). Keys: a spell
+Nothing here writes (``tuopin.ledger.keyed.apply`` writes a plan without problems). Keys: a spell
 by 证件号码 + 开始日期, a job fair / training / post by its 编号, attendance by training + person,
 an organisation by village + year + name, income by village + year + source."""
 
@@ -12,25 +12,32 @@ from typing import Any
 
 from tuopin.jobs import codes
 from tuopin.jobs.layout import (
+    ATTEND_COLUMNS,
     ATTEND_SHEET,
+    COOP_COLUMNS,
     COOP_SHEET,
     ECONOMY,
+    FAIR_COLUMNS,
     FAIR_SHEET,
+    INCOME_COLUMNS,
     INCOME_SHEET,
     JOBS,
+    POST_COLUMNS,
     POST_SHEET,
+    SPELL_COLUMNS,
     SPELL_SHEET,
+    TRAINING_COLUMNS,
     TRAINING_SHEET,
 )
 from tuopin.jobs.models import Attendance, Cooperative, Income, JobFair, Post, Spell, Training
 from tuopin.ledger.cells import CellReader, chunks, parse_sheet
+from tuopin.ledger.keyed import Planned, Ref, SheetsPlan, compare, describe, in_scope
 from tuopin.ledger.layout import Column, choice_lookup
 from tuopin.ledger.reader import Sheet
 from tuopin.lib import clock
 from tuopin.lib.citizen_id import mask
 from tuopin.org.models import Level, OrgUnit
 from tuopin.registry.models import Person
-from tuopin.water.keyed import Planned, Ref, SheetsPlan, compare, describe, in_scope
 
 describe_jobs = describe(
     (
@@ -158,23 +165,48 @@ def _dates_in_order(plan, sheet, row, values, refused, start="started_on", end="
         refused.add(end)
 
 
-_HEADERS = {
-    "place": "务工地点",
-    "channel": "就业渠道",
-    "employer": "用工单位",
-    "ended_on": "结束日期",
-    "monthly_pay": "月收入/月补贴",
-    "full_time": "全职",
-    "employers": "参会企业数",
-    "posts": "提供岗位数",
-    "attending": "参会贫困劳动力",
-    "hired": "录用贫困劳动力",
-    "holder_id": "在岗人员",
-    "amount": "金额（万元）",
-    "members": "成员数",
-    "assets": "资产（万元）",
-    "registered": "已登记赋码",
+def _headers(columns) -> dict[str, str]:
+    """Field → the Chinese header a change line names it by (ids by what they stand for)."""
+    table = {column.field: column.header for column in columns if column.field}
+    table.update(
+        person_id="人员",
+        village_id="所在村",
+        area_id="所在地",
+        holder_id="在岗人员",
+        training_id="培训",
+    )
+    return table
+
+
+_CODE_LABELS: dict[str, dict[str, str]] = {
+    "place": codes.labels(codes.WorkPlace),
+    "channel": codes.labels(codes.Channel),
+    "source": codes.labels(codes.IncomeSource),
+    "kind": {
+        **codes.labels(codes.TrainingKind),
+        **codes.labels(codes.PostKind),
+        **codes.labels(codes.CoopKind),
+    },
 }
+
+
+def _shown(name: str, value: Any) -> str:
+    """A value in a change line as people read it: code labels, 是/否, places by name, persons
+    by name and masked ID (never an ID in clear, never a row id)."""
+    if value is None or value == "":
+        return "（空）"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if name in _CODE_LABELS:
+        return _CODE_LABELS[name].get(value, str(value))
+    if name in ("village_id", "area_id"):
+        return OrgUnit.objects.filter(pk=value).values_list("name", flat=True).first() or "—"
+    if name in ("person_id", "holder_id"):
+        found = Person.objects.filter(pk=value).values_list("name", "id_number").first()
+        return f"{found[0]}（{mask(found[1])}）" if found else "—"
+    if name == "training_id":
+        return Training.objects.filter(pk=value).values_list("code", flat=True).first() or "—"
+    return str(value)
 
 
 def plan_jobs(sheets: dict[str, Sheet], *, user=None) -> SheetsPlan:
@@ -286,7 +318,14 @@ def _spells(context: _Context, sheet: Sheet, columns: dict) -> None:
             )
         )
         plan.place_codes.append(person[2])
-    compare(plan, Planned("spells", Spell, "village"), rows, ("person_id", "started_on"), _HEADERS)
+    compare(
+        plan,
+        Planned("spells", Spell, "village"),
+        rows,
+        ("person_id", "started_on"),
+        _headers(SPELL_COLUMNS),
+        _shown,
+    )
 
 
 def _coded(plan, sheet, row, code, seen, what) -> bool:
@@ -335,7 +374,9 @@ def _fairs(context: _Context, sheet: Sheet, columns: dict) -> None:
             code=values["code"], held_on=values["held_on"], place=values["place"], area_id=area.pk
         )
         rows.append(((values["code"],), f"招聘会 {values['code']}", record))
-    compare(plan, Planned("fairs", JobFair, "area"), rows, ("code",), _HEADERS)
+    compare(
+        plan, Planned("fairs", JobFair, "area"), rows, ("code",), _headers(FAIR_COLUMNS), _shown
+    )
 
 
 def _trainings(context: _Context, sheet: Sheet, columns: dict) -> dict[str, Any]:
@@ -370,7 +411,14 @@ def _trainings(context: _Context, sheet: Sheet, columns: dict) -> dict[str, Any]
                 },
             )
         )
-    compare(plan, Planned("trainings", Training, "area"), rows, ("code",), _HEADERS)
+    compare(
+        plan,
+        Planned("trainings", Training, "area"),
+        rows,
+        ("code",),
+        _headers(TRAINING_COLUMNS),
+        _shown,
+    )
     return {key[0]: Ref(Training, "code", key[0]) for key, _, _ in rows}
 
 
@@ -416,7 +464,8 @@ def _attendance(context: _Context, sheet: Sheet, columns: dict, trainings: dict)
         Planned("attendance", Attendance, "village"),
         rows,
         ("training_id", "person_id"),
-        _HEADERS,
+        _headers(ATTEND_COLUMNS),
+        _shown,
     )
 
 
@@ -477,7 +526,9 @@ def _posts(context: _Context, sheet: Sheet, columns: dict) -> None:
                 },
             )
         )
-    compare(plan, Planned("posts", Post, "village"), rows, ("code",), _HEADERS)
+    compare(
+        plan, Planned("posts", Post, "village"), rows, ("code",), _headers(POST_COLUMNS), _shown
+    )
 
 
 def plan_economy(sheets: dict[str, Sheet], *, user=None) -> SheetsPlan:
@@ -533,7 +584,8 @@ def plan_economy(sheets: dict[str, Sheet], *, user=None) -> SheetsPlan:
             Planned("coops", Cooperative, "village"),
             rows,
             ("village_id", "year", "name"),
-            _HEADERS,
+            _headers(COOP_COLUMNS),
+            _shown,
         )
     if INCOME_SHEET in sheets:
         rows = []
@@ -574,7 +626,8 @@ def plan_economy(sheets: dict[str, Sheet], *, user=None) -> SheetsPlan:
             Planned("income", Income, "village"),
             rows,
             ("village_id", "year", "source"),
-            _HEADERS,
+            _headers(INCOME_COLUMNS),
+            _shown,
         )
     if not plan.ok:
         plan.parts = []

@@ -7,8 +7,8 @@ from functools import partial
 from tuopin.jobs import importer
 from tuopin.jobs.layout import ECONOMY, JOBS
 from tuopin.ledger.app import LedgerApp
+from tuopin.ledger.keyed import apply
 from tuopin.ledger.staging import Stage
-from tuopin.water.keyed import apply
 
 JOBS_APP = LedgerApp(
     ledger=JOBS,

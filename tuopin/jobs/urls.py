@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tuopin.jobs import views
+from tuopin.jobs import entry, views
 
 app_name = "jobs"
 urlpatterns = [
@@ -11,6 +11,7 @@ urlpatterns = [
     path("imports/", views.import_list, name="imports"),
     path("template.xlsx", views.template, name="template"),
     path("export/", views.export, name="export"),
+    path("record/<str:kind>/", entry.record, name="record"),
     path("economy/", views.economy_home, name="economy"),
     path("economy/village/<str:code>/", views.economy_village, name="economy_village"),
     path("economy/import/", views.economy_import_upload, name="economy_import"),

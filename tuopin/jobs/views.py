@@ -31,6 +31,13 @@ from tuopin.water.sector import is_sector_department, sector_q
 from tuopin.water.views import town_rollup, villages_for
 
 _SOURCES = labels(IncomeSource)
+_RECORD_KINDS = (
+    ("spell", "务工"),
+    ("fair", "招聘会"),
+    ("training", "培训"),
+    ("attendance", "培训人员"),
+    ("post", "公益岗位"),
+)
 
 
 def _village(request: HttpRequest, code: str, sector: str) -> OrgUnit:
@@ -94,6 +101,8 @@ def home(request: HttpRequest) -> HttpResponse:
                 sector_q(user, "jobs", "area__code"), started_on__gte=start
             ).order_by("-started_on")[:50],
             "can_import": _can_import(user, "jobs.import", "jobs"),
+            "can_record": _can_import(user, "jobs.record", "jobs"),
+            "record_kinds": _RECORD_KINDS,
         },
     )
 
@@ -122,7 +131,13 @@ def village_page(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "jobs/village.html",
-        {"village": village, "on": on, "spells": spell_rows, "posts": post_rows},
+        {
+            "village": village,
+            "on": on,
+            "spells": spell_rows,
+            "posts": post_rows,
+            "can_record": _can_import(request.user, "jobs.record", "jobs"),
+        },
     )
 
 
@@ -176,6 +191,7 @@ def economy_home(request: HttpRequest) -> HttpResponse:
             "towns": towns,
             "total": sum((row["total"] for _, row, _ in rows), Decimal(0)),
             "can_import": _can_import(user, "economy.import", "economy"),
+            "can_record": _can_import(user, "economy.record", "economy"),
         },
     )
 
@@ -194,6 +210,7 @@ def economy_village(request: HttpRequest, code: str) -> HttpResponse:
         "jobs/economy_village.html",
         {
             "village": village,
+            "can_record": _can_import(request.user, "economy.record", "economy"),
             "coops": Cooperative.objects.filter(village=village).order_by("-year", "name"),
             "incomes": [
                 (row["year"], _SOURCES.get(row["source"], row["source"]), row["amount"])
@@ -214,6 +231,17 @@ import_upload, import_confirm, import_list, template = JOBS_PAGES.views()
 ) = ECONOMY_PAGES.views()
 
 
+def export_disclosure(user, what: str) -> privacy.Disclosure:
+    """How a whole-scope export shows citizen IDs, logged when unmasked (the rows are read while
+    the file streams, so the output is logged when the download is handed out, as the
+    registry's export does). A user without a place of their own gets IDs masked."""
+    if user.scope_id is None:
+        return privacy.MASKED
+    scope = user.scope
+    with privacy.output(user, what=f"导出{what}（{scope.name}）", via="export") as out:
+        return out.of(scope)
+
+
 @login_required
 def export(request: HttpRequest) -> HttpResponse:
     """The employment ledger as the user may see it, in the import layout; citizen IDs through
@@ -229,7 +257,7 @@ def export(request: HttpRequest) -> HttpResponse:
     from tuopin.water import exporter
 
     user = request.user
-    shown = privacy.disclosure(user)
+    shown = export_disclosure(user, "就业台账")
     person = {"id_number": "person__id_number", "name": "person__name"}
     chunks = exporter.stream(
         JOBS,

@@ -1,17 +1,19 @@
 """Checking a project and fund workbook and working out what it would change (the plan).
 
-Nothing here writes; :func:`tuopin.projects.actions.apply_import` writes a plan without problems.
-Projects are keyed by 项目编号, fund rows by 项目编号 + 资金来源 + 下达文号: a re-import updates
-what changed and says so, and projects the file does not name are never touched.
+Nothing here writes; :func:`tuopin.projects.actions.apply_import` writes a plan without problems
+(``ledger.keyed``, which also compares the rows with what is stored). Projects are keyed by
+项目编号, fund rows by 项目编号 + 资金来源 + 下达文号: a re-import updates what changed and says
+so, and projects the file does not name are never touched.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from tuopin.ledger.cells import CellReader, LedgerPlan, chunks, parse_sheet, plain, same
+from tuopin.ledger.cells import CellReader, chunks, parse_sheet
+from tuopin.ledger.keyed import Planned, Ref, SheetsPlan, compare
 from tuopin.ledger.layout import Column, choice_lookup
 from tuopin.ledger.reader import Sheet
 from tuopin.lib import clock
@@ -36,7 +38,6 @@ PROJECT_FIELDS = (
     "households",
     "persons",
 )
-FUND_FIELDS = ("pk", "allocated_on", "allocated", "disbursed", "reimbursed")
 _HEADERS = {c.field: c.header for c in PROJECT_COLUMNS}
 _HEADERS.update(
     place_id="所在地代码",
@@ -50,23 +51,8 @@ _SOURCE_LABELS = labels(FundSource)
 
 
 @dataclass
-class ProjectPlan(LedgerPlan):
-    # What apply_import writes (filled only when there is no problem).
-    new_projects: list[dict[str, Any]] = field(default_factory=list)
-    changed_projects: list[tuple[int, str, dict[str, list], dict[str, Any]]] = field(
-        default_factory=list
-    )
-    new_funds: list[dict[str, Any]] = field(default_factory=list)
-    changed_funds: list[tuple[int, str, dict[str, list], dict[str, Any]]] = field(
-        default_factory=list
-    )
-    place_codes: list[str] = field(default_factory=list)
-
-    @property
-    def has_changes(self) -> bool:
-        return bool(
-            self.new_projects or self.changed_projects or self.new_funds or self.changed_funds
-        )
+class ProjectPlan(SheetsPlan):
+    """The keyed sheets' plan: projects, then fund rows (``parts``, written in that order)."""
 
 
 class ProjectReader(CellReader):
@@ -128,8 +114,8 @@ def plan_import(sheets: dict[str, Sheet], *, user=None) -> ProjectPlan:
     if FUND_SHEET in sheets:
         _plan_funds(plan, sheets[FUND_SHEET], parsed[FUND_SHEET][0], file_codes, user)
     if not plan.ok:
-        plan.new_projects, plan.changed_projects = [], []
-        plan.new_funds, plan.changed_funds = [], []
+        plan.parts = []
+    plan.summary = describe(plan.counts)
     return plan
 
 
@@ -149,13 +135,13 @@ def _plan_projects(
         )
     }
     units = _unit_names()
-    existing = {
-        p.code: p
+    stored_places = {  # the scope of projects already in the ledger
+        code: place
         for chunk in chunks(sorted({c for c in codes if c}))
-        for p in Project.objects.filter(code__in=chunk).select_related("place")
+        for code, place in Project.objects.filter(code__in=chunk).values_list("code", "place__code")
     }
     seen: dict[str, int] = {}
-    wanted: dict[str, int] = {}
+    planned = []
     for index in range(rows):
         row = sheet.first_row + index
         code = codes[index]
@@ -193,37 +179,18 @@ def _plan_projects(
             )
             refused.add("unit_name")
         _check_dates(plan, sheet.name, row, values, refused)
-        old = existing.get(code)
-        if old is not None and not _in_scope(user, old.place.code):
+        stored = stored_places.get(code)
+        if stored is not None and not _in_scope(user, stored):
             plan.problem(sheet.name, row, "项目编号", code, "该项目在您的管辖范围以外，不能修改")
             refused.add("code")
         if refused:
             continue
-        wanted[code] = index
-        record = {name: values[name] for name in PROJECT_FIELDS if name in values}
+        record = {"code": code}
+        record.update((name, values[name]) for name in PROJECT_FIELDS if name in values)
         record.update(place_id=place.pk, unit_id=unit_id)
         plan.place_codes.append(place.code)
-        if old is None:
-            plan.new_projects.append({"code": code, **record})
-            continue
-        diff = {
-            name: [plain(getattr(old, name)), plain(value)]
-            for name, value in record.items()
-            if not same(getattr(old, name), value)
-        }
-        if diff:
-            plan.changed_projects.append((old.pk, code, diff, record))
-            for name, (before, after) in diff.items():
-                if len(plan.change_lines) < 300:
-                    plan.change_lines.append(
-                        f"项目 {code}（{record['name']}）{_HEADERS.get(name, name)}："
-                        f"{_shown(name, before)} → {_shown(name, after)}"
-                    )
-    plan.counts["projects_added"] = len(plan.new_projects)
-    plan.counts["projects_changed"] = len(plan.changed_projects)
-    plan.counts["projects_unchanged"] = (
-        len(wanted) - len(plan.new_projects) - len(plan.changed_projects)
-    )
+        planned.append(((code,), f"项目 {code}（{record['name']}）", record))
+    compare(plan, Planned("projects", Project, "place"), planned, ("code",), _HEADERS, _shown)
     return seen
 
 
@@ -265,15 +232,8 @@ def _plan_funds(
             "pk", "code", "place__code"
         )
     }
-    existing = {
-        (code, source, document_no): row
-        for chunk in chunks(sorted(known))
-        for *row, code, source, document_no in FundAllocation.objects.filter(
-            project__code__in=chunk
-        ).values_list(*FUND_FIELDS, "project__code", "source", "document_no")
-    }
     seen: dict[tuple[str, str, str], int] = {}
-    added = changed = unchanged = 0
+    planned = []
     for index in range(len(sheet.rows)):
         row = sheet.first_row + index
         values = {name: columns[name][index] for name in columns}
@@ -316,39 +276,27 @@ def _plan_funds(
             refused.add("reimbursed")
         if refused:
             continue
+        # a project new in this file is known by its code until it is written
+        project = known[code][0] if code in known else Ref(Project, "code", code)
         record = {
+            "project_id": project,
+            "source": key[1],
+            "document_no": key[2],
             "allocated_on": values["allocated_on"],
             "allocated": allocated,
             "disbursed": disbursed,
             "reimbursed": reimbursed,
         }
-        old = existing.get(key)
-        if old is None:
-            plan.new_funds.append(
-                {"project_code": code, "source": key[1], "document_no": key[2], **record}
-            )
-            added += 1
-            continue
-        previous = dict(zip(FUND_FIELDS[1:], old[1:], strict=True))
-        diff = {
-            name: [plain(previous[name]), plain(value)]
-            for name, value in record.items()
-            if not same(previous[name], value)
-        }
-        if not diff:
-            unchanged += 1
-            continue
-        changed += 1
-        label = f"{code} {_SOURCE_LABELS.get(key[1], key[1])} {key[2]}".strip()
-        plan.changed_funds.append((old[0], label, diff, record))
-        for name, (before, after) in diff.items():
-            if len(plan.change_lines) < 300:
-                plan.change_lines.append(
-                    f"资金 {label} {_HEADERS.get(name, name)}：{_shown(name, before)} → {_shown(name, after)}"
-                )
-    plan.counts["funds_added"] = added
-    plan.counts["funds_changed"] = changed
-    plan.counts["funds_unchanged"] = unchanged
+        label = f"资金 {code} {_SOURCE_LABELS.get(key[1], key[1])} {key[2]}".strip()
+        planned.append(((project, key[1], key[2]), label, record))
+    compare(
+        plan,
+        Planned("funds", FundAllocation, "project__place"),
+        planned,
+        ("project_id", "source", "document_no"),
+        _HEADERS,
+        _shown,
+    )
 
 
 def _shown(name: str, value: Any) -> str:

@@ -916,12 +916,51 @@ def _village_code(plan: ImportPlan, village_id: int) -> str:
     return code
 
 
+# Household fields a higher floor decides from its own records (the water app's 水质达标 from
+# the test reports), registered at start-up: field → (what decides it, keeper). A keeper takes
+# village ids and returns {household id: value} for the households it has a verdict for.
+_KEPT_FIELDS: dict[str, tuple[str, Callable[[set[int]], dict[int, Any]]]] = {}
+
+
+def register_kept_field(name: str, what: str, keeper: Callable[[set[int]], dict[int, Any]]) -> None:
+    """An import keeps ``keeper``'s value of ``name`` for the households it decides, and says so
+    in the review's notices (``what`` names the deciding records, e.g. 水质检测)."""
+    _KEPT_FIELDS[name] = (what, keeper)
+
+
+def _keep_decided_fields(plan: ImportPlan, context: _HouseholdContext, positions: dict) -> None:
+    stored = {
+        number: old for number, old in context.existing.items() if number in context.file_households
+    }
+    if not stored:
+        return
+    villages = {old[positions["village_id"]] for old in stored.values()}
+    for name, (what, keeper) in _KEPT_FIELDS.items():
+        if name not in context.present_fields:
+            continue
+        decided = keeper(villages)
+        kept = []
+        for number, old in stored.items():
+            values = context.file_households[number]
+            if old[0] in decided and not _same(decided[old[0]], values[name]):
+                values[name] = decided[old[0]]
+                kept.append(number)
+        if kept:
+            shown = "、".join(kept[:10]) + (" 等" if len(kept) > 10 else "")
+            label = _verbose(Household, name)
+            plan.notices.append(
+                f"“户”表中 {len(kept):,} 户的“{label}”与{what}结论不一致，已按{what}结论保留"
+                f"（户编号 {shown}）；如需更改，请录入新的{what}报告"
+            )
+
+
 def _plan_household_writes(
     plan: ImportPlan, context: _HouseholdContext, members: dict[str, dict[str, str]]
 ) -> None:
     existing = context.existing
     added = changed = unchanged = 0
     positions = {name: i for i, name in enumerate(_HH_DB_FIELDS)}
+    _keep_decided_fields(plan, context, positions)
     compared = tuple(
         name
         for name in (*context.present_fields, "village_id", "group_id")

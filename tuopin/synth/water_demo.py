@@ -16,6 +16,7 @@ from decimal import Decimal
 from tuopin.jobs import importer as jobs_importer
 from tuopin.jobs.layout import ECONOMY, JOBS
 from tuopin.jobs.models import Income, Spell
+from tuopin.ledger.keyed import apply
 from tuopin.ledger.reader import Sheet
 from tuopin.lib import clock
 from tuopin.org.models import Level, OrgUnit, User
@@ -23,7 +24,6 @@ from tuopin.projects.models import Project
 from tuopin.registry.models import Household, Person
 from tuopin.water import actions as water_actions
 from tuopin.water import importer as water_importer
-from tuopin.water.keyed import apply
 from tuopin.water.layout import WATER
 from tuopin.water.models import SupplyPoint
 

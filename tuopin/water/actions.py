@@ -9,11 +9,11 @@ import os
 
 from django.db import transaction
 
+from tuopin.ledger.keyed import SheetsPlan, apply
 from tuopin.lib import clock
 from tuopin.org import audit
 from tuopin.registry.models import Household
 from tuopin.water import codes, quality
-from tuopin.water.keyed import SheetsPlan, apply
 from tuopin.water.models import SupplyPoint, WaterTest
 
 LEDGER = "water"

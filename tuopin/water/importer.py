@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from tuopin.ledger.cells import CellReader, chunks, parse_sheet, text_of
+from tuopin.ledger.keyed import Planned, Ref, SheetsPlan, compare, describe, in_scope
 from tuopin.ledger.layout import Column, choice_lookup
 from tuopin.ledger.reader import Sheet
 from tuopin.lib import clock
@@ -15,7 +16,6 @@ from tuopin.org.models import Level, OrgUnit
 from tuopin.projects.models import Project
 from tuopin.registry.models import Household
 from tuopin.water import codes
-from tuopin.water.keyed import Planned, Ref, SheetsPlan, compare, describe, in_scope
 from tuopin.water.layout import (
     POINT_COLUMNS,
     POINT_SHEET,

@@ -117,3 +117,12 @@ def untested(households, villages, on: dt.date) -> tuple[list, list]:
             if household.pk not in seen
         ],
     )
+
+
+def registry_flags(village_ids: set[int]) -> dict[int, bool]:
+    """household id → 水质达标 as the tests say, for the households of these villages that have
+    a test verdict: the registry import keeps it (registered in WaterConfig.ready)."""
+    from tuopin.registry.models import Household
+
+    found = verdicts(Household.objects.filter(village_id__in=village_ids))
+    return {pk: verdict.passed for pk, verdict in found.items()}

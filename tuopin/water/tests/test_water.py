@@ -244,3 +244,40 @@ def test_a_test_entered_on_a_phone_refuses_bad_values(world, homes):
     )
     a.refresh_from_db()
     assert a.water_quality_ok is False and Service.objects.count() == 0
+
+
+def test_a_later_registry_import_keeps_the_tests_verdict(world):
+    from tuopin.registry.actions import apply_import as registry_apply
+    from tuopin.registry.importer import plan_import as registry_plan
+    from tuopin.registry.reader import read_workbook
+    from tuopin.registry.tests.helpers import build, small_workbook
+
+    def registry_import(sheets):
+        plan = registry_plan(read_workbook(build(sheets), "档案.xlsx"), user=world.hq)
+        assert plan.ok, plan.problems
+        registry_apply(plan, actor=world.hq, filename="档案.xlsx")
+        return plan
+
+    sheets = small_workbook(world)
+    registry_import(sheets)
+    tested, untested = (f"{world.cg_village.code}000{n}" for n in (1, 2))
+    load(
+        world,
+        book(
+            [point("W1", world.cg_village)],
+            [{"供水点编号": "W1", "户编号": tested}],
+            [report("R1", 供水点编号="W1", 检测指标="浑浊度=0.5；砷=0.05")],
+        ),
+    )
+    assert Household.objects.get(household_no=tested).water_quality_ok is False
+    # the next registry file still says 是 for the tested household, 否 for the other
+    for row in sheets["户"]:
+        row["水质达标"] = "是" if row["户编号"] == tested else "否"
+    plan = registry_import(sheets)
+    [notice] = [n for n in plan.notices if "水质检测" in n]
+    assert (
+        f"1 户的“水质达标”与水质检测结论不一致，已按水质检测结论保留（户编号 {tested}）" in notice
+    )
+    assert Household.objects.get(household_no=tested).water_quality_ok is False
+    assert Household.objects.get(household_no=untested).water_quality_ok is False
+    assert not quality.disagreements(Household.objects.all())

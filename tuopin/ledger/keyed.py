@@ -3,7 +3,8 @@ number, a person and a start date …). The engine reads and checks the cells; a
 rules turn rows into records; this compares them with what is stored (new / changed / unchanged,
 with change lines) and writes a plan in one transaction with one audit event per record.
 
-Used by the water, employment and collective-economy ledgers (tuopin.water, tuopin.jobs)."""
+Used by the water, employment and collective-economy ledgers (tuopin.water, tuopin.jobs), for
+a workbook and for one record entered on a form (``ledger.entry``: the same plan, ``entry=``)."""
 
 from __future__ import annotations
 
@@ -104,18 +105,25 @@ class ImportNotAllowed(ValueError):
     pass
 
 
+def _load_refs(records: Sequence[dict[str, Any]], cache: dict) -> None:
+    """Resolve every ``Ref`` of ``records`` not yet known in one query per model, field and
+    chunk (records new in the same file are written by then)."""
+    wanted: dict[tuple[type[models.Model], str], set] = {}
+    for record in records:
+        for value in record.values():
+            if isinstance(value, Ref) and (value.model, value.field, value.value) not in cache:
+                wanted.setdefault((value.model, value.field), set()).add(value.value)
+    for (model, name), values in wanted.items():
+        for chunk in chunks(sorted(values, key=str)):
+            for key, pk in model.objects.filter(**{f"{name}__in": chunk}).values_list(name, "pk"):
+                cache[(model, name, key)] = pk
+
+
 def _resolve(record: dict[str, Any], cache: dict) -> dict[str, Any]:
-    out = {}
-    for name, value in record.items():
-        if isinstance(value, Ref):
-            slot = (value.model, value.field, value.value)
-            if slot not in cache:
-                cache[slot] = value.model.objects.values_list("pk", flat=True).get(
-                    **{value.field: value.value}
-                )
-            value = cache[slot]
-        out[name] = value
-    return out
+    return {
+        name: cache[(value.model, value.field, value.value)] if isinstance(value, Ref) else value
+        for name, value in record.items()
+    }
 
 
 def apply(
@@ -127,27 +135,37 @@ def apply(
     filename: str = "",
     sha256: str = "",
     after: Callable[[SheetsPlan, Any, str], None] | None = None,
-) -> LedgerImport:
-    """Write a checked plan: everything or nothing, one history row per changed record."""
+    entry: str = "",
+) -> LedgerImport | None:
+    """Write a checked plan: everything or nothing, one history row per changed record.
+
+    ``entry`` names a record entered on a form (e.g. “手机表单录入”): no import batch is kept,
+    the history rows say 录入新建 / 录入修改 with that note."""
     if not plan.ok:
         raise ImportNotAllowed("导入文件有错误，未导入任何数据")
     now = clock.now()
     actor = actor if actor is not None and actor.is_authenticated else None
     cache: dict = {}
+    verb = "录入" if entry else "导入"
     with transaction.atomic():
-        batch = LedgerImport.objects.create(
-            ledger=ledger,
-            at=now,
-            actor=actor,
-            filename=filename[:255],
-            sha256=sha256,
-            source=source,
-            summary=plan.counts,
-            scope_code=common_prefix(plan.place_codes),
-        )
-        note = f"导入 {filename}（批次 {batch.pk}）"
+        batch = None
+        if entry:
+            note = entry
+        else:
+            batch = LedgerImport.objects.create(
+                ledger=ledger,
+                at=now,
+                actor=actor,
+                filename=filename[:255],
+                sha256=sha256,
+                source=source,
+                summary=plan.counts,
+                scope_code=common_prefix(plan.place_codes),
+            )
+            note = f"导入 {filename}（批次 {batch.pk}）"
         for part in plan.parts:
             model = part.model
+            _load_refs(part.new, cache)
             created = model.objects.bulk_create(
                 [
                     model(**_resolve(record, cache), created_at=now, updated_at=now)
@@ -155,13 +173,15 @@ def apply(
                 ],
                 batch_size=2000,
             )
-            shown = model.objects.filter(pk__in=[row.pk for row in created]).select_related(
-                part.scope_path
-            )
+            shown = [
+                row
+                for chunk in chunks([row.pk for row in created])
+                for row in model.objects.filter(pk__in=chunk).select_related(part.scope_path)
+            ]
             audit.record_many(
                 [(row, {}) for row in shown],
                 actor=actor,
-                action="导入新建",
+                action=f"{verb}新建",
                 source=source,
                 note=note,
                 at=now,
@@ -181,7 +201,7 @@ def apply(
             for names, group in by_fields.items():
                 model.objects.bulk_update(group, [*names, "updated_at"], batch_size=1000)
             audit.record_many(
-                events, actor=actor, action="导入修改", source=source, note=note, at=now
+                events, actor=actor, action=f"{verb}修改", source=source, note=note, at=now
             )
         if after is not None:
             after(plan, actor, source)
