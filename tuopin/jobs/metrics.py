@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 
 from tuopin.lib import metrics
 from tuopin.water.metrics import contract, group, rate_or_count, register
@@ -48,22 +48,28 @@ def able_workers(on: dt.date):
     )
 
 
-def _worker_pairs(on: dt.date):
-    from tuopin.jobs.models import Spell
-
-    working = Spell.objects.filter(_running(on), person=OuterRef("pk"))
-    return list(
-        able_workers(on)
-        .annotate(working=Exists(working))
-        .values_list("household__village__code", "working")
-    )
-
-
 def transferred(as_rate: bool):
+    """Able poor workers with a running spell on the day, per area: one grouped query."""
+
     def bulk(level, on, codes):
-        return rate_or_count(
-            level, codes, _worker_pairs(on), bool, as_rate=as_rate, empty=NO_WORKERS
+        from tuopin.jobs.models import Spell
+
+        working = Exists(Spell.objects.filter(_running(on), person=OuterRef("pk")))
+        rows = (
+            metrics.grouped(able_workers(on), level, codes, "household__village__code")
+            .values("g")
+            .annotate(total=Count("pk"), hit=Count("pk", filter=Q(working)))
+            .order_by()
         )
+        found = {
+            row["g"]: (
+                metrics.rate(row["hit"], row["total"], on, empty=NO_WORKERS)
+                if as_rate
+                else metrics.Value(Decimal(row["hit"]))
+            )
+            for row in rows
+        }
+        return metrics.fill(found, level, codes, NO_WORKERS)
 
     return bulk
 
