@@ -457,8 +457,9 @@ def test_helper_visits_and_a_checklist_inspection_offline_arrive_once(
             helper.set_input_files("input[name=photo]", photo(number))
         helper.locator("form.visit-form button").click()
         helper.wait_for_selector(f"#offline-notice:has-text('{home}')")
-    inspector.goto(f"{field_site}/villages/check/sanwu/")
-    inspector.select_option("select[name=place]", "610327100201")  # 东关村
+    # The village page's link: the stored checklist page, 东关村 chosen from the address.
+    inspector.goto(f"{field_site}/villages/check/sanwu/?place=610327100201")
+    assert inspector.locator("select[name=place]").input_value() == "610327100201"
     for item in sanwu.items.all():
         inspector.check(f"input[name=i_{item.pk}][value='1']")
     inspector.locator("#checklist button.primary").click()
