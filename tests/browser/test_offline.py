@@ -479,8 +479,10 @@ def test_helper_visits_and_a_checklist_inspection_offline_arrive_once(
     Assignment.objects.filter(household__household_no=homes[2]).update(helper=other)
 
     for context, page in ((helper_context, helper), (inspector_context, inspector)):
-        context.set_offline(False)
-        page.goto(f"{field_site}/offline/")
+        page.goto(f"{field_site}/offline/")  # still offline: 待同步 from the phone
+        page.wait_for_selector("#offline-queue tr.offline-item")
+        context.set_offline(False)  # the page syncs on the browser's "online" event
+        page.evaluate("window.dispatchEvent(new Event('online'))")
     inspector.wait_for_selector("#offline-queue-empty:visible")
     helper.wait_for_selector("#offline-queue .offline-reason")
     wait_until(lambda: SyncedItem.objects.count() == before + 3)
