@@ -3,9 +3,10 @@
 Builds a throw-away SQLite database with the test county and a town of 12 villages (~9,000
 households, like one of Long County's towns), then measures:
 
-* the offline bundle of a town cadre: the app shell (service worker, page script, CSS, htmx,
-  icons), the field pages the bundle lists (as the phone caches them) and the scope data
-  (villages and masked households), in bytes;
+* the offline bundle of a town cadre and of a helper (帮扶责任人 with a login, 8 assigned
+  households): the app shell (service worker, page script, CSS, htmx, icons), the field pages
+  the bundle lists (as the phone caches them) and the scope data (villages, masked households,
+  a helper's own households, the checklists), in bytes;
 * syncing 50 queued case registrations, each with a compressed photo (~300 KB JPEG), in order
   through the exactly-once door (``X-Tuopin-Offline-Id``), against the baseline of the same 50
   forms posted plainly online (no exactly-once bookkeeping), measured in the same run;
@@ -86,29 +87,55 @@ def main() -> None:
         generate_households(villages, seed=7, mean_households_per_village=750)
         print(f"数据：12 个村，{time.perf_counter() - started:.0f} 秒生成")
 
+    from tuopin.households.models import Assignment, Helper
+    from tuopin.org.models import Role
+    from tuopin.org.testing import _user
+    from tuopin.registry.models import Household
+    from tuopin.villages import shipped
+
+    with clock.frozen(now):
+        shipped.ship(world.hq)
+        account = _user("helper1", Role.UNIT_REPORTER, unit=world.transport)
+        helper = Helper.objects.create(name="王帮扶", unit="县交通局", user=account)
+        homes = Household.objects.filter(
+            village=world.cg_village, is_registered=True, is_active=True
+        ).order_by("pk")
+        for home in homes[:8]:
+            Assignment.objects.create(household=home, helper=helper)
+
+    shell = sum(Path(finders.find(name)).stat().st_size for name in SHELL_ASSETS)
+
+    def measure(user, label: str) -> None:
+        """What one user's phone stores when 下载离线数据 is pressed."""
+        client = Client()
+        client.force_login(user)
+        worker = len(client.get("/sw.js").content)
+        started = time.perf_counter()
+        with clock.frozen(now):
+            bundle_response = client.get("/offline/bundle.json")
+        bundle_seconds = time.perf_counter() - started
+        bundle = bundle_response.json()
+        pages = 0
+        with clock.frozen(now):
+            for page in bundle["pages"]:
+                pages += len(client.get(page["url"]).content)
+        data = len(bundle_response.content)
+        found = bundle["data"]
+        households = len(found.get("households", [])) + len(found.get("helper_households", []))
+        total = shell + worker + pages + data
+        print(
+            f"离线包（{label}，{households} 户，{len(found.get('checklists', []))} 张检查清单）："
+        )
+        print(f"  应用外壳 {shell / 1024:.0f} KB + 服务工作线程 {worker / 1024:.1f} KB")
+        print(f"  页面 {len(bundle['pages'])} 个 {pages / 1024:.0f} KB")
+        print(f"  辖区数据 {data / 1024:.0f} KB（服务器生成 {bundle_seconds * 1000:.0f} ms）")
+        print(f"  合计 {total / 1024:.0f} KB（未压缩；经 gzip 传输更小）")
+
+    # --- the offline bundles ------------------------------------------------------------
+    measure(world.cadre, "镇干部")
+    measure(account, "帮扶责任人")
     client = Client()
     client.force_login(world.cadre)
-
-    # --- the offline bundle -------------------------------------------------------------
-    shell = sum(Path(finders.find(name)).stat().st_size for name in SHELL_ASSETS)
-    worker = len(client.get("/sw.js").content)
-    started = time.perf_counter()
-    with clock.frozen(now):
-        bundle_response = client.get("/offline/bundle.json")
-    bundle_seconds = time.perf_counter() - started
-    bundle = bundle_response.json()
-    pages = 0
-    with clock.frozen(now):
-        for page in bundle["pages"]:
-            pages += len(client.get(page["url"]).content)
-    data = len(bundle_response.content)
-    households = len(bundle["data"].get("households", []))
-    total = shell + worker + pages + data
-    print(f"离线包（镇干部，{households} 户）：")
-    print(f"  应用外壳 {shell / 1024:.0f} KB + 服务工作线程 {worker / 1024:.1f} KB")
-    print(f"  页面 {len(bundle['pages'])} 个 {pages / 1024:.0f} KB")
-    print(f"  辖区数据 {data / 1024:.0f} KB（服务器生成 {bundle_seconds * 1000:.0f} ms）")
-    print(f"  合计 {total / 1024:.0f} KB（未压缩；经 gzip 传输更小）")
 
     # --- syncing N queued forms ---------------------------------------------------------
     picture = photo_bytes()

@@ -203,7 +203,7 @@ MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
 WHITENOISE_USE_FINDERS = True
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "tuopin.offline.storage.MediaStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 

@@ -6,6 +6,7 @@ nothing; a weekly report changed in the office meanwhile stays queued with its r
 from __future__ import annotations
 
 import io
+import re
 import time
 from collections.abc import Iterator
 from types import SimpleNamespace
@@ -25,31 +26,45 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def field_site(django_db_setup, django_db_blocker) -> Iterator[str]:
-    """The test county, a few households per village, a drill and the week's report."""
+def field_site(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[str]:
+    """The test county, a few households per village, a drill, the week's report, the shipped
+    checklists and a helper (帮扶责任人 with a login) assigned three households of 东关村."""
+    from django.test.utils import override_settings
+
     from tuopin.lib import clock
 
     def build() -> None:
         from tuopin.assess import actions
         from tuopin.assess.tests.factories import household
-        from tuopin.org.testing import build_world
+        from tuopin.households.models import Assignment, Helper
+        from tuopin.org.models import Role
+        from tuopin.org.testing import _user, build_world
         from tuopin.reports.tests.conftest import build_setup
+        from tuopin.villages import shipped
 
         world = build_world()
+        homes = {}
         for village in (world.cg_village, world.cg_village2, world.df_village, world.df_village2):
-            for _ in range(4):
-                household(village)
+            homes[village.code] = [household(village) for _ in range(4)]
         actions.create_drill(
             world.hq, area=world.county, seed=5, as_of=DEMO_NOW.date(), villages=4, households=12
         )
         build_setup(world)
+        shipped.ship(world.hq)
+        account = _user("helper1", Role.UNIT_REPORTER, unit=world.transport)
+        helper = Helper.objects.create(name="王帮扶", unit="县交通局", user=account)
+        for home in homes[world.cg_village.code][:3]:
+            Assignment.objects.create(household=home, helper=helper)
 
+    media = override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media")))
+    media.enable()
     clock.configure(DEMO_NOW)
     try:
         with served(django_db_blocker, build) as url:
             yield url
     finally:
         clock.configure(None)
+        media.disable()
 
 
 def photo(seed: int) -> dict:
@@ -77,15 +92,15 @@ def fill_case(page, title: str, content: str = "内容") -> None:
     page.fill("textarea[name=content]", content)
 
 
-def sign_in(browser, base_url: str, username: str):
-    """A phone with a service worker and a position, signed in."""
+def sign_in(browser, base_url: str, username: str, *, workers: str = "allow"):
+    """A phone with a service worker (unless ``workers="block"``) and a position, signed in."""
     return signed_in(
         browser,
         base_url,
         username,
         viewport=PHONE,
         timeout=20000,
-        service_workers="allow",
+        service_workers=workers,
         geolocation={"latitude": 34.89312, "longitude": 106.8554, "accuracy": 15},
         permissions=["geolocation"],
     )
@@ -194,21 +209,8 @@ def test_forms_saved_offline_sync_exactly_once(browser, field_site, db_access):
     page.screenshot(path=str(artifacts_dir() / "offline-synced-phone.png"), full_page=True)
 
     # A replayed sync (the same ids sent again, e.g. an answer lost on the way) creates nothing.
-    replies = page.evaluate(
-        """async (ids) => {
-          const token = document.cookie.match(/csrftoken=([^;]+)/)[1];
-          const out = [];
-          for (const id of ids) {
-            const body = new FormData();
-            body.append("kind", "discipline");
-            body.append("title", "重放");
-            const r = await fetch("/cases/new/", {method: "POST", body,
-              headers: {"X-Tuopin-Offline-Id": id, "X-CSRFToken": token}});
-            out.push(await r.json());
-          }
-          return out;
-        }""",
-        [str(s.client_id) for s in synced if s.kind == "cases.register"],
+    replies = replay(
+        page, "/cases/new/", [str(s.client_id) for s in synced if s.kind == "cases.register"]
     )
     assert [r["replayed"] for r in replies] == [True, True]
     assert Case.objects.count() == 2 and SyncedItem.objects.count() == 3
@@ -381,5 +383,144 @@ def test_an_inspection_recorded_offline_arrives_once(browser, field_site, db_acc
     wait_until(lambda: InspectionVisit.objects.count() == 1)
     visit = InspectionVisit.objects.get()
     assert (visit.cadres_present, visit.files_ok, visit.is_unannounced) == (2, 9, True)
+    assert page.evaluate("tuopinOffline.queued()") == []
+    context.close()
+
+
+def replay(page, url: str, ids: list[str]) -> list[dict]:
+    """Send the same offline ids again (an answer lost on the way, a second tab)."""
+    return page.evaluate(
+        """async ([url, ids]) => {
+          const token = document.cookie.match(/csrftoken=([^;]+)/)[1];
+          const out = [];
+          for (const id of ids) {
+            const r = await fetch(url, {method: "POST", body: new FormData(),
+              headers: {"X-Tuopin-Offline-Id": id, "X-CSRFToken": token}});
+            out.push({...(await r.json()), result: r.headers.get("X-Tuopin-Offline-Result")});
+          }
+          return out;
+        }""",
+        [url, ids],
+    )
+
+
+def test_helper_visits_and_a_checklist_inspection_offline_arrive_once(
+    browser, field_site, db_access
+):
+    """The issue's done-when: a helper records two visits with photos (and a third to a
+    household taken from them meanwhile), an inspector a checklist inspection, both without
+    signal and after a reload; back online each arrives once, a replay creates nothing, the
+    refused visit stays queued with its reason."""
+    from tuopin.households.models import Assignment, Helper, Visit
+    from tuopin.offline.models import SyncedItem
+    from tuopin.org import privacy
+    from tuopin.org.models import User
+    from tuopin.registry.models import Household
+    from tuopin.villages.models import ChecklistInspection, ChecklistTemplate
+
+    helper_context, helper = sign_in(browser, field_site, "helper1")
+    set_up_device(helper, field_site)
+    roster = helper.evaluate("tuopinOffline.data()")["helper_households"]
+    homes = [row["no"] for row in roster]
+    assert len(homes) == 3
+    account = User.objects.get(username="helper1")
+    for row in roster:
+        household = Household.objects.get(household_no=row["no"])
+        assert row["head"] == privacy.disclosure(account, household).name(household.head_name)
+    inspector_context, inspector = sign_in(browser, field_site, "inspector")
+    set_up_device(inspector, field_site)
+    sanwu = ChecklistTemplate.objects.get(key="sanwu", is_current=True)
+    checklists = inspector.evaluate("tuopinOffline.data()")["checklists"]
+    assert any(c["key"] == "sanwu" and c["version"] == sanwu.version for c in checklists)
+    before = SyncedItem.objects.count()
+
+    helper_context.set_offline(True)
+    inspector_context.set_offline(True)
+    # Neither form was opened online: both come from the downloaded bundle.
+    helper.goto(f"{field_site}/households/visit/")
+    for number, home in enumerate(homes, 1):
+        helper.fill("input[name=household_no]", home)
+        helper.fill("textarea[name=what]", f"离线走访{number}：了解务工收入")
+        if number < 3:
+            helper.set_input_files("input[name=photo]", photo(number))
+        helper.locator("form.visit-form button").click()
+        helper.wait_for_selector(f"#offline-notice:has-text('{home}')")
+    # The village page's link: the stored checklist page, 东关村 chosen from the address.
+    inspector.goto(f"{field_site}/villages/check/sanwu/?place=610327100201")
+    assert inspector.locator("select[name=place]").input_value() == "610327100201"
+    for item in sanwu.items.all():
+        inspector.check(f"input[name=i_{item.pk}][value='1']")
+    inspector.locator("#checklist button.primary").click()
+    inspector.wait_for_selector("#offline-notice:has-text('已存入本机待同步')")
+
+    helper.reload()  # still offline: the queue survives a reload
+    inspector.reload()
+    helper.wait_for_selector("#offline-badge:has-text('待同步 3')")
+    inspector.wait_for_selector("#offline-badge:has-text('待同步 1')")
+    visits = queued(helper)
+    assert sorted(len(i["files"]) for i in visits) == [0, 1, 1]
+    assert all(f["name"].endswith(".jpg") for i in visits for f in i["files"])
+    assert Visit.objects.count() == 0 and ChecklistInspection.objects.count() == 0
+
+    # Meanwhile the office gives the third household to another helper.
+    other = Helper.objects.create(name="李帮扶", unit="县卫计局")
+    Assignment.objects.filter(household__household_no=homes[2]).update(helper=other)
+
+    for context, page in ((helper_context, helper), (inspector_context, inspector)):
+        page.goto(f"{field_site}/offline/")  # still offline: 待同步 from the phone
+        page.wait_for_selector("#offline-queue tr.offline-item")
+        context.set_offline(False)  # the page syncs on the browser's "online" event
+        page.evaluate("window.dispatchEvent(new Event('online'))")
+    inspector.wait_for_selector("#offline-queue-empty:visible")
+    helper.wait_for_selector("#offline-queue .offline-reason")
+    wait_until(lambda: SyncedItem.objects.count() == before + 3)
+    assert sorted(Visit.objects.values_list("household__household_no", flat=True)) == homes[:2]
+    assert all(v.photo.name.endswith(".jpg") for v in Visit.objects.all())
+    inspection = ChecklistInspection.objects.get()
+    assert inspection.org_unit.code == "610327100201" and inspection.latitude is not None
+    left = queued(helper)
+    assert [(i["status"], len(i["files"])) for i in left] == [("refused", 0)]
+    assert "不在您的管辖范围内" in left[0]["reason"]
+    helper.wait_for_selector("#offline-badge:has-text('1 项被退回')")
+    helper.screenshot(
+        path=str(artifacts_dir() / "offline-helper-refused-phone.png"), full_page=True
+    )
+
+    # A replayed sync creates nothing.
+    synced = SyncedItem.objects.order_by("received_at")
+    visit_ids = [str(s.client_id) for s in synced if s.kind == "households.visit"]
+    check_ids = [str(s.client_id) for s in synced if s.kind == "villages.checklist"]
+    assert len(visit_ids) == 2 and len(check_ids) == 1
+    again = replay(helper, "/households/visit/", visit_ids)
+    again += replay(inspector, "/villages/check/sanwu/", check_ids)
+    assert [(r["replayed"], r["result"]) for r in again] == [(True, "done")] * 3
+    assert Visit.objects.count() == 2 and ChecklistInspection.objects.count() == 1
+    assert SyncedItem.objects.count() == before + 3
+    helper_context.close()
+    inspector_context.close()
+
+
+def test_a_page_no_worker_controls_asks_before_posting(browser, field_site, db_access):
+    """No service worker behind the page (first load, forced reload, plain-HTTP intranet) and
+    one bar: the page script finds the server unreachable and queues the form."""
+    from tuopin.cases.models import Case
+
+    context, page = sign_in(browser, field_site, "village_cadre", workers="block")
+    page.goto(f"{field_site}/cases/new/")
+    assert page.evaluate("navigator.serviceWorker.controller") is None
+    context.route("**/*", lambda route: route.abort("internetdisconnected"))
+    fill_case(page, "没有离线助手时填写")
+    page.locator("form.card button").last.click()
+    page.wait_for_selector("#offline-notice:has-text('已存入本机待同步')")
+    assert Case.objects.filter(title="没有离线助手时填写").count() == 0
+    context.unroute("**/*")
+    page.evaluate("tuopinOffline.sync()")
+    wait_until(lambda: Case.objects.filter(title="没有离线助手时填写").count() == 1)
+    # With the server reachable the form posts as always (no queue).
+    page.goto(f"{field_site}/cases/new/")
+    fill_case(page, "有信号时填写")
+    page.locator("form.card button").last.click()
+    page.wait_for_url(re.compile(r"/cases/\d+/$"))
+    assert Case.objects.filter(title="有信号时填写").count() == 1
     assert page.evaluate("tuopinOffline.queued()") == []
     context.close()

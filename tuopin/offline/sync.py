@@ -8,10 +8,14 @@ For such a request the decorator
 * claims ``(user, id)`` in :class:`SyncedItem` inside one transaction together with everything
   the view writes; a second request with the same id (a replay, a double sync from two tabs)
   finds the row — or waits on its unique key and then finds it — and gets the stored result;
-* judges the view's answer: a redirect without warning or error messages is success; a page
+* judges the view's answer: a view may say so itself (:func:`saved` / :func:`refused` set
+  ``X-Tuopin-Outcome`` on its response — needed for a success answered with a page rather than a
+  redirect); otherwise a redirect without warning or error messages is success, and a page
   re-rendered with errors (elements of class ``error``), a warning or error message, a
-  403/404/409 is a refusal, rolled back whole and answered with
-  the page's own Chinese reasons, so the phone keeps the item and shows why.
+  403/404/409 is a refusal, rolled back whole (files the view saved are deleted too) and
+  answered with the page's own Chinese reasons, so the phone keeps the item and shows why;
+* answers in JSON with ``X-Tuopin-Offline-Result: done | refused | retry``, the one thing the
+  phone reads to decide whether an item leaves the queue.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 
 from tuopin.lib import bounds, clock
+from tuopin.offline import storage
 from tuopin.offline.models import SyncedItem
 from tuopin.org.bad_input import BAD_INPUT_ERRORS
 from tuopin.org.bad_input import reason as bad_input_reason
@@ -39,6 +44,11 @@ TIME_HEADER = "HTTP_X_TUOPIN_CLIENT_TIME"
 PLACE_HEADER = "HTTP_X_TUOPIN_LOCATION"
 VERSION_HEADER = "HTTP_X_TUOPIN_FORM_VERSION"
 PAGE_HEADER = "X-Tuopin-Offline"
+# Set by a view on its own answer (stripped before the phone sees it): "saved" or "refused".
+OUTCOME_HEADER = "X-Tuopin-Outcome"
+# Set on every answer to a queued form: "done" (leaves the queue), "refused" (stays, with the
+# reason), "retry" (stays untouched; the next round sends it again).
+RESULT_HEADER = "X-Tuopin-Offline-Result"
 OUTDATED = "表单已更新（例如周报的时间节点有增减），此份按旧表单填写：请打开页面核对后重新填写"
 
 REASON_BY_STATUS = {
@@ -119,12 +129,31 @@ class Refused(Exception):
         self.reason = reason
 
 
+def saved(response: HttpResponse) -> HttpResponse:
+    """Mark a view's answer as "the form was taken" — for a view that answers a saved form with
+    a page (200) instead of a redirect, which would otherwise be judged a refusal."""
+    response[OUTCOME_HEADER] = "saved"
+    return response
+
+
+def refused(response: HttpResponse) -> HttpResponse:
+    """Mark a view's answer as "the form was not taken" whatever its status (e.g. a redirect
+    back to the form); the reason is the page's ``.error`` texts or the warning message."""
+    response[OUTCOME_HEADER] = "refused"
+    return response
+
+
+def _answer(data: dict, status: int = 200) -> JsonResponse:
+    response = JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+    if data["status"] == "done":
+        response[RESULT_HEADER] = "done"
+    else:
+        response[RESULT_HEADER] = "retry" if status in (401, 503) else "refused"
+    return response
+
+
 def refusal(status: int, reason: str, **extra) -> JsonResponse:
-    return JsonResponse(
-        {"status": "refused", "reason": reason, **extra},
-        status=status,
-        json_dumps_params={"ensure_ascii": False},
-    )
+    return _answer({"status": "refused", "reason": reason, **extra}, status)
 
 
 def accept(
@@ -148,8 +177,9 @@ def accept(
     if outdated():
         return refusal(409, OUTDATED)
     place = _place(request.META.get(PLACE_HEADER, ""))
+    committed = False
     try:
-        with transaction.atomic():
+        with storage.written() as files, transaction.atomic():
             item = SyncedItem.objects.create(
                 user=request.user,
                 client_id=client_id,
@@ -173,6 +203,7 @@ def accept(
             item.result_url = url[:300]
             item.message = message[:500]
             item.save(update_fields=["result_url", "message"])
+        committed = True
     except Refused as refused:
         return refusal(refused.status, refused.reason)
     except IntegrityError:
@@ -181,12 +212,16 @@ def accept(
         if found is None:
             raise
         return _replay(found)
-    return JsonResponse(item.as_result(replayed=False), json_dumps_params={"ensure_ascii": False})
+    finally:
+        if not committed:
+            # Rolled back (refused, raced, failed): the photos it saved must not stay behind.
+            storage.remove(files)
+    return _answer(item.as_result(replayed=False))
 
 
 def _replay(item: SyncedItem) -> JsonResponse:
     SyncedItem.objects.filter(pk=item.pk).update(replays=F("replays") + 1)
-    return JsonResponse(item.as_result(replayed=True), json_dumps_params={"ensure_ascii": False})
+    return _answer(item.as_result(replayed=True))
 
 
 def judge(request: HttpRequest, response: HttpResponse) -> tuple[str, str]:
@@ -197,7 +232,13 @@ def judge(request: HttpRequest, response: HttpResponse) -> tuple[str, str]:
     errors = [m.message for m in queued if m.level >= messages.WARNING]
     told = "；".join(str(m.message) for m in queued if m.level < messages.WARNING)
     status = response.status_code
-    if status in (301, 302, 303) and not errors:
+    outcome = response.get(OUTCOME_HEADER, "")
+    if outcome:
+        del response[OUTCOME_HEADER]
+    if outcome == "saved" and status < 400:
+        location = response.get("Location", "") if status in (301, 302, 303) else request.path
+        return location, "；".join(str(m.message) for m in queued)
+    if status in (301, 302, 303) and not errors and outcome != "refused":
         return response.get("Location", ""), told
     if status >= 500:
         raise Refused(503, "服务器暂时无法处理，稍后会自动重试")

@@ -102,6 +102,14 @@ def home(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@require_GET
+@never_cache
+def ping(request: HttpRequest) -> HttpResponse:
+    """An empty answer: a page the service worker does not control asks it before posting a
+    field form, so that a dead connection queues the form instead of losing it."""
+    return HttpResponse(status=204)
+
+
 @login_required
 @require_GET
 @never_cache

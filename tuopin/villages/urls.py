@@ -12,6 +12,7 @@ urlpatterns = [
     path("member/<int:pk>/", views.member_edit, name="member"),
     path("training/", views.training, name="training"),
     path("checklists/", views.checklists, name="checklists"),
+    path("check/<str:key>/", views.inspect_any, name="inspect_any"),
     path("check/<str:key>/<str:code>/", views.inspect, name="inspect"),
     path("inspection/<int:pk>/", views.inspection_page, name="inspection"),
     path("photo/<int:pk>/", views.photo, name="photo"),

@@ -512,20 +512,61 @@ def _location(request: HttpRequest, form: InspectionForm) -> tuple[Decimal | Non
     return latitude.quantize(Decimal("0.000001")), longitude.quantize(Decimal("0.000001"))
 
 
+def _current_template(key: str) -> ChecklistTemplate:
+    current = ChecklistTemplate.objects.filter(key=key, is_current=True).first()
+    if current is None:
+        raise Http404("没有这个检查清单")
+    return current
+
+
+def _target_level(template: ChecklistTemplate) -> str:
+    return Level.TOWN if template.target == Target.TOWN else Level.VILLAGE
+
+
 @offline_form("villages.checklist")
 @uploads.upload_limit(MAX_PHOTO_BYTES)
 @login_required
 @require_http_methods(["GET", "POST"])
 def inspect(request: HttpRequest, key: str, code: str) -> HttpResponse:
-    current = ChecklistTemplate.objects.filter(key=key, is_current=True).first()
-    if current is None:
-        raise Http404("没有这个检查清单")
-    level = Level.TOWN if current.target == Target.TOWN else Level.VILLAGE
-    place = _place(request, code, level)
-    if not can(request.user, "villages.check", place):
+    current = _current_template(key)
+    return _inspect(request, current, _place(request, code, _target_level(current)))
+
+
+@offline_form("villages.checklist")
+@uploads.upload_limit(MAX_PHOTO_BYTES)
+@login_required
+@require_http_methods(["GET", "POST"])
+def inspect_any(request: HttpRequest, key: str) -> HttpResponse:
+    """The checklist for any place in the user's scope, chosen on the form: one stored page per
+    checklist serves every village of a county-wide inspector on a phone without signal."""
+    current = _current_template(key)
+    if not has_capability(request.user, "villages.check"):
+        return _forbidden(request, "您没有检查该地的权限")
+    level = _target_level(current)
+    visible = OrgUnit.objects.visible_to(request.user).filter(level=level, is_active=True)
+    places = list(visible.order_by("code").values_list("code", "parent__name", "name"))
+    code = (request.POST if request.method == "POST" else request.GET).get("place", "").strip()
+    place = visible.filter(code=code).first() if code else None
+    if request.method == "POST" and place is None:
+        where = "镇" if level == Level.TOWN else "村"
+        error = f"所选的{where}不存在或已不在您的管辖范围内" if code else f"请选择检查的{where}"
+        return _inspect(request, current, None, places=places, place_error=error)
+    return _inspect(request, current, place, places=places)
+
+
+def _inspect(
+    request: HttpRequest,
+    current: ChecklistTemplate,
+    place: OrgUnit | None,
+    *,
+    places: list | None = None,
+    place_error: str = "",
+) -> HttpResponse:
+    key = current.key
+    if place is not None and not can(request.user, "villages.check", place):
         return _forbidden(request, "您没有检查该地的权限")
     template = current
-    if request.method == "POST":
+    if request.method == "POST" and not place_error:
         try:
             version = int(request.POST.get("version", ""))
         except ValueError:
@@ -534,7 +575,9 @@ def inspect(request: HttpRequest, key: str, code: str) -> HttpResponse:
             template = actions.template_version(key, version)
         except Refused as error:
             messages.error(request, str(error))
-            return redirect("villages:inspect", key=key, code=code)
+            if places is not None:
+                return redirect("villages:inspect_any", key=key)
+            return redirect("villages:inspect", key=key, code=place.code)
     items = list(template.items.all())
     form = InspectionForm(
         request.POST or None,
@@ -546,7 +589,7 @@ def inspect(request: HttpRequest, key: str, code: str) -> HttpResponse:
             "inspectors": request.user.display_name,
         },
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not place_error and form.is_valid():
         try:
             answers = _answers(request, form)
             latitude, longitude = _location(request, form)
@@ -577,7 +620,13 @@ def inspect(request: HttpRequest, key: str, code: str) -> HttpResponse:
     return render(
         request,
         "villages/inspect.html",
-        {"form": form, "template": template, "place": place},
+        {
+            "form": form,
+            "template": template,
+            "place": place,
+            "places": places,
+            "place_error": place_error,
+        },
         status=400 if request.method == "POST" else 200,
     )
 

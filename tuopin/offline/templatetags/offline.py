@@ -20,6 +20,7 @@ def offline_config(context) -> str:
         "forms": list(form_patterns()),
         "home": reverse("offline:home"),
         "bundle": reverse("offline:bundle"),
+        "ping": reverse("offline:ping"),
         "logout": reverse("logout"),
         "worker": reverse("offline_sw"),
     }

@@ -99,3 +99,29 @@ def test_the_api_masks_phones_and_lists_inspections(ready, login):
         found = login(world.other_cadre).get("/api/villages/members").json()
         assert found["total"] == 0
         assert client.get("/api/villages/inspections").json() == []
+
+
+def test_one_checklist_page_serves_every_village_in_scope(ready, login):
+    """The page a phone keeps for a checklist: the place is chosen on the form."""
+    world, _members = ready
+    client = login(world.cadre)  # 城关镇: its two villages only
+    sanwu = ChecklistTemplate.objects.get(key="sanwu")
+    url = "/villages/check/sanwu/"
+    with clock.frozen(NOW):
+        page = client.get(url)
+    html = page.content.decode()
+    assert page["X-Tuopin-Offline"] == "villages.checklist"
+    assert world.cg_village.code in html and world.cg_village2.code in html
+    assert world.df_village.code not in html
+    data = {"version": sanwu.version, "inspected_on": "2018-07-19", "inspectors": "镇督查组"}
+    for item in sanwu.items.all():
+        data[f"i_{item.pk}"] = "1"
+        data[f"n_{item.pk}"] = ""
+    missing = _post(client, url, data, str(uuid.uuid4())).json()
+    assert missing["status"] == "refused" and missing["reason"] == "检查地点：请选择检查的村"
+    elsewhere = _post(client, url, {**data, "place": world.df_village.code}, str(uuid.uuid4()))
+    assert "不在您的管辖范围内" in elsewhere.json()["reason"]
+    assert not ChecklistInspection.objects.exists()
+    done = _post(client, url, {**data, "place": world.cg_village2.code}, str(uuid.uuid4())).json()
+    assert done["status"] == "done", done
+    assert ChecklistInspection.objects.get().org_unit == world.cg_village2

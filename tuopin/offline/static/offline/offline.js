@@ -96,6 +96,21 @@
     const at = Number(sessionStorage.getItem("tuopin-offline-dead") || 0);
     return Date.now() - at < 120000;
   }
+  function controlled() {
+    return Boolean(navigator.serviceWorker && navigator.serviceWorker.controller);
+  }
+  async function reachable() {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), 8000);
+    try {
+      const response = await fetch(config.ping, { cache: "no-store", credentials: "same-origin", signal: abort.signal });
+      return response.ok;
+    } catch (error) {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
   function position() {
     if (!("geolocation" in navigator)) return Promise.resolve(null);
     return new Promise((resolve) => {
@@ -197,14 +212,32 @@
     if (new URL(form.action, location.href).pathname === config.logout) return onLogout(event);
     const kind = formKind(form);
     if (!kind) return;
+    if (form.dataset.offlineProbed === "1") { delete form.dataset.offlineProbed; return; }
     const editing = editingId();
+    const submitter = event.submitter;
     // With a network the form posts as it always did (no delay). Without one — or right after
     // the service worker saw a post fail on a dead connection — it goes to the queue.
-    if (!editing && navigator.onLine && !deadConnection()) return;
+    if (!editing && navigator.onLine && !deadConnection()) {
+      if (controlled()) return;
+      // No service worker stands behind this page (its first load, a forced reload, a browser
+      // or a plain-HTTP intranet without workers): nothing would catch a dead connection, so
+      // ask the server first and post only when it answers.
+      event.preventDefault();
+      if (form.dataset.offlineBusy === "1") return;
+      form.dataset.offlineBusy = "1";
+      const up = await reachable();
+      delete form.dataset.offlineBusy;
+      if (up) {
+        form.dataset.offlineProbed = "1";
+        if (submitter && submitter.form === form) form.requestSubmit(submitter);
+        else form.requestSubmit();
+        return;
+      }
+      sessionStorage.setItem("tuopin-offline-dead", String(Date.now()));
+    }
     event.preventDefault();
     if (form.dataset.offlineBusy === "1") return;
     form.dataset.offlineBusy = "1";
-    const submitter = event.submitter;
     try {
       const item = await enqueue(form, kind, submitter, editing);
       if (!item) return;
@@ -259,22 +292,25 @@
     } catch (error) {
       return "stop";
     }
+    // The server says what became of the item in one header (offline/sync.py); an answer
+    // without it (a proxy's page, a login page, a server error) leaves the item to retry.
+    const result = response.headers.get("X-Tuopin-Offline-Result");
     let answer = null;
-    if ((response.headers.get("Content-Type") || "").includes("application/json")) {
+    if (result && (response.headers.get("Content-Type") || "").includes("application/json")) {
       answer = await response.json().catch(() => null);
     }
     sessionStorage.removeItem("tuopin-offline-dead");
-    if (answer && answer.status === "done") {
+    if (answer && result === "done") {
       await put("done", { id: item.id, title: item.title, summary: item.summary, url: answer.url,
         message: answer.message, created: item.created, synced: new Date().toISOString(), user: item.user });
       await remove("queue", item.id);
       return "next";
     }
-    if (answer && answer.status === "refused" && response.status === 401) {
+    if (answer && answer.login) {
       notice("登录已过期：请重新登录，待同步的表单仍在本机，登录后自动提交。", "error");
       return "stop";
     }
-    if (answer && answer.status === "refused" && response.status !== 503) {
+    if (answer && result === "refused") {
       item.status = "refused";
       item.reason = answer.reason;
       item.refused = new Date().toISOString();

@@ -39,7 +39,12 @@ async function page(request) {
     }
     return response;
   } catch (error) {
-    const cached = (await cache.match(request.url)) || (await caches.match(TUOPIN.fallback));
+    // A field form opened with another query (e.g. the visit form for one household) falls
+    // back to the stored form itself; anything else to 待同步.
+    const path = new URL(request.url).pathname;
+    const cached = (await cache.match(request.url)) ||
+      (FORMS.some((re) => re.test(path)) ? await cache.match(request.url, { ignoreSearch: true }) : undefined) ||
+      (await caches.match(TUOPIN.fallback));
     if (cached) return cached;
     return new Response("<!doctype html><meta charset=utf-8><title>无网络</title><p>无网络，且此页面未保存在本机。</p>",
       { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
