@@ -254,7 +254,7 @@ def _plan_household_sheet(plan, sheet, columns, households, user, planner, file_
     places: dict[str, bool] = {}  # village code → whether the user may change it
     rows = []
     for index, cells in enumerate(zip(*columns.values(), strict=True)):
-        values = dict(zip(names, cells, strict=True))
+        values = dict(zip(names, cells))  # noqa: B905 - one cell per column by construction
         number = values["household_no"]
         if not number:
             continue
@@ -304,6 +304,7 @@ def _measure_rows(plan, sheet, rows, file_bases) -> None:
     }
     seen: dict[tuple, int] = {}
     pending_bases: list[tuple[dict, str]] = []
+    new: list[dict] = []
     for row, values, (household_id, village), refused in rows:
         base_code = values.get("base_code", "")
         if base_code and base_code not in bases and base_code not in file_bases:
@@ -343,11 +344,17 @@ def _measure_rows(plan, sheet, rows, file_bases) -> None:
             pending_bases.append((record, base_code))  # created by this import: id at apply
         plan.place_codes.append(village)
         old = existing.get(key)
-        label = "" if old is None else f"{values['household_no']} {_MEASURE_LABELS[values['kind']]}"
+        if old is None:  # the common case of a first import, without a call
+            new.append(record)
+            continue
+        label = f"{values['household_no']} {_MEASURE_LABELS[values['kind']]}"
         _compare(plan, "measures", old, label, record, headers)
     for record, code in pending_bases:
         record["base_code"] = code
     plan.measure_keys = list(seen)
+    if new:
+        plan.new.setdefault("measures", []).extend(new)
+        plan.counts["measures_added"] = plan.counts.get("measures_added", 0) + len(new)
 
 
 def _renovation_rows(plan, sheet, rows, file_bases) -> None:
