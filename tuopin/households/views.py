@@ -287,6 +287,15 @@ def seven_items(request: HttpRequest, number: str) -> HttpResponse:
     )
 
 
+def _done_day(day: dt.date, what: str) -> dt.date:
+    """A day something was done: not after today, not before the campaign's files (2014)."""
+    if day > clock.today():
+        raise forms.ValidationError(f"{what}不能晚于今天")
+    if day.year < 2014:
+        raise forms.ValidationError(f"{what}过早")
+    return day
+
+
 class VisitForm(forms.Form):
     household_no = forms.CharField(label="户编号", max_length=30)
     visited_on = forms.DateField(label="走访日期", widget=DateInput())
@@ -306,12 +315,7 @@ class VisitForm(forms.Form):
         self.user = user
 
     def clean_visited_on(self):
-        day = self.cleaned_data["visited_on"]
-        if day > clock.today():
-            raise forms.ValidationError("走访日期不能晚于今天")
-        if day.year < 2014:
-            raise forms.ValidationError("走访日期过早")
-        return day
+        return _done_day(self.cleaned_data["visited_on"], "走访日期")
 
     def clean_household_no(self):
         number = self.cleaned_data["household_no"].strip()
@@ -668,12 +672,7 @@ class AssignForm(forms.Form):
         self.helpers = {str(h.pk): h for h in helpers}
 
     def clean_since(self):
-        day = self.cleaned_data["since"]
-        if day > clock.today():
-            raise forms.ValidationError("结对日期不能晚于今天")
-        if day.year < 2014:
-            raise forms.ValidationError("结对日期过早")
-        return day
+        return _done_day(self.cleaned_data["since"], "结对日期")
 
     def clean(self):
         from tuopin.lib.plain_names import name_problem

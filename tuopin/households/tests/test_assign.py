@@ -6,18 +6,13 @@ from __future__ import annotations
 import pytest
 
 from tuopin.households.models import Assignment, Helper
-from tuopin.households.tests.conftest import NOW
-from tuopin.lib import clock
 from tuopin.org.models import AuditEvent, Role
 from tuopin.org.testing import _user
 
 URL = "/households/helpers/"
 
 
-@pytest.fixture(autouse=True)
-def _now():
-    with clock.frozen(NOW):
-        yield
+pytestmark = pytest.mark.usefixtures("now")
 
 
 @pytest.fixture

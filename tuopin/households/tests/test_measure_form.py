@@ -8,27 +8,12 @@ import io
 import pytest
 from PIL import Image
 
-from tuopin.households.models import Assignment, Base, Helper, Measure
-from tuopin.households.tests.conftest import NOW
+from tuopin.households.models import Base, Measure
 from tuopin.ledger.models import LedgerImport
-from tuopin.lib import clock
 from tuopin.offline.sync import ID_HEADER
-from tuopin.org.models import AuditEvent, Role
-from tuopin.org.testing import _user
+from tuopin.org.models import AuditEvent
 
-
-@pytest.fixture(autouse=True)
-def _now():
-    with clock.frozen(NOW):
-        yield
-
-
-@pytest.fixture
-def helper(world, homes):
-    account = _user("helper1", Role.UNIT_REPORTER, unit=world.transport)
-    person = Helper.objects.create(name="王帮扶", unit="县交通局", user=account)
-    Assignment.objects.create(household=homes["a"], helper=person)
-    return person
+pytestmark = pytest.mark.usefixtures("now")
 
 
 @pytest.fixture
