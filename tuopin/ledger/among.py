@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Field, ForeignObject, Lookup
 
 
@@ -21,6 +22,8 @@ class Among(Lookup):
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         values = list(self.rhs)
+        if not values:
+            raise EmptyResultSet  # as Django's __in: no rows, no query
         if any(type(value) not in (str, int) for value in values):
             raise TypeError("among: plain str or int values only")
         if connection.vendor == "postgresql":

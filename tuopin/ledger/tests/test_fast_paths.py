@@ -111,3 +111,26 @@ def test_insert_new_returns_the_keys_of_its_rows_in_order_across_batches():
 def test_reserving_keys_outside_a_transaction_is_refused():
     with pytest.raises(RuntimeError):
         fastdb.reserve_ids(AuditEvent, 2)
+
+
+@pytest.mark.django_db
+def test_among_finds_many_keys_with_one_parameter(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tuopin.org.models import OrgUnit
+
+    codes = [world.cg_village.code, world.df_village.code, "999999999999"] + [
+        f"61{i:010d}" for i in range(2000)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        found = set(OrgUnit.objects.filter(code__among=codes).values_list("code", flat=True))
+    assert found == {world.cg_village.code, world.df_village.code} and len(queries) == 1
+    ids = [world.cg_village.pk, world.chengguan.pk]
+    assert set(OrgUnit.objects.filter(pk__among=ids).values_list("pk", flat=True)) == set(ids)
+    assert list(
+        OrgUnit.objects.filter(parent__among=[world.chengguan.pk]).values_list("level", flat=True)
+    )
+    assert not OrgUnit.objects.filter(code__among=[]).exists()
+    with pytest.raises(TypeError):
+        list(OrgUnit.objects.filter(code__among=[1.5]))
