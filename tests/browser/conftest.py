@@ -193,12 +193,20 @@ class Site:
         self.base_url = base_url
         self.contexts = []
 
-    def login(self, username: str, viewport: dict | None = None, *, javascript: bool = True):
+    def login(
+        self,
+        username: str,
+        viewport: dict | None = None,
+        *,
+        javascript: bool = True,
+        password: str = PASSWORD,
+    ):
+        """Sign in (demo users by default; ``password`` for a test world's accounts)."""
         context, page = signed_in(
             self.browser,
             self.base_url,
             username,
-            password=PASSWORD,
+            password=password,
             viewport=viewport or DESKTOP,
             java_script_enabled=javascript,
         )
@@ -225,3 +233,51 @@ def site(browser, demo_site) -> Iterator[Site]:
     helper = Site(browser, demo_site)
     yield helper
     helper.close()
+
+
+HELPED_HOUSEHOLD = "610327100201001"
+
+
+@contextmanager
+def helped_household_site(
+    django_db_blocker, tmp_path_factory, extra: Callable[[object, object], object] | None = None
+) -> Iterator[str]:
+    """The two-town world with one registered household of 东关村 (``HELPED_HOUSEHOLD``) paired
+    with the helper 王帮扶, who signs in as ``helper1``; ``extra(world, household)`` adds more.
+    Served on 20 July 2018 with its own media folder (the household phone forms' tests)."""
+    from django.test.utils import override_settings
+
+    from tuopin.households.models import Assignment, Helper
+    from tuopin.lib import clock
+    from tuopin.org.models import Role
+    from tuopin.org.testing import _user, build_world
+    from tuopin.registry.models import Household
+
+    def build() -> None:
+        with clock.frozen("2018-07-20T10:00:00+08:00"):
+            world = build_world()
+            household = Household.objects.create(
+                household_no=HELPED_HOUSEHOLD,
+                village=world.cg_village,
+                head_name="张建国",
+                head_id_number="610327197001010011",
+                is_registered=True,
+                exit_status="not_exited",
+                planned_exit_year=2018,
+                member_count=3,
+            )
+            account = _user("helper1", Role.UNIT_REPORTER, unit=world.transport)
+            helper = Helper.objects.create(name="王帮扶", unit="县交通局", user=account)
+            Assignment.objects.create(household=household, helper=helper)
+            if extra is not None:
+                extra(world, household)
+
+    media = override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media")))
+    media.enable()
+    clock.configure(DEMO_NOW)  # the server's today is 20 July 2018
+    try:
+        with served(django_db_blocker, build) as url:
+            yield url
+    finally:
+        clock.configure(None)
+        media.disable()

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 import pytest
 
 from tests.browser.conftest import (
-    DEMO_NOW,
+    HELPED_HOUSEHOLD,
     artifacts_dir,
     fits_the_screen,
+    helped_household_site,
     jpeg,
-    served,
     signed_in,
     test_it_runs_on_a_test_database,  # noqa: F401 (collected here)
 )
@@ -22,40 +22,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def visit_site(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[str]:
-    from django.test.utils import override_settings
-
-    from tuopin.households.models import Assignment, Helper
-    from tuopin.lib import clock
-    from tuopin.org.models import Role
-    from tuopin.org.testing import _user, build_world
-    from tuopin.registry.models import Household
-
-    def build() -> None:
-        with clock.frozen("2018-07-20T10:00:00+08:00"):
-            world = build_world()
-            household = Household.objects.create(
-                household_no="610327100201001",
-                village=world.cg_village,
-                head_name="张建国",
-                head_id_number="610327197001010011",
-                is_registered=True,
-                exit_status="not_exited",
-                planned_exit_year=2018,
-                member_count=3,
-            )
-            account = _user("helper1", Role.UNIT_REPORTER, unit=world.transport)
-            helper = Helper.objects.create(name="王帮扶", unit="县交通局", user=account)
-            Assignment.objects.create(household=household, helper=helper)
-
-    media = override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media")))
-    media.enable()
-    clock.configure(DEMO_NOW)  # the server's today is 20 July 2018
-    try:
-        with served(django_db_blocker, build) as url:
-            yield url
-    finally:
-        clock.configure(None)
-        media.disable()
+    with helped_household_site(django_db_blocker, tmp_path_factory) as url:
+        yield url
 
 
 def test_a_helper_records_a_visit_on_a_phone(browser, visit_site, db_access):
@@ -75,7 +43,7 @@ def test_a_helper_records_a_visit_on_a_phone(browser, visit_site, db_access):
     # The form fits the phone: nothing to scroll sideways.
     assert fits_the_screen(page)
     # A future date is refused with a clear message and nothing is written.
-    page.fill("input[name=household_no]", "610327100201001")
+    page.fill("input[name=household_no]", HELPED_HOUSEHOLD)
     page.fill("input[name=visited_on]", "2018-07-25")
     page.fill("textarea[name=what]", "宣讲政策")
     page.get_by_role("button", name="保存走访").click()

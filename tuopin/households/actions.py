@@ -9,16 +9,22 @@ import os
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Max
 
 from tuopin.households.importer import MODELS, FilesPlan
-from tuopin.households.models import Base, Renovation, SevenItemRecord, Visit
+from tuopin.households.models import (
+    Assignment,
+    Base,
+    Helper,
+    Renovation,
+    SevenItemRecord,
+    Visit,
+)
 from tuopin.ledger import fastdb
-from tuopin.ledger.cells import common_prefix
+from tuopin.ledger.cells import chunks, common_prefix
 from tuopin.ledger.models import LedgerImport
 from tuopin.lib import clock
 from tuopin.org import audit
-from tuopin.org.models import AuditEvent
+from tuopin.org.models import AuditEvent, OrgUnit
 from tuopin.registry.models import Household
 
 LEDGER = "households"
@@ -37,36 +43,54 @@ def _related(model):
 
 
 def apply_import(
-    plan: FilesPlan, *, actor=None, source: str = "web", filename: str = "", sha256: str = ""
-) -> LedgerImport:
+    plan: FilesPlan,
+    *,
+    actor=None,
+    source: str = "web",
+    filename: str = "",
+    sha256: str = "",
+    form: str = "",
+) -> LedgerImport | None:
     """Write a checked plan: everything or nothing, with one history row per changed record;
-    an accepted renovation's grade updates the household's 住房等级 (with its own history)."""
+    an accepted renovation's grade updates the household's 住房等级 (with its own history).
+
+    ``form`` names a page form that was checked as a one-row sheet (e.g. 手机录入帮扶措施): its
+    history says so and no import batch is recorded."""
     if not plan.ok:
         raise ImportNotAllowed("导入文件有错误，未导入任何数据")
     now = clock.now()
     actor = actor if actor is not None and actor.is_authenticated else None
     with fastdb.without_gc(), transaction.atomic():
-        batch = LedgerImport.objects.create(
-            ledger=LEDGER,
-            at=now,
-            actor=actor,
-            filename=filename[:255],
-            sha256=sha256,
-            source=source,
-            summary=plan.counts,
-            scope_code=common_prefix(plan.place_codes),
-        )
-        note = f"导入 {filename}（批次 {batch.pk}）"
+        batch = None
+        if form:
+            note = form
+        else:
+            batch = LedgerImport.objects.create(
+                ledger=LEDGER,
+                at=now,
+                actor=actor,
+                filename=filename[:255],
+                sha256=sha256,
+                source=source,
+                summary=plan.counts,
+                scope_code=common_prefix(plan.place_codes),
+            )
+            note = f"导入 {filename}（批次 {batch.pk}）"
         for key in ("bases", "measures", "renovations", "relocations"):
             model = MODELS[key]
             new = plan.new.get(key, [])
             changed = plan.changed.get(key, [])
             if key == "measures":
                 _resolve_bases(new, changed)
-            created = _insert(model, new, now, actor, source, note, plan.households)
+            created = _insert(model, new, now, actor, source, note, plan.households, form)
             events = _changed(_related(model), changed, now)
             audit.record_many(
-                events, actor=actor, action="导入修改", source=source, note=note, at=now
+                events,
+                actor=actor,
+                action="修改" if form else "导入修改",
+                source=source,
+                note=note,
+                at=now,
             )
             if key == "renovations":
                 accepted = [row for row in created if row.grade_after]
@@ -91,7 +115,7 @@ _EVENT_FIELDS = (
 )
 
 
-def _insert(model, rows: list[dict], now, actor, source: str, note: str, households) -> list:
+def _insert(model, rows: list[dict], now, actor, source: str, note: str, households, form) -> list:
     """Insert new rows in bulk (COPY on PostgreSQL) with one history row each; returns the
     created renovations (for the registry's housing grade), nothing for the other files."""
     if not rows:
@@ -107,39 +131,48 @@ def _insert(model, rows: list[dict], now, actor, source: str, note: str, househo
     fields = [*given, *(f.attname for f in defaults), "created_at", "updated_at"]
     at = fastdb.db_datetime(now)
     fixed = (*(f.get_db_prep_save(f.get_default(), connection) for f in defaults), at, at)
-    before = model.objects.aggregate(top=Max("pk"))["top"] or 0
-    fastdb.insert_rows(model, fields, ((*row.values(), *fixed) for row in rows))
-    fresh = model.objects.filter(pk__gt=before, created_at=now)
+    ids = fastdb.insert_new(model, fields, [(*row.values(), *fixed) for row in rows])
     if model is Base:
-        made = list(fresh.values_list("pk", "name", "place__code"))
-    else:
-        # read fully before the COPY below: one connection cannot stream both at once
+        places = dict(
+            OrgUnit.objects.filter(pk__in={row["place_id"] for row in rows}).values_list(
+                "pk", "code"
+            )
+        )
         made = [
-            (pk, *households[household_id])
-            for pk, household_id in fresh.values_list("pk", "household_id")
+            (pk, row["name"], places[row["place_id"]]) for pk, row in zip(ids, rows, strict=True)
         ]
+    else:
+        made = [(pk, *households[row["household_id"]]) for pk, row in zip(ids, rows, strict=True)]
     actor_id = actor.pk if actor is not None else None
     changes = fastdb.db_json({})
     model_label = model._meta.label_lower
     what = str(model._meta.verbose_name)
+    note = note[:500]
     events = (
         (
             at,
             actor_id,
-            "导入新建",
+            "新建" if form else "导入新建",
             model_label,
             str(pk),
             f"{what} {name}"[:200],
             changes,
             source,
-            note[:500],
+            note,
             code,
         )
         for pk, name, code in made
     )
     fastdb.insert_rows(AuditEvent, _EVENT_FIELDS, events)
     if model is Renovation:
-        return list(fresh.exclude(grade_after="").select_related("household__village"))
+        accepted = [pk for pk, row in zip(ids, rows, strict=True) if row.get("grade_after")]
+        return [
+            renovation
+            for chunk in chunks(accepted)
+            for renovation in Renovation.objects.filter(pk__in=chunk).select_related(
+                "household__village"
+            )
+        ]
     return []
 
 
@@ -292,3 +325,37 @@ def attach_evidence(measure, upload, *, actor) -> None:
             actor=actor,
             action="上传佐证材料",
         )
+
+
+def assign_helper(households: list[Household], helper: Helper, *, actor, since: dt.date) -> int:
+    """Pair ``helper`` with each household (replacing its helper), one history entry per
+    household whose helper changes (old → new); returns how many changed."""
+    now = clock.now()
+    changed = []
+    with transaction.atomic():
+        if helper.pk is None:
+            helper.save()
+            audit.record(
+                helper,
+                {"name": [None, helper.name], "unit": [None, helper.unit]},
+                actor=actor,
+                action="新增帮扶责任人",
+            )
+        current = {
+            a.household_id: a
+            for a in Assignment.objects.select_for_update()
+            .select_related("helper")
+            .filter(household__in=[h.pk for h in households])
+        }
+        for household in households:
+            old = current.get(household.pk)
+            if old is not None and old.helper_id == helper.pk:
+                continue
+            diff = {"helper": [str(old.helper) if old else None, str(helper)]}
+            if old is None:
+                old = Assignment(household=household, created_at=now)
+            old.helper, old.since, old.updated_at = helper, since, now
+            old.save()
+            changed.append((old, diff))
+        audit.record_many(changed, actor=actor, action="结对帮扶", source="web", at=now)
+    return len(changed)

@@ -1,7 +1,9 @@
 """The household files' field pages and data for offline use (see tuopin/offline/fieldwork.py).
 
 * pages: the visit form (helpers with a login, and cadres who record visits); the 七到户 form
-  of each household assigned to the user that the user may edit, at most ``MAX_SEVEN_PAGES``;
+  of each household assigned to the user that the user may edit, and the 记录帮扶措施 form of
+  each household assigned to the user, at most ``MAX_SEVEN_PAGES`` of each (a cadre's pages are
+  kept as they are opened with signal);
 * data: a helper's own assigned households (``helper_households``: number, village, group,
   head's name and phone shown through ``org.privacy`` exactly as the visit page and the
   household page show them to this user), at most ``MAX_ROSTER``, so the visit form can be
@@ -50,7 +52,14 @@ def pages(user) -> list[tuple[str, str]]:
         for household in editable[:MAX_SEVEN_PAGES]:
             number = household.household_no
             found.append((f"七到户 {number}", reverse("households:seven", args=[number])))
+    found.extend(measure_pages(user))
     return found
+
+
+def measure_pages(user) -> list[tuple[str, str]]:
+    """记录帮扶措施 (``households.measure``) of the households the user is paired with."""
+    numbers = _assigned(user).values_list("household_no", flat=True)[:MAX_SEVEN_PAGES]
+    return [(f"记录帮扶措施 {n}", reverse("households:measure", args=[n])) for n in numbers]
 
 
 def data(user) -> dict:

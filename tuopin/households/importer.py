@@ -41,6 +41,7 @@ SHEET_KEYS = {
     RELOCATION_SHEET: "relocations",
 }
 MODELS = {"bases": Base, "measures": Measure, "renovations": Renovation, "relocations": Relocation}
+_ADDED = {key: f"{key}_added" for key in MODELS}
 WHAT = {
     "bases": "基地合作社",
     "measures": "帮扶措施",
@@ -57,6 +58,8 @@ class FilesPlan(LedgerPlan):
     place_codes: list[str] = field(default_factory=list)
     # household id → (户编号, village code) of the households the plan writes for (history rows)
     households: dict[int, tuple[str, str]] = field(default_factory=dict)
+    # the key (household id, kind, date, content) of every accepted 帮扶措施 row, in file order
+    measure_keys: list[tuple] = field(default_factory=list)
 
     @property
     def has_changes(self) -> bool:
@@ -156,20 +159,20 @@ def plan_import(sheets: dict[str, Sheet], *, user=None) -> FilesPlan:
 
 def _households(numbers: set[str]) -> dict[str, tuple[int, str]]:
     """户编号 → (pk, village code) of the active registered households among ``numbers``."""
-    found: dict[str, tuple[int, str]] = {}
-    for chunk in chunks(sorted(numbers)):
+    return {
+        number: (pk, code)
         for number, pk, code in Household.objects.filter(
-            household_no__in=chunk, is_active=True, is_registered=True
-        ).values_list("household_no", "pk", "village__code"):
-            found[number] = (pk, code)
-    return found
+            household_no__among=sorted(numbers), is_active=True, is_registered=True
+        ).values_list("household_no", "pk", "village__code")
+    }
 
 
 def _compare(plan: FilesPlan, key: str, old, label: str, record: dict, headers: dict) -> None:
     """Queue ``record`` as new (``old`` None) or as the change it makes to ``old``."""
     if old is None:
         plan.new.setdefault(key, []).append(record)
-        plan.counts[f"{key}_added"] = plan.counts.get(f"{key}_added", 0) + 1
+        counts = plan.counts
+        counts[_ADDED[key]] = counts.get(_ADDED[key], 0) + 1
         return
     diff = {
         name: [plain(old[name]), plain(value)]
@@ -245,23 +248,30 @@ def _plan_bases(plan: FilesPlan, sheet: Sheet, columns: dict, user) -> set[str]:
 
 def _plan_household_sheet(plan, sheet, columns, households, user, planner, file_bases) -> None:
     failed = columns.pop("_failed")
+    names = list(columns)
+    first = sheet.first_row
+    find = households.get
+    places: dict[str, bool] = {}  # village code → whether the user may change it
     rows = []
-    for index in range(len(sheet.rows)):
-        row = sheet.first_row + index
-        values = {name: columns[name][index] for name in columns}
+    for index, cells in enumerate(zip(*columns.values(), strict=True)):
+        values = dict(zip(names, cells))  # noqa: B905 - one cell per column by construction
         number = values["household_no"]
         if not number:
             continue
-        found = households.get(number)
+        found = find(number)
         if found is None:
-            plan.problem(sheet.name, row, "户编号", number, NO_HOUSEHOLD)
+            plan.problem(sheet.name, first + index, "户编号", number, NO_HOUSEHOLD)
             continue
-        if not allowed(user, found[1]):
-            plan.problem(sheet.name, row, "户编号", number, OUT_OF_SCOPE)
+        village = found[1]
+        permitted = places.get(village)
+        if permitted is None:
+            permitted = places[village] = allowed(user, village)
+        if not permitted:
+            plan.problem(sheet.name, first + index, "户编号", number, OUT_OF_SCOPE)
             continue
-        refused = set(failed.get(index, set()))
-        plan.households[found[0]] = (number, found[1])
-        rows.append((row, values, found, refused))
+        refused = set(failed[index]) if index in failed else set()
+        plan.households[found[0]] = (number, village)
+        rows.append((first + index, values, found, refused))
     planner(plan, sheet, rows, file_bases)
 
 
@@ -290,11 +300,11 @@ def _measure_rows(plan, sheet, rows, file_bases) -> None:
     household_ids = sorted({found[0] for _, _, found, _ in rows})
     existing = {
         (m["household_id"], m["kind"], m["done_on"], m["content"]): m
-        for chunk in chunks(household_ids)
-        for m in Measure.objects.filter(household_id__in=chunk).values(*_fields(Measure))
+        for m in Measure.objects.filter(household_id__among=household_ids).values(*_fields(Measure))
     }
     seen: dict[tuple, int] = {}
     pending_bases: list[tuple[dict, str]] = []
+    new: list[dict] = []
     for row, values, (household_id, village), refused in rows:
         base_code = values.get("base_code", "")
         if base_code and base_code not in bases and base_code not in file_bases:
@@ -333,10 +343,18 @@ def _measure_rows(plan, sheet, rows, file_bases) -> None:
         if base_code and base_code not in bases:
             pending_bases.append((record, base_code))  # created by this import: id at apply
         plan.place_codes.append(village)
+        old = existing.get(key)
+        if old is None:  # the common case of a first import, without a call
+            new.append(record)
+            continue
         label = f"{values['household_no']} {_MEASURE_LABELS[values['kind']]}"
-        _compare(plan, "measures", existing.get(key), label, record, headers)
+        _compare(plan, "measures", old, label, record, headers)
     for record, code in pending_bases:
         record["base_code"] = code
+    plan.measure_keys = list(seen)
+    if new:
+        plan.new.setdefault("measures", []).extend(new)
+        plan.counts["measures_added"] = plan.counts.get("measures_added", 0) + len(new)
 
 
 def _renovation_rows(plan, sheet, rows, file_bases) -> None:
@@ -344,8 +362,9 @@ def _renovation_rows(plan, sheet, rows, file_bases) -> None:
     household_ids = sorted({found[0] for _, _, found, _ in rows})
     existing = {
         (r["household_id"], r["year"]): r
-        for chunk in chunks(household_ids)
-        for r in Renovation.objects.filter(household_id__in=chunk).values(*_fields(Renovation))
+        for r in Renovation.objects.filter(household_id__among=household_ids).values(
+            *_fields(Renovation)
+        )
     }
     seen: dict[tuple, int] = {}
     fields = [
@@ -432,8 +451,9 @@ def _relocation_rows(plan, sheet, rows, file_bases) -> None:
     household_ids = sorted({found[0] for _, _, found, _ in rows})
     existing = {
         r["household_id"]: r
-        for chunk in chunks(household_ids)
-        for r in Relocation.objects.filter(household_id__in=chunk).values(*_fields(Relocation))
+        for r in Relocation.objects.filter(household_id__among=household_ids).values(
+            *_fields(Relocation)
+        )
     }
     seen: dict[int, int] = {}
     fields = [

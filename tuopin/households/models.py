@@ -72,6 +72,12 @@ class Base(models.Model):
 class Measure(_OnHousehold):
     """One assistance measure (帮扶措施) a household received."""
 
+    # no index of its own: the unique key (household, kind, done_on, content) starts with it and
+    # serves every lookup by household, and an import writes one index fewer per measure
+    household = models.ForeignKey(
+        Household, verbose_name="户", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+
     kind = models.CharField("措施类别", max_length=20, choices=codes.MeasureKind.choices)
     done_on = models.DateField("实施日期")
     amount = models.DecimalField("金额（元）", max_digits=12, decimal_places=2, default=ZERO)

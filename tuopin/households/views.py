@@ -23,15 +23,18 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tuopin.households import actions, metrics, policy
-from tuopin.households.codes import Policy, SevenItem, labels
+from tuopin.households import actions, importer, metrics, policy
+from tuopin.households.codes import MeasureKind, Policy, SevenItem, labels
 from tuopin.households.exporter import export_name, stream_files
+from tuopin.households.layout import HOUSEHOLD_FILES, MEASURE_SHEET
 from tuopin.households.ledger_app import APP
 from tuopin.households.models import (
     Assignment,
+    Base,
     CheckRound,
     GapCase,
     Helper,
@@ -43,11 +46,13 @@ from tuopin.households.models import (
     Visit,
 )
 from tuopin.ledger import views as ledger_views
+from tuopin.ledger.layout import normalize_header
 from tuopin.ledger.pages import LedgerPages
+from tuopin.ledger.reader import Sheet
 from tuopin.lib import clock, filekinds
 from tuopin.offline.sync import offline_form
 from tuopin.org import privacy, uploads
-from tuopin.org.access import has_capability, in_scope
+from tuopin.org.access import has_capability, in_scope, visible_q
 from tuopin.org.models import Level, OrgUnit
 from tuopin.org.widgets import DateInput
 from tuopin.registry.models import Household
@@ -141,6 +146,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "total": households.count(),
             "can_import": has_capability(user, "households.import"),
             "can_rounds": has_capability(user, "households.rounds"),
+            "can_assign": has_capability(user, "households.assign"),
         },
     )
 
@@ -281,6 +287,15 @@ def seven_items(request: HttpRequest, number: str) -> HttpResponse:
     )
 
 
+def _done_day(day: dt.date, what: str) -> dt.date:
+    """A day something was done: not after today, not before the campaign's files (2014)."""
+    if day > clock.today():
+        raise forms.ValidationError(f"{what}不能晚于今天")
+    if day.year < 2014:
+        raise forms.ValidationError(f"{what}过早")
+    return day
+
+
 class VisitForm(forms.Form):
     household_no = forms.CharField(label="户编号", max_length=30)
     visited_on = forms.DateField(label="走访日期", widget=DateInput())
@@ -300,12 +315,7 @@ class VisitForm(forms.Form):
         self.user = user
 
     def clean_visited_on(self):
-        day = self.cleaned_data["visited_on"]
-        if day > clock.today():
-            raise forms.ValidationError("走访日期不能晚于今天")
-        if day.year < 2014:
-            raise forms.ValidationError("走访日期过早")
-        return day
+        return _done_day(self.cleaned_data["visited_on"], "走访日期")
 
     def clean_household_no(self):
         number = self.cleaned_data["household_no"].strip()
@@ -607,3 +617,264 @@ def export(request: HttpRequest) -> HttpResponse:
         True, export_name(name, clock.today())
     )
     return response
+
+
+def helpers_for(user):
+    """The helpers known in the user's scope: paired with a household the user sees, or with a
+    login whose scope lies inside the user's."""
+    visible = Household.objects.visible_to(user).values("pk")
+    return Helper.objects.filter(
+        Q(assignments__household__in=visible) | visible_q(user, code_path="user__scope__code")
+    ).distinct()
+
+
+class AssignForm(forms.Form):
+    """Pair one helper with the ticked households of a village: a known helper, a new one, or
+    each household's helper as the registry's 户 sheet records it (帮扶责任人, 帮扶单位)."""
+
+    SOURCES = (
+        ("known", "选择已有帮扶责任人"),
+        ("new", "新增帮扶责任人"),
+        ("registry", "按建档立卡档案登记的帮扶责任人"),
+    )
+    households = forms.MultipleChoiceField(
+        label="农户", error_messages={"required": "请勾选要结对的农户"}
+    )
+    source = forms.ChoiceField(label="帮扶责任人来源", choices=SOURCES, initial="known")
+    helper = forms.ChoiceField(label="帮扶责任人", required=False)
+    name = forms.CharField(label="姓名", required=False, max_length=50)
+    unit = forms.CharField(label="单位", required=False, max_length=100)
+    phone = forms.CharField(label="电话", required=False, max_length=20)
+    since = forms.DateField(label="结对日期", widget=DateInput())
+
+    def __init__(self, *args, households, helpers, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["households"].choices = [(h.household_no, h.household_no) for h in households]
+        self.fields["households"].error_messages["invalid_choice"] = (
+            "所选农户不在该村或不在您的管辖范围内"
+        )
+        self.fields["helper"].choices = [("", "—— 请选择 ——")] + [
+            (str(h.pk), str(h)) for h in helpers
+        ]
+        self.fields["helper"].error_messages["invalid_choice"] = "所选帮扶责任人不在您的管辖范围内"
+        self.helpers = {str(h.pk): h for h in helpers}
+
+    def clean_since(self):
+        return _done_day(self.cleaned_data["since"], "结对日期")
+
+    def clean(self):
+        from tuopin.lib.plain_names import name_problem
+
+        data = super().clean()
+        source = data.get("source")
+        if source == "known":
+            if not data.get("helper"):
+                self.add_error("helper", "请选择帮扶责任人")
+            else:
+                data["chosen"] = self.helpers[data["helper"]]
+        elif source == "new":
+            name, unit = (data.get("name") or "").strip(), (data.get("unit") or "").strip()
+            phone = (data.get("phone") or "").strip()
+            if not name:
+                self.add_error("name", "请填写帮扶责任人姓名")
+            elif problem := name_problem(name) or name_problem(unit):
+                self.add_error("name", problem)
+            elif any(char.isdigit() for char in name):
+                self.add_error("name", "姓名中不应有数字")
+            if phone and not all(c.isdigit() or c == "-" for c in phone):
+                self.add_error("phone", "电话号码只能由数字和“-”组成")
+            data["chosen"] = Helper(name=name, unit=unit, phone=phone)
+        return data
+
+
+def _assign_villages(user):
+    return OrgUnit.objects.visible_to(user).filter(level=Level.VILLAGE, is_active=True)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assign(request: HttpRequest) -> HttpResponse:
+    """结对帮扶: a town (its villages) or HQ pairs a helper with a village's households."""
+    user = request.user
+    if not has_capability(user, "households.assign"):
+        raise PermissionDenied("只有乡镇和县指挥部可以安排帮扶责任人")
+    villages = list(_assign_villages(user).select_related("parent").order_by("code"))
+    code = request.POST.get("village") or request.GET.get("village", "")
+    village = next((v for v in villages if v.code == code), None)
+    households = []
+    if village is not None:
+        households = list(
+            Household.objects.visible_to(user)
+            .filter(village=village, is_active=True, is_registered=True)
+            .order_by("household_no")
+        )
+    helpers = list(helpers_for(user).order_by("name", "unit", "pk"))
+    form = AssignForm(
+        request.POST or None,
+        households=households,
+        helpers=helpers,
+        initial={"since": clock.today(), "source": "known"},
+    )
+    if request.method == "POST" and village is None:
+        messages.error(request, "请先选择村（只能选择您管辖范围内的村）")
+        return redirect("households:assign")
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        ticked = set(data["households"])
+        chosen = [h for h in households if h.household_no in ticked]
+        for household in chosen:
+            household.village = village  # the history rows' place
+        if data["source"] == "registry":
+            changed, missing = _assign_from_registry(chosen, helpers, user, data["since"])
+            if missing:
+                messages.warning(
+                    request,
+                    f"{len(missing)} 户在建档立卡档案中没有登记帮扶责任人，未结对："
+                    + "、".join(missing[:20]),
+                )
+        else:
+            changed = actions.assign_helper(chosen, data["chosen"], actor=user, since=data["since"])
+        messages.success(request, f"已结对：{len(chosen)} 户（{changed} 户的帮扶责任人有变化）")
+        return redirect(f"{reverse('households:assign')}?village={village.code}")
+    current = dict(
+        Assignment.objects.filter(household__in=[h.pk for h in households]).values_list(
+            "household_id", "helper_id"
+        )
+    )
+    by_id = {h.pk: h for h in helpers}
+    ticked = set(form["households"].value() or [])
+    with privacy.output(user, what="结对帮扶：户列表") as shown:
+        rows = [
+            {
+                "household": h,
+                "head": shown.of(h).name(h.head_name),
+                "helper": by_id.get(current.get(h.pk)),
+                "registered": " ".join(p for p in (h.helper_name, h.helper_unit) if p),
+                "ticked": h.household_no in ticked,
+            }
+            for h in households
+        ]
+    return render(
+        request,
+        "households/assign.html",
+        {"villages": villages, "village": village, "rows": rows, "form": form},
+    )
+
+
+def _assign_from_registry(households, helpers, user, since) -> tuple[int, list[str]]:
+    """Each household's helper as the registry records it: a known helper of the same name and
+    unit, or a new one (with the registry's phone)."""
+    known = {(h.name, h.unit): h for h in helpers}
+    groups: dict[tuple[str, str], list] = {}
+    missing = []
+    for household in households:
+        name = household.helper_name.strip()
+        if not name:
+            missing.append(household.household_no)
+            continue
+        groups.setdefault((name, household.helper_unit.strip()), []).append(household)
+    changed = 0
+    with transaction.atomic():
+        for (name, unit), members in groups.items():
+            helper = known.get((name, unit)) or Helper(
+                name=name, unit=unit, phone=members[0].helper_phone.strip()
+            )
+            changed += actions.assign_helper(members, helper, actor=user, since=since)
+            known[(name, unit)] = helper
+    return changed, missing
+
+
+class MeasureForm(forms.Form):
+    """The page side of one 帮扶措施: the fields are collected as typed and checked as a one-row
+    帮扶措施 sheet by the import's own rules (``importer.plan_import``), so a phone and a
+    workbook are refused for the same reasons."""
+
+    kind = forms.ChoiceField(label="措施类别", choices=MeasureKind.choices)
+    done_on = forms.CharField(label="实施日期", required=False, widget=DateInput())
+    amount = forms.CharField(
+        label="金额（元）", required=False, widget=forms.TextInput(attrs={"inputmode": "decimal"})
+    )
+    content = forms.CharField(label="措施内容", required=False)
+    industry_type = forms.CharField(label="产业类型", required=False)
+    scale = forms.CharField(label="规模", required=False)
+    base_code = forms.ChoiceField(label="联结基地或合作社", required=False)
+    evidence = forms.FileField(label="佐证材料（照片或文件）", required=False)
+
+    def __init__(self, *args, bases, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].error_messages["invalid_choice"] = "不是有效的措施类别"
+        self.fields["base_code"].choices = [("", "（不联结）")] + [
+            (b.code, f"{b.name}（{b.code}）") for b in bases
+        ]
+        self.fields["base_code"].error_messages["invalid_choice"] = "没有这个基地或合作社"
+
+
+def _bases_near(household: Household):
+    """The bases and cooperatives a household's measure may link to: its county's, town's and
+    village's, and those of any village of its town."""
+    village = household.village
+    town = village.parent
+    places = [code for code in (village.code, town.code if town else "", village.code[:6]) if code]
+    return Base.objects.filter(
+        Q(place__code__in=places) | Q(place__code__startswith=town.code if town else village.code)
+    ).order_by("code")
+
+
+def _sheet_of(household: Household, data: dict) -> Sheet:
+    """One 帮扶措施 row as the import reads it (headers as declared, values as typed)."""
+    columns = HOUSEHOLD_FILES.sheets[MEASURE_SHEET]
+    values = {"household_no": household.household_no, **data}
+    headers = [normalize_header(column.header) for column in columns]
+    row = [values.get(column.field, "") or "" for column in columns]
+    return Sheet(MEASURE_SHEET, 1, headers, [row], 2)
+
+
+@offline_form("households.measure")
+@uploads.upload_limit(MAX_EVIDENCE_BYTES)
+@login_required
+@require_http_methods(["GET", "POST"])
+def measure_form(request: HttpRequest, number: str) -> HttpResponse:
+    """记录帮扶措施 on a phone: a village cadre (households.edit in scope) or the household's
+    helper records one measure with its evidence."""
+    user = request.user
+    household = _household(request, number)
+    helper = _helper_of(user, household)
+    if helper is None and not _can_edit(user, household):
+        raise PermissionDenied("您不是该户的帮扶责任人，也没有记录该户帮扶措施的权限")
+    form = MeasureForm(
+        request.POST or None,
+        initial={"done_on": clock.today().isoformat()},
+        bases=list(_bases_near(household)),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = {
+            name: form.cleaned_data[name]
+            for name in ("done_on", "amount", "content", "industry_type", "scale", "base_code")
+        }
+        data["kind"] = labels(MeasureKind)[form.cleaned_data["kind"]]
+        # the household is in reach (scope, or the helper's own): the sheet's scope check is
+        # the page's, so a helper without an org scope is checked as the page allows
+        checked = importer.plan_import(
+            {MEASURE_SHEET: _sheet_of(household, data)}, user=None if helper else user
+        )
+        columns = {c.header: c.field for c in HOUSEHOLD_FILES.sheets[MEASURE_SHEET]}
+        for problem in checked.problems:
+            field = columns.get(problem.column)
+            form.add_error(field if field in form.fields else None, problem.reason)
+        try:
+            evidence = uploads.received_file(request, "evidence", kinds=filekinds.ATTACHMENTS)
+        except uploads.UploadRefused as error:
+            form.add_error("evidence", str(error))
+        if form.is_valid():
+            with transaction.atomic():
+                actions.apply_import(checked, actor=user, form="手机录入帮扶措施")
+                household_id, kind, day, content = checked.measure_keys[0]
+                measure = Measure.objects.get(
+                    household_id=household_id, kind=kind, done_on=day, content=content
+                )
+                if evidence is not None:
+                    actions.attach_evidence(measure, evidence, actor=user)
+            done = "已记录帮扶措施" if checked.has_changes else "该措施已记录过，没有变化"
+            messages.success(request, f"{done}：{household.household_no}")
+            return redirect("households:household", number=household.household_no)
+    return render(request, "households/measure.html", {"household": household, "form": form})

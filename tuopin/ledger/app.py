@@ -14,6 +14,7 @@ from typing import IO, Any
 
 from tuopin.ledger import workbook
 from tuopin.ledger.cells import LedgerPlan
+from tuopin.ledger.fastdb import without_gc
 from tuopin.ledger.layout import Ledger
 from tuopin.ledger.reader import Sheet, read_workbook
 from tuopin.ledger.staging import Stage
@@ -33,8 +34,12 @@ class LedgerApp:
         return read_workbook(source, filename, self.ledger)
 
     def check(self, source, filename: str, user=None) -> LedgerPlan:
-        """Read and check a workbook (raises reader.WorkbookRefused for an unreadable file)."""
-        return self.plan(self.read(source, filename), user=user)
+        """Read and check a workbook (raises reader.WorkbookRefused for an unreadable file).
+
+        The cyclic garbage collector pauses meanwhile: a plan allocates a dict or tuple per row
+        that lives until the plan is done, and each collection would walk them all again."""
+        with without_gc():
+            return self.plan(self.read(source, filename), user=user)
 
     def write_template(self, target: str | Path | IO[bytes]) -> None:
         workbook.write_template(target, self.ledger)

@@ -56,6 +56,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "households.edit",
             "households.visit",
             "households.rounds",
+            "households.assign",
         }
     ),
     # A county leader records their own field visits and signs in for their duty days.
@@ -84,6 +85,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "households.import",
             "households.edit",
             "households.visit",
+            # pairing helpers with households: the town for its villages, HQ for all
+            "households.assign",
         }
     ),
     Role.VILLAGE_CADRE: frozenset(

@@ -4,7 +4,10 @@ import datetime as dt
 
 import pytest
 
-from tuopin.org.models import ResponsibleUnit
+from tuopin.households.models import Assignment, Helper
+from tuopin.lib import clock
+from tuopin.org.models import ResponsibleUnit, Role
+from tuopin.org.testing import _user
 from tuopin.projects.models import Project
 from tuopin.registry.models import Household, Person
 
@@ -89,3 +92,22 @@ def sites(world):
             planned_end=dt.date(2018, 8, 31),
         ),
     }
+
+
+@pytest.fixture
+def now():
+    """The pages' tests run on 20 July 2018 (use with ``pytest.mark.usefixtures("now")``)."""
+    with clock.frozen(NOW):
+        yield
+
+
+@pytest.fixture
+def helper(world, homes):
+    """王帮扶 of 县交通局 with a login (helper1), paired with households a and f."""
+    account = _user("helper1", Role.UNIT_REPORTER, unit=world.transport)
+    person = Helper.objects.create(
+        name="王帮扶", unit="县交通局", phone="13900000001", user=account
+    )
+    for key in ("a", "f"):
+        Assignment.objects.create(household=homes[key], helper=person)
+    return person

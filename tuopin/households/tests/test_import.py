@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 import xlsxwriter
 
 from tuopin.households.actions import apply_import
@@ -15,6 +16,7 @@ from tuopin.households.tests.conftest import NOW
 from tuopin.ledger.models import LedgerImport
 from tuopin.lib import clock
 from tuopin.org.models import AuditEvent
+from tuopin.org.testing import run_together
 from tuopin.registry.models import Household
 
 
@@ -200,3 +202,30 @@ def test_the_template_and_export_round_trip(homes, tmp_path):
     APP.write_template(target)
     sheets = APP.read(target.read_bytes(), "template.xlsx")
     assert set(sheets) == {"基地合作社", "帮扶措施", "危房改造", "易地搬迁"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_imports_at_the_same_instant_each_record_their_own_new_rows(homes):
+    """New rows get keys reserved before they are written, so each import's history names its
+    own measures even when two imports run at once, at the same moment."""
+    first = [measure(homes[k].household_no, day=f"2018-03-{d:02d}") for k in "ab" for d in (1, 2)]
+    second = [measure(homes[k].household_no, "就业", day="2018-04-01") for k in "abcd"]
+    with clock.frozen(NOW):
+        plans = [APP.check(build({"帮扶措施": rows}), "t.xlsx") for rows in (first, second)]
+    batches = run_together(
+        [
+            lambda p=p, name=name: apply_import(p, filename=name)
+            for p, name in zip(plans, ("甲.xlsx", "乙.xlsx"), strict=True)
+        ],
+        at=NOW,
+    )
+    assert all(isinstance(batch, LedgerImport) for batch in batches), batches
+    made = AuditEvent.objects.filter(action="导入新建", model="households.measure")
+    by_measure = {}
+    for object_id, note in made.values_list("object_id", "note"):
+        by_measure.setdefault(int(object_id), []).append(note)
+    kinds = dict(Measure.objects.values_list("pk", "kind"))
+    assert sorted(by_measure) == sorted(kinds)  # every measure, and only measures, once each
+    for pk, notes in by_measure.items():
+        expected = "甲.xlsx" if kinds[pk] == "industry" else "乙.xlsx"
+        assert len(notes) == 1 and notes[0].startswith(f"导入 {expected}"), (pk, notes)

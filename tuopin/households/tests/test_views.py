@@ -10,35 +10,15 @@ from PIL import Image
 
 from tuopin.cases.models import Case
 from tuopin.households.models import (
-    Assignment,
     CheckRound,
     GapCase,
-    Helper,
     HouseholdSettings,
     SevenItemRecord,
     Visit,
 )
-from tuopin.households.tests.conftest import NOW
-from tuopin.lib import clock
-from tuopin.org.models import AuditEvent, Role
-from tuopin.org.testing import _user
+from tuopin.org.models import AuditEvent
 
-
-@pytest.fixture(autouse=True)
-def _now():
-    with clock.frozen(NOW):
-        yield
-
-
-@pytest.fixture
-def helper(world, homes):
-    account = _user("helper1", Role.UNIT_REPORTER, unit=world.transport)
-    person = Helper.objects.create(
-        name="王帮扶", unit="县交通局", phone="13900000001", user=account
-    )
-    for key in ("a", "f"):
-        Assignment.objects.create(household=homes[key], helper=person)
-    return person
+pytestmark = pytest.mark.usefixtures("now")
 
 
 def _photo() -> io.BytesIO:
