@@ -45,10 +45,9 @@ from tuopin.households.models import (
     SevenItemRecord,
     Visit,
 )
+from tuopin.ledger import entry
 from tuopin.ledger import views as ledger_views
-from tuopin.ledger.layout import normalize_header
 from tuopin.ledger.pages import LedgerPages
-from tuopin.ledger.reader import Sheet
 from tuopin.lib import clock, filekinds
 from tuopin.offline.sync import offline_form
 from tuopin.org import privacy, uploads
@@ -820,15 +819,6 @@ def _bases_near(household: Household):
     ).order_by("code")
 
 
-def _sheet_of(household: Household, data: dict) -> Sheet:
-    """One 帮扶措施 row as the import reads it (headers as declared, values as typed)."""
-    columns = HOUSEHOLD_FILES.sheets[MEASURE_SHEET]
-    values = {"household_no": household.household_no, **data}
-    headers = [normalize_header(column.header) for column in columns]
-    row = [values.get(column.field, "") or "" for column in columns]
-    return Sheet(MEASURE_SHEET, 1, headers, [row], 2)
-
-
 @offline_form("households.measure")
 @uploads.upload_limit(MAX_EVIDENCE_BYTES)
 @login_required
@@ -854,13 +844,10 @@ def measure_form(request: HttpRequest, number: str) -> HttpResponse:
         data["kind"] = labels(MeasureKind)[form.cleaned_data["kind"]]
         # the household is in reach (scope, or the helper's own): the sheet's scope check is
         # the page's, so a helper without an org scope is checked as the page allows
-        checked = importer.plan_import(
-            {MEASURE_SHEET: _sheet_of(household, data)}, user=None if helper else user
-        )
-        columns = {c.header: c.field for c in HOUSEHOLD_FILES.sheets[MEASURE_SHEET]}
-        for problem in checked.problems:
-            field = columns.get(problem.column)
-            form.add_error(field if field in form.fields else None, problem.reason)
+        columns = HOUSEHOLD_FILES.sheets[MEASURE_SHEET]
+        row = entry.one_row(MEASURE_SHEET, columns, {"household_no": household.household_no, **data})
+        checked = importer.plan_import({MEASURE_SHEET: row}, user=None if helper else user)
+        entry.show_problems(form, checked, columns)
         try:
             evidence = uploads.received_file(request, "evidence", kinds=filekinds.ATTACHMENTS)
         except uploads.UploadRefused as error:

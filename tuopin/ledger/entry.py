@@ -117,32 +117,41 @@ class EntryForm(forms.Form):
 
     def sheet(self) -> Sheet:
         """The form's record as a one-row sheet of the ledger (headers as declared)."""
-        columns = self.kind.columns()
-        row = []
-        for column in columns:
+        values = {}
+        for column in self.kind.columns():
             value = self.cleaned_data.get(column.field) or ""
             if column.field in self.cells:
                 value = self.cells[column.field].get(value, "") if value else ""
-            row.append(value)
-        return Sheet(
-            name=self.kind.sheet,
-            header_row=1,
-            headers=[normalize_header(column.header) for column in columns],
-            rows=[row],
-            first_row=2,
-        )
+            values[column.field] = value
+        return one_row(self.kind.sheet, self.kind.columns(), values)
 
     def show(self, plan: LedgerPlan) -> None:
-        """The plan's problems on the fields their column names (the rest above the form)."""
-        fields = {}
-        for column in self.kind.columns():
-            for header in (column.header, *column.aliases):
-                fields[normalize_header(header)] = column.field
-        for problem in plan.problems:
-            name = fields.get(normalize_header(problem.column))
-            self.add_error(name, problem.reason)
-        if plan.problem_count and not plan.problems:
-            self.add_error(None, "填写有误，未保存")
+        show_problems(self, plan, self.kind.columns())
+
+
+def one_row(sheet: str, columns: list[Column], values: dict) -> Sheet:
+    """One record as a one-row sheet of the ledger, headers as declared and values as typed: what
+    a form hands to the ledger's own ``plan`` so the import's checks and rules judge it."""
+    return Sheet(
+        name=sheet,
+        header_row=1,
+        headers=[normalize_header(column.header) for column in columns],
+        rows=[[values.get(column.field, "") or "" for column in columns]],
+        first_row=2,
+    )
+
+
+def show_problems(form: forms.Form, plan: LedgerPlan, columns: list[Column]) -> None:
+    """A plan's problems on the form fields their column names (the rest above the form)."""
+    fields = {}
+    for column in columns:
+        for header in (column.header, *column.aliases):
+            fields[normalize_header(header)] = column.field
+    for problem in plan.problems:
+        name = fields.get(normalize_header(problem.column))
+        form.add_error(name if name in form.fields else None, problem.reason)
+    if plan.problem_count and not plan.problems:
+        form.add_error(None, "填写有误，未保存")
 
 
 def check(kind: EntryKind, form: EntryForm, user) -> LedgerPlan:
