@@ -20,7 +20,8 @@ from tuopin.households.models import (
     Visit,
 )
 from tuopin.ledger import fastdb
-from tuopin.ledger.cells import chunks, common_prefix
+from tuopin.ledger.cells import chunks
+from tuopin.ledger.keyed import write_changes
 from tuopin.ledger.models import LedgerImport
 from tuopin.lib import clock
 from tuopin.org import audit
@@ -65,17 +66,10 @@ def apply_import(
         if form:
             note = form
         else:
-            batch = LedgerImport.objects.create(
-                ledger=LEDGER,
-                at=now,
-                actor=actor,
-                filename=filename[:255],
-                sha256=sha256,
-                source=source,
-                summary=plan.counts,
-                scope_code=common_prefix(plan.place_codes),
+            batch = LedgerImport.record(
+                LEDGER, plan, at=now, actor=actor, filename=filename, sha256=sha256, source=source
             )
-            note = f"导入 {filename}（批次 {batch.pk}）"
+            note = batch.note
         for key in ("bases", "measures", "renovations", "relocations"):
             model = MODELS[key]
             new = plan.new.get(key, [])
@@ -193,18 +187,7 @@ def _resolve_bases(new: list[dict], changed: list[tuple]) -> None:
 
 def _changed(queryset, changes: list[tuple], now) -> list[tuple]:
     rows = queryset.in_bulk([pk for pk, *_ in changes])
-    by_fields: dict[tuple[str, ...], list] = {}
-    events = []
-    for pk, _label, diff, record in changes:
-        row = rows[pk]
-        for name in diff:
-            setattr(row, name, record[name])
-        row.updated_at = now
-        by_fields.setdefault(tuple(sorted(diff)), []).append(row)
-        events.append((row, diff))
-    for names, group in by_fields.items():
-        queryset.model.objects.bulk_update(group, [*names, "updated_at"], batch_size=1000)
-    return events
+    return write_changes(queryset.model, rows, [(pk, d, r) for pk, _l, d, r in changes], now)
 
 
 def update_grades(renovations: list[Renovation], *, actor, source: str) -> int:

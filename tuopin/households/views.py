@@ -845,7 +845,9 @@ def measure_form(request: HttpRequest, number: str) -> HttpResponse:
         # the household is in reach (scope, or the helper's own): the sheet's scope check is
         # the page's, so a helper without an org scope is checked as the page allows
         columns = HOUSEHOLD_FILES.sheets[MEASURE_SHEET]
-        row = entry.one_row(MEASURE_SHEET, columns, {"household_no": household.household_no, **data})
+        row = entry.one_row(
+            MEASURE_SHEET, columns, {"household_no": household.household_no, **data}
+        )
         checked = importer.plan_import({MEASURE_SHEET: row}, user=None if helper else user)
         entry.show_problems(form, checked, columns)
         try:

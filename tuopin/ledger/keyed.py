@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import models, transaction
 
-from tuopin.ledger.cells import LedgerPlan, chunks, common_prefix, plain, same
+from tuopin.ledger.cells import LedgerPlan, chunks, plain, same
 from tuopin.ledger.models import LedgerImport
 from tuopin.lib import clock
 from tuopin.org import audit
@@ -152,17 +152,10 @@ def apply(
         if entry:
             note = entry
         else:
-            batch = LedgerImport.objects.create(
-                ledger=ledger,
-                at=now,
-                actor=actor,
-                filename=filename[:255],
-                sha256=sha256,
-                source=source,
-                summary=plan.counts,
-                scope_code=common_prefix(plan.place_codes),
+            batch = LedgerImport.record(
+                ledger, plan, at=now, actor=actor, filename=filename, sha256=sha256, source=source
             )
-            note = f"导入 {filename}（批次 {batch.pk}）"
+            note = batch.note
         for part in plan.parts:
             model = part.model
             _load_refs(part.new, cache)
@@ -189,17 +182,7 @@ def apply(
             rows = model.objects.select_related(part.scope_path).in_bulk(
                 [pk for pk, _, _ in part.changed]
             )
-            events = []
-            by_fields: dict[tuple[str, ...], list] = {}
-            for pk, diff, record in part.changed:
-                row = rows[pk]
-                for name in diff:
-                    setattr(row, name, record[name])
-                row.updated_at = now
-                by_fields.setdefault(tuple(sorted(diff)), []).append(row)
-                events.append((row, diff))
-            for names, group in by_fields.items():
-                model.objects.bulk_update(group, [*names, "updated_at"], batch_size=1000)
+            events = write_changes(model, rows, part.changed, now)
             audit.record_many(
                 events, actor=actor, action=f"{verb}修改", source=source, note=note, at=now
             )
@@ -225,3 +208,21 @@ def in_scope(user, code: str) -> bool:
     if user is None or user.is_superuser:
         return True
     return user.scope_id is not None and code.startswith(user.scope.code)
+
+
+def write_changes(model, rows: dict, changes, now) -> list[tuple]:
+    """Write changed records: for each ``(pk, diff, record)`` the diff's fields from ``record``
+    on ``rows[pk]`` and ``updated_at``, one ``bulk_update`` per set of changed fields. Returns
+    ``(row, diff)`` pairs for the audit."""
+    events = []
+    by_fields: dict[tuple[str, ...], list] = {}
+    for pk, diff, record in changes:
+        row = rows[pk]
+        for name in diff:
+            setattr(row, name, record[name])
+        row.updated_at = now
+        by_fields.setdefault(tuple(sorted(diff)), []).append(row)
+        events.append((row, diff))
+    for names, group in by_fields.items():
+        model.objects.bulk_update(group, [*names, "updated_at"], batch_size=1000)
+    return events

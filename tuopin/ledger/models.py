@@ -48,3 +48,24 @@ class LedgerImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.filename}"
+
+    @classmethod
+    def record(cls, ledger: str, plan, *, at, actor, filename: str, sha256: str, source: str):
+        """The history row of a confirmed import of ``plan`` (its change counts and scope)."""
+        from tuopin.ledger.cells import common_prefix
+
+        return cls.objects.create(
+            ledger=ledger,
+            at=at,
+            actor=actor,
+            filename=filename[:255],
+            sha256=sha256,
+            source=source,
+            summary=plan.counts,
+            scope_code=common_prefix(plan.place_codes),
+        )
+
+    @property
+    def note(self) -> str:
+        """How the history of each record it wrote names this import."""
+        return f"导入 {self.filename}（批次 {self.pk}）"

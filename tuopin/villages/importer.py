@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import transaction
 
-from tuopin.ledger.cells import CellReader, LedgerPlan, chunks, common_prefix, parse_sheet, plain
+from tuopin.ledger.cells import CellReader, LedgerPlan, chunks, parse_sheet, plain
 from tuopin.ledger.cells import same as same_value
 from tuopin.ledger.layout import Column, choice_lookup
 from tuopin.ledger.models import LedgerImport
@@ -306,18 +306,11 @@ def apply_import(
         raise ImportNotAllowed("导入文件有错误，未导入任何数据")
     now = clock.now()
     actor = actor if actor is not None and actor.is_authenticated else None
-    note = f"导入 {filename}"
     with transaction.atomic():
-        batch = LedgerImport.objects.create(
-            ledger=TEAMS.key,
-            at=now,
-            actor=actor,
-            filename=filename[:255],
-            sha256=sha256,
-            source=source,
-            summary=plan.counts,
-            scope_code=common_prefix(plan.place_codes),
+        batch = LedgerImport.record(
+            TEAMS.key, plan, at=now, actor=actor, filename=filename, sha256=sha256, source=source
         )
+        note = batch.note
         created = TeamMember.objects.bulk_create(
             [TeamMember(**row, created_at=now, updated_at=now) for row in plan.new_members],
             batch_size=2000,
