@@ -229,8 +229,9 @@ def test_it_walks_the_weekly_cycle_onto_the_dashboard(site, db_access):
     for area in reporter.locator("textarea[name$='-progress']").all():
         area.fill("本周按节点推进，完成情况见数值。")
     site.shot(reporter, "reports-fill-desktop")
-    reporter.get_by_role("button", name="保存并提交签字").click()
-    reporter.wait_for_load_state()
+    # An offline-capable form: the page first checks the connection, then posts.
+    with reporter.expect_navigation():
+        reporter.get_by_role("button", name="保存并提交签字").click()
     assert "待签字" in reporter.content()
 
     head = site.login(f"{stem}_head")
