@@ -72,8 +72,8 @@ def test_it_keeps_the_typed_text_when_an_attachment_is_uploaded(site, db_access,
     photo = tmp_path / "现场照片.png"
     photo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 200)
     page.set_input_files("input[type=file][name=file]", str(photo))
-    page.locator("button[value=upload]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the form checks the connection first, then posts
+        page.locator("button[value=upload]").click()
     assert "已上传附件「现场照片.png」" in page.content()
     assert page.locator("textarea[name$='-progress']").first.input_value() == (
         "本周新修通村道路2公里（尚未保存）"

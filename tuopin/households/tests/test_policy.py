@@ -28,13 +28,14 @@ def gaps(household) -> set[str]:
 @pytest.fixture
 def make(world):
     counter = iter(range(100, 999))
+    people = iter(range(1, 10000))  # the members' ID serials (four digits on every database)
 
     def build(members=({},), **fields):
         household = make_household(
             world.cg_village, f"{world.cg_village.code}{next(counter)}", **fields
         )
-        for index, extra in enumerate(members, start=1):
-            add_member(household, household.pk * 10 + index, **extra)
+        for extra in members:
+            add_member(household, next(people), **extra)
         return household
 
     return build
