@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.conftest import test_it_runs_on_a_test_database  # noqa: F401 (collected here)
+
 pytestmark = pytest.mark.browser
 
 
