@@ -45,6 +45,17 @@ def _kind(url: str) -> str:
     return re.sub(r"\d+", "#", path)
 
 
+def followable(href: str) -> str:
+    """The site-relative page a link leads to, or "" for links a crawl leaves alone."""
+    href = urldefrag(href)[0]
+    parts = urlsplit(href)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return ""
+    if parts.path.startswith(SKIP_PREFIXES) or any(word in href for word in SKIP_WORDS):
+        return ""
+    return href
+
+
 def _links(html: str) -> list[str]:
     from html.parser import HTMLParser
 
@@ -82,13 +93,8 @@ def crawl(client) -> dict[str, list[str]]:
         if names:
             leaks[url] = names
         for href in _links(html):
-            href = urldefrag(href)[0]
-            parts = urlsplit(href)
-            if parts.scheme or parts.netloc or not parts.path.startswith("/"):
-                continue
-            if parts.path.startswith(SKIP_PREFIXES) or any(w in href for w in SKIP_WORDS):
-                continue
-            if href not in seen:
+            href = followable(href)
+            if href and href not in seen:
                 queue.append(href)
     # The crawl really reached the apps' pages, a household's verdict among them.
     assert len(kinds) > 30 and kinds["/assess/household/#/"] > 0

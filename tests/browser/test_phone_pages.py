@@ -5,7 +5,7 @@ scrolls inside its own box, the page never scrolls sideways)."""
 from __future__ import annotations
 
 from collections import Counter, deque
-from urllib.parse import urldefrag, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -14,7 +14,7 @@ from tests.browser.conftest import (
     artifacts_dir,
     test_it_runs_on_a_test_database,  # noqa: F401 (collected here)
 )
-from tests.test_page_words import SKIP_PREFIXES, SKIP_WORDS, _kind
+from tests.test_page_words import _kind, followable
 
 pytestmark = pytest.mark.browser
 
@@ -59,13 +59,8 @@ def crawl(site, page) -> tuple[int, dict[str, str]]:
         for href in page.eval_on_selector_all(
             "a[href]", "links => links.map(a => a.getAttribute('href'))"
         ):
-            href = urldefrag(href)[0]
-            parts = urlsplit(href)
-            if parts.scheme or parts.netloc or not parts.path.startswith("/"):
-                continue
-            if parts.path.startswith(SKIP_PREFIXES) or any(word in href for word in SKIP_WORDS):
-                continue
-            if parts.path.rstrip("/").rsplit("/", 1)[-1] in DOWNLOADS:
+            href = followable(href)
+            if not href or urlsplit(href).path.rstrip("/").rsplit("/", 1)[-1] in DOWNLOADS:
                 continue
             if href not in seen:
                 queue.append(href)

@@ -48,15 +48,7 @@ def _households(
             .values("g")
             .annotate(total=Count("pk"), hit=Count("pk", filter=hit(on)))
         )
-        found = {
-            row["g"]: (
-                metrics.rate(row["hit"], row["total"], on, empty=empty)
-                if share
-                else metrics.Value(Decimal(row["hit"]))
-            )
-            for row in rows
-        }
-        return metrics.fill(found, level, codes, empty)
+        return metrics.hits(rows, level, codes, on, share=share, empty=empty)
 
     return bulk
 

@@ -61,15 +61,7 @@ def transferred(as_rate: bool):
             .annotate(total=Count("pk"), hit=Count("pk", filter=Q(working)))
             .order_by()
         )
-        found = {
-            row["g"]: (
-                metrics.rate(row["hit"], row["total"], on, empty=NO_WORKERS)
-                if as_rate
-                else metrics.Value(Decimal(row["hit"]))
-            )
-            for row in rows
-        }
-        return metrics.fill(found, level, codes, NO_WORKERS)
+        return metrics.hits(rows, level, codes, on, share=as_rate, empty=NO_WORKERS)
 
     return bulk
 

@@ -412,6 +412,19 @@ def grouped(
     return queryset
 
 
+def hits(rows, level: str, codes, on: dt.date, *, share: bool, empty: str) -> dict[str, Value]:
+    """Grouped rows with ``g``, ``hit`` and ``total`` as values: the count of hits, or with
+    ``share`` the hits' percentage of the total (numerator and denominator kept); 无数据 with
+    ``empty`` for the codes without a row."""
+    found = {
+        row["g"]: (
+            rate(row["hit"], row["total"], on, empty=empty) if share else Value(Decimal(row["hit"]))
+        )
+        for row in rows
+    }
+    return fill(found, level, codes, empty)
+
+
 def unit_areas(codes: Collection[str] | None) -> dict[str, str]:
     """Responsible-unit id (as str) → the org-unit code it answers for (a town's or the county's)."""
     from tuopin.org.models import ResponsibleUnit
